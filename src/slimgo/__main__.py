@@ -1,0 +1,5 @@
+"""`python -m slimgo` runs the CLI."""
+
+from slimgo.cli.main import entrypoint
+
+entrypoint()

@@ -1,0 +1,1 @@
+"""Command-line interface: one module per verb; `main.main(argv)` is the only entry."""

@@ -1,0 +1,67 @@
+"""The one root error of slimgo; every family carries the text a user reads: input, cause and fix."""
+
+from __future__ import annotations
+
+
+class SlimgoError(Exception):
+    """An error a user can act on.
+
+    ``subject`` names the input (a path, a reference, a flag), ``cause`` says what is wrong with it and
+    ``fix`` says what to do. Only the CLI turns these into exit codes.
+    """
+
+    exit_code = 1
+
+    def __init__(self, subject: str, cause: str, fix: str | None = None) -> None:
+        super().__init__(f"{subject}: {cause}")
+        self.subject = subject
+        self.cause = cause
+        self.fix = fix
+
+    def diagnostics(self) -> str:
+        text = f"{self.subject}: {self.cause}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class UsageError(SlimgoError):
+    """A flag or argument that cannot be used as given (exit code 2)."""
+
+    exit_code = 2
+
+
+class InvalidReference(UsageError):
+    """An image reference or transport string that does not parse."""
+
+
+class StoreError(SlimgoError):
+    """Reading or writing an OCI layout, an archive or a registry failed."""
+
+
+class ImageFormatError(StoreError):
+    """Image content (manifest, index, config, layer) is malformed or fails its digest."""
+
+
+class BuildError(SlimgoError):
+    """`go build` or the image assembly failed."""
+
+
+class StaticLinkError(BuildError):
+    """The binary is not static, or the base image cannot run it."""
+
+
+class ElfError(SlimgoError):
+    """A file is not an ELF binary slimgo can read."""
+
+
+class RunError(SlimgoError):
+    """Running an image with runc failed before the container could start."""
+
+
+class LintError(SlimgoError):
+    """A file given to lint could not be read or parsed."""
+
+
+class RegistryError(StoreError):
+    """A registry refused, failed or answered something slimgo cannot use."""

@@ -1,0 +1,1 @@
+"""Linters for Dockerfiles, .dockerignore and build contexts, and Kubernetes manifests; they return findings."""

@@ -1,0 +1,31 @@
+"""Shared test helpers: real external tools are required under CI=true and skipped only outside CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def require_tool(name: str) -> str:
+    """Return the path of the external tool ``name``; skip without it, but fail under CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (run `make setup`)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def require_root() -> None:
+    """runc needs root; fail under CI=true (CI runs as root), skip elsewhere."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("runc tests need root")
+        pytest.skip("runc tests need root")
