@@ -65,3 +65,6 @@ class LintError(SlimgoError):
 
 class RegistryError(StoreError):
     """A registry refused, failed or answered something slimgo cannot use."""
+
+
+CORRUPT = "the image is corrupt; rebuild or re-pull it"

@@ -1,0 +1,1 @@
+"""Where images live: OCI layouts, archives and registries, each a source and a sink."""

@@ -1,0 +1,202 @@
+"""Image archives: `oci-archive` (a tarred OCI layout) and `docker-archive` (what `docker load` reads)."""
+
+from __future__ import annotations
+
+import atexit
+import gzip
+import json
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from slimgo.errors import ImageFormatError, StoreError, UsageError
+from slimgo.layer import Entry, write_tar
+from slimgo.oci import mediatype
+from slimgo.oci.config import ImageConfig
+from slimgo.oci.descriptor import Descriptor
+from slimgo.oci.digest import Digest, HashingWriter
+from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, open_tar
+from slimgo.oci.manifest import Manifest, canonical_json
+from slimgo.stores.fsutil import atomic_write, copy_stream, os_error
+from slimgo.stores.layout import Artifact, Layout, write_layout
+
+_SCRATCH: list[Path] = []
+
+
+def _scratch_dir(prefix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    if not _SCRATCH:
+        atexit.register(_cleanup)
+    _SCRATCH.append(path)
+    return path
+
+
+def _cleanup() -> None:
+    for path in _SCRATCH:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _tree_entries(root: Path) -> list[Entry]:
+    entries = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_dir():
+            entries.append(Entry(rel, kind="dir", mode=0o755))
+        else:
+            entries.append(Entry(rel, mode=0o644, source=path))
+    return entries
+
+
+def _safe_extract(archive: Path, dest: Path, what: str) -> None:
+    """Extract only regular files and directories that stay inside ``dest``."""
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                name = PurePosixPath(member.name)
+                if name.is_absolute() or ".." in name.parts:
+                    raise ImageFormatError(str(archive), f"has an entry escaping the archive: {member.name!r}",
+                                           f"this is not a valid {what}; recreate it")
+                if member.isdir() or member.isfile():
+                    tar.extract(member, dest, filter="data")
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile) as err:
+        raise ImageFormatError(str(archive), f"is not a readable {what} ({err})",
+                               f"give a {what} file (a tar), or recreate it") from None
+    except FileNotFoundError:
+        raise StoreError(str(archive), "does not exist", "check the path") from None
+    except IsADirectoryError:
+        raise StoreError(str(archive), f"is a directory, not a {what} file",
+                         "for an OCI layout directory use oci:DIR") from None
+    except OSError as err:
+        raise os_error(archive, err, "cannot read") from None
+
+
+# -- oci-archive -------------------------------------------------------------------------------------
+def open_oci_archive(path: Path) -> Layout:
+    root = _scratch_dir("slimgo-oci-archive-")
+    _safe_extract(path, root, "oci-archive")
+    return Layout(root)
+
+
+def write_oci_archive(path: Path, artifact: Artifact, tag: str | None) -> Descriptor:
+    """Write a tar of an OCI layout holding ``artifact`` (tagged), replacing ``path`` atomically."""
+    _check_target(path)
+    staging = Path(tempfile.mkdtemp(prefix="slimgo-oci-archive-"))
+    try:
+        if path.is_file():
+            _safe_extract(path, staging / "layout", "oci-archive")  # keep the archive's other images
+        desc = write_layout(staging / "layout", artifact, tag)
+        entries = _tree_entries(staging / "layout")
+        atomic_write(path, lambda out: write_tar(entries, out))
+        return desc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(str(path), "is a directory", "give a file name for the archive (e.g. dist/app.tar)")
+
+
+# -- docker-archive ----------------------------------------------------------------------------------
+def write_docker_archive(path: Path, artifact: Artifact, repo_tag: str) -> Descriptor:
+    """Write the `docker save` format: manifest.json, the config, and each layer as an uncompressed tar."""
+    if isinstance(artifact, ImageIndex):
+        plats = ", ".join(str(img.config.platform) for img in artifact.images)
+        raise UsageError(f"docker-archive:{path}", f"holds one platform only, but the image has several ({plats})",
+                         "write an index with oci-archive:FILE or oci:DIR, or build a single --platform")
+    _check_target(path)
+    image = artifact
+    staging = Path(tempfile.mkdtemp(prefix="slimgo-docker-archive-"))
+    try:
+        config_name = f"{image.manifest.config.digest.hex}.json"
+        (staging / config_name).write_bytes(image.raw_config)
+        layer_names = []
+        for layer in image.layers:
+            name = f"{layer.diff_id.hex}.tar"
+            with open_tar(layer) as src, open(staging / name, "wb") as dst:
+                hashing = HashingWriter(dst)
+                copy_stream(src, hashing)  # type: ignore[arg-type]
+            if hashing.digest != layer.diff_id:
+                raise ImageFormatError(f"layer {layer.descriptor.digest}", "does not match its diff_id",
+                                       "the source image is corrupt; rebuild it")
+            layer_names.append(name)
+        manifest = [{"Config": config_name, "RepoTags": [repo_tag], "Layers": layer_names}]
+        (staging / "manifest.json").write_bytes(canonical_json(manifest))
+        repo, _, tag = repo_tag.rpartition(":")
+        (staging / "repositories").write_bytes(canonical_json({repo: {tag: layer.diff_id.hex}}) if image.layers
+                                               else b"{}")
+        entries = [Entry(p.name, source=p) for p in sorted(staging.iterdir())]
+        atomic_write(path, lambda out: write_tar(entries, out))
+    except OSError as err:
+        raise os_error(path, err) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Descriptor(image.media_type, image.digest, len(image.raw_manifest))
+
+
+def _layer_media_type(path: Path) -> str:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return mediatype.OCI_LAYER_GZIP
+    if magic == b"\x28\xb5\x2f\xfd":
+        return mediatype.OCI_LAYER_ZSTD
+    return mediatype.OCI_LAYER
+
+
+def _hash_file(path: Path) -> tuple[Digest, int]:
+    hashing = HashingWriter()
+    with open(path, "rb") as f:
+        copy_stream(f, hashing)  # type: ignore[arg-type]
+    return hashing.digest, hashing.size
+
+
+def open_docker_archive(path: Path, repo_tag: str | None = None) -> StoredImage:
+    """Read an image from a `docker save` archive; layers are kept byte-for-byte as stored."""
+    root = _scratch_dir("slimgo-docker-archive-")
+    _safe_extract(path, root, "docker-archive")
+    try:
+        entries: Any = json.loads((root / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        raise ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker save` "
+                               "or `slimgo build -o docker-archive:FILE`") from None
+    if not isinstance(entries, list) or not entries:
+        raise ImageFormatError(str(path), "has an empty manifest.json", "recreate the archive")
+    entry = entries[0]
+    if repo_tag is not None:
+        matches = [e for e in entries if repo_tag in (e.get("RepoTags") or [])]
+        if not matches:
+            tags = [t for e in entries for t in (e.get("RepoTags") or [])]
+            raise StoreError(f"docker-archive:{path}:{repo_tag}", "no image in the archive has this name",
+                             f"use one of: {', '.join(tags) or 'none'}")
+        entry = matches[0]
+    try:
+        raw_config = (root / entry["Config"]).read_bytes()
+        layer_paths = [root / name for name in entry["Layers"]]
+    except (KeyError, TypeError, OSError):
+        raise ImageFormatError(str(path), "has a manifest.json entry without a readable Config or Layers",
+                               "recreate the archive") from None
+    diff_ids = ImageConfig.parse(raw_config, f"{path} config").diff_ids
+    if len(diff_ids) != len(layer_paths):
+        raise ImageFormatError(str(path), "lists a different number of layers than its config", "recreate it")
+    layers: list[Layer] = []
+    for layer_path, diff_id in zip(layer_paths, diff_ids, strict=True):
+        if not layer_path.is_file():
+            raise ImageFormatError(str(path), f"is missing layer {layer_path.name}", "recreate the archive")
+        digest, size = _hash_file(layer_path)
+        desc = Descriptor(_layer_media_type(layer_path), digest, size)
+        layers.append(BlobLayer(desc, diff_id, _file_opener(layer_path)))
+    manifest = Manifest(
+        config=Descriptor(mediatype.OCI_CONFIG, Digest.of(raw_config), len(raw_config)),
+        layers=tuple(layer.descriptor for layer in layers),
+    )
+    return StoredImage(manifest.to_bytes(), raw_config, tuple(layers))
+
+
+def _file_opener(path: Path) -> Any:
+    def opener() -> BinaryIO:
+        return open(path, "rb")
+
+    return opener
