@@ -36,7 +36,7 @@ def open_tar(layer: Layer) -> BinaryIO:
     kind = mediatype.layer_compression(layer.descriptor.media_type)
     blob = layer.open_blob()
     if kind == "gzip":
-        return _closing_both(gzip.GzipFile(fileobj=blob, mode="rb"), blob)
+        return _closing_both(cast(IO[bytes], gzip.GzipFile(fileobj=blob, mode="rb")), blob)
     if kind == "zstd":
         from slimgo.compression import zstd_reader
 
