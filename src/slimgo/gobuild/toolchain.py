@@ -1,0 +1,142 @@
+"""Runs the `go` command: list packages, build one binary, find the packages that use cgo."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slimgo.errors import BuildError, UsageError
+from slimgo.gobuild.options import GoBuildOptions, check_goflags
+from slimgo.oci.platform import Platform
+
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+_MAX_ERROR_LINES = 25
+
+
+@dataclass(frozen=True)
+class GoPackage:
+    import_path: str
+    name: str
+    dir: Path
+    module_dir: Path | None
+    module_path: str
+
+    @property
+    def binary_name(self) -> str:
+        """What `go build` names the binary: the last path element (skipping a major-version suffix)."""
+        parts = self.import_path.rstrip("/").split("/")
+        last = parts[-1]
+        if len(parts) > 1 and last.startswith("v") and last[1:].isdigit():
+            last = parts[-2]
+        return last if last not in (".", "") else self.dir.name
+
+
+def _decode_stream(text: str) -> list[dict[str, Any]]:
+    """`go list -json` prints concatenated JSON objects, not an array."""
+    decoder = json.JSONDecoder()
+    items, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        obj, end = decoder.raw_decode(text, pos)
+        items.append(obj)
+        pos = end
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return items
+
+
+def trim_go_errors(stderr: str) -> str:
+    """Keep what a user needs from Go's output: the error lines, not the package banner, at most a screenful."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not ln.startswith("# ")]
+    if len(lines) > _MAX_ERROR_LINES:
+        hidden = len(lines) - _MAX_ERROR_LINES
+        lines = [*lines[:_MAX_ERROR_LINES], f"... and {hidden} more lines"]
+    return "\n".join("    " + ln for ln in lines)
+
+
+class GoToolchain:
+    """The `go` command, with an injectable runner so unit tests need no toolchain."""
+
+    def __init__(self, go: str | None = None, run: Runner = subprocess.run) -> None:
+        found = go or shutil.which("go")
+        if found is None:
+            raise BuildError("go", "the Go toolchain is not on PATH",
+                             "install Go (https://go.dev/dl) or run `make setup`, which installs one into .venv")
+        self.go = found
+        self._run = run
+
+    def _call(self, args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
+              timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        try:
+            return self._run([self.go, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                             timeout=timeout, check=False)
+        except FileNotFoundError:
+            raise BuildError(self.go, "cannot be executed", "check your Go installation") from None
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"go {' '.join(args[:2])}", f"did not finish within {timeout:.0f}s",
+                             "check the build for hangs (e.g. a module download that never completes)") from None
+
+    def goflags(self, cwd: Path) -> str:
+        result = self._call(["env", "GOFLAGS"], cwd)
+        return result.stdout.strip() if result.returncode == 0 else os.environ.get("GOFLAGS", "")
+
+    def list_main_packages(self, patterns: Sequence[str], cwd: Path) -> list[GoPackage]:
+        """Resolve ``patterns`` to main packages; an explicitly named non-main package is an error."""
+        check_goflags(self.goflags(cwd))
+        result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", *patterns], cwd)
+        if result.returncode != 0 and not result.stdout.strip():
+            raise BuildError(f"package {' '.join(patterns)}", "could not be listed by `go list`:\n"
+                             + trim_go_errors(result.stderr),
+                             "give a directory (./cmd/server) or an import path of a package main")
+        packages: list[GoPackage] = []
+        wildcard = any("..." in p for p in patterns)
+        for item in _decode_stream(result.stdout):
+            error = (item.get("Error") or {}).get("Err")
+            where = item.get("ImportPath") or " ".join(patterns)
+            if error and not item.get("Name"):
+                raise BuildError(f"package {where}", f"cannot be loaded: {error}",
+                                 "check the path exists and is inside a Go module (go.mod)")
+            if item.get("Name") != "main":
+                if wildcard:
+                    continue
+                raise UsageError(f"package {where}", f"is package {item.get('Name')!r}, not package main",
+                                 "point slimgo build at a command (a directory whose files say `package main`)")
+            module = item.get("Module") or {}
+            packages.append(GoPackage(
+                import_path=item["ImportPath"], name="main", dir=Path(item["Dir"]),
+                module_dir=Path(module["Dir"]) if module.get("Dir") else None,
+                module_path=str(module.get("Path") or ""),
+            ))
+        if not packages:
+            raise UsageError(f"package {' '.join(patterns)}", "matches no main package",
+                             "point slimgo build at a directory holding a `package main`")
+        return packages
+
+    def build(self, package: GoPackage, output: Path, options: GoBuildOptions, platform: Platform) -> None:
+        args = ["build", "-o", str(output), *options.flags(), package.import_path]
+        result = self._call(args, package.dir, options.environment(platform))
+        if result.returncode != 0:
+            raise BuildError(f"go build {package.import_path} ({platform})",
+                             "failed:\n" + trim_go_errors(result.stderr),
+                             "fix the compile errors above; slimgo ran: go " + " ".join(args))
+
+    def cgo_packages(self, package: GoPackage, options: GoBuildOptions, platform: Platform) -> list[str]:
+        """The packages in the build that use cgo (as they would with CGO_ENABLED=1)."""
+        env = {**options.environment(platform), "CGO_ENABLED": "1"}
+        fmt = "{{if or .CgoFiles .CgoPkgConfig}}{{.ImportPath}}{{end}}"
+        tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
+        result = self._call(["list", "-deps", *tags, "-f", fmt, package.import_path], package.dir, env)
+        if result.returncode != 0:
+            return []
+        return [line for line in result.stdout.splitlines() if line.strip()]
+
+    def version(self) -> str:
+        result = self._call(["env", "GOVERSION"], Path.cwd())
+        return result.stdout.strip()
