@@ -1,0 +1,57 @@
+"""Kubernetes manifests against the Pod Security Standards, and against the image they run (SG400-SG499)."""
+
+from __future__ import annotations
+
+from slimgo.lint.findings import Finding, Severity
+from slimgo.lint.k8s.checks import LEVELS, check_pod
+from slimgo.lint.k8s.facts import image_facts
+from slimgo.lint.k8s.image import FileCapability, ImageFacts, cross_check
+from slimgo.lint.k8s.nodes import Y
+from slimgo.lint.k8s.workloads import looks_like_kubernetes, pod_sites
+from slimgo.lint.k8s.yamlsafe import YamlProblem, load_documents
+
+__all__ = [
+    "LEVELS",
+    "FileCapability",
+    "ImageFacts",
+    "image_facts",
+    "is_kubernetes_yaml",
+    "lint_kubernetes",
+]
+
+# Cheap sniffing: a document with both keys at the start of a line is worth parsing.
+_MARKERS = ("apiVersion:", "kind:")
+
+
+def is_kubernetes_yaml(text: str) -> bool:
+    """True when ``text`` looks like Kubernetes YAML (apiVersion and kind at the top level of a document)."""
+    if "\0" in text[:8192]:
+        return False
+    lines = [line for line in text.splitlines()[:4000] if line and not line[0].isspace()]
+    return all(any(line.startswith(m) or line.startswith(f'"{m[:-1]}"') for line in lines) for m in _MARKERS)
+
+
+def lint_kubernetes(
+    path: str, text: str, *, level: str = "restricted", image: ImageFacts | None = None
+) -> list[Finding]:
+    """Every Pod Security finding (and image cross-check finding when ``image`` is given) in ``text``."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    try:
+        documents = load_documents(text)
+    except YamlProblem as problem:
+        return [Finding(path=path, line=problem.line, rule=problem.rule, severity=Severity.ERROR,
+                        message=problem.message, fix=problem.fix)]
+    findings: list[Finding] = []
+    for doc in documents:
+        if doc.root is None:
+            continue
+        root = Y(doc.root, "")
+        if not looks_like_kubernetes(root):
+            continue
+        for site in pod_sites(root):
+            findings.extend(check_pod(path, site, level))
+            if image is not None:
+                findings.extend(cross_check(path, site, image))
+    return sorted(findings, key=lambda f: (f.line, f.rule, f.message))
+
