@@ -1,0 +1,72 @@
+"""`.slimgo.yaml` at the module root: defaults for every build flag, plus per-main overrides; flags win."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from slimgo.errors import UsageError
+
+FILE_NAME = ".slimgo.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    mains: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def for_main(self, name: str) -> dict[str, Any]:
+        return {**self.defaults, **self.mains.get(name, {})}
+
+
+def _normalise(data: dict[str, Any], where: str, known: set[str]) -> dict[str, Any]:
+    out = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        if name not in known:
+            raise UsageError(where, f"has an unknown setting {key!r}",
+                             f"settings are build flag names: {', '.join(sorted(k.replace('_', '-') for k in known))}")
+        out[name] = value
+    return out
+
+
+def find_settings(start: Path) -> Path | None:
+    """The nearest .slimgo.yaml from ``start`` up to the directory holding go.mod (the module root)."""
+    current = start.resolve()
+    for directory in (current, *current.parents):
+        candidate = directory / FILE_NAME
+        if candidate.is_file():
+            return candidate
+        if (directory / "go.mod").is_file():
+            return None
+    return None
+
+
+def load_settings(path: Path | None, known: set[str]) -> Settings:
+    if path is None:
+        return Settings()
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except OSError as err:
+        raise UsageError(str(path), f"cannot be read: {err.strerror}", "check the file's permissions") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(str(path), f"is not valid YAML{line}", "fix the syntax (it is a mapping of flag: value)") \
+            from None
+    if not isinstance(data, dict):
+        raise UsageError(str(path), "is not a mapping of flag names to values", "e.g.  platform: linux/amd64")
+    mains_raw = data.pop("mains", {}) or {}
+    if not isinstance(mains_raw, dict):
+        raise UsageError(str(path), "'mains' is not a mapping of main package names to settings",
+                         "e.g.  mains: {server: {port: [8080]}}")
+    mains = {}
+    for name, values in mains_raw.items():
+        if not isinstance(values, dict):
+            raise UsageError(str(path), f"mains.{name} is not a mapping", "give flag: value pairs under it")
+        mains[str(name)] = _normalise(values, f"{path} (mains.{name})", known)
+    return Settings(path, _normalise(data, str(path), known), mains)
