@@ -1,0 +1,22 @@
+"""Dockerfile linting: BuildKit's parser plus rules for minimal, pinned, cached, secret-free Go images."""
+
+from __future__ import annotations
+
+from slimgo.lint.dockerfile.catalog import RULES, Rule
+from slimgo.lint.dockerfile.facts import Facts
+from slimgo.lint.dockerfile.parse import DockerfileSyntaxError, parse
+from slimgo.lint.dockerfile.rules import CHECKS
+from slimgo.lint.findings import Finding
+
+__all__ = ["RULES", "Rule", "lint_dockerfile"]
+
+
+def lint_dockerfile(path: str, text: str) -> list[Finding]:
+    """Every finding for the Dockerfile ``text`` (read from ``path``); a parse failure is finding SG100."""
+    try:
+        df = parse(text)
+    except DockerfileSyntaxError as err:
+        return [RULES["SG100"].finding(path, err.line, f"not a valid Dockerfile: {err.message}")]
+    facts = Facts(path, df)
+    findings = {finding for check in CHECKS for finding in check(facts)}
+    return sorted(findings)

@@ -1,0 +1,78 @@
+"""Facts the rules share, computed once per Dockerfile: RUN commands per stage and the final base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from slimgo.lint.dockerfile.images import ImageFacts, classify
+from slimgo.lint.dockerfile.parse import Dockerfile, Instruction, Stage
+from slimgo.lint.dockerfile.shell import SimpleCommand, commands, is_go
+
+_PACKAGE_INSTALL = {
+    "apt-get": {"install"}, "apt": {"install"}, "aptitude": {"install"}, "apk": {"add"},
+    "yum": {"install", "groupinstall"}, "dnf": {"install", "groupinstall"}, "microdnf": {"install"},
+    "tdnf": {"install"}, "zypper": {"install", "in"}, "pacman": {"-S", "-Sy", "-Syu"}, "rpm": {"-i", "-ivh", "-U"},
+    "dpkg": {"-i", "--install"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simple command of a RUN, with the instruction it belongs to."""
+
+    ins: Instruction
+    cmd: SimpleCommand
+
+
+def installed_packages(cmd: SimpleCommand) -> list[str] | None:
+    """Package names a package-manager install command installs, or None if it is not one."""
+    words = cmd.words
+    if not words:
+        return None
+    verbs = _PACKAGE_INSTALL.get(words[0].rsplit("/", 1)[-1])
+    if verbs is None or not any(w in verbs for w in words[1:]):
+        return None
+    return [w.split("=", 1)[0] for w in words[1:] if not w.startswith("-") and w not in verbs]
+
+
+class Facts:
+    """Lazily computed views of one Dockerfile."""
+
+    def __init__(self, path: str, df: Dockerfile) -> None:
+        self.path = path
+        self.df = df
+
+    @cached_property
+    def runs(self) -> dict[int, list[Run]]:
+        out: dict[int, list[Run]] = {}
+        for stage in self.df.stages:
+            out[stage.index] = [
+                Run(ins, cmd) for ins in stage.instructions if ins.cmd == "RUN" for cmd in commands(ins)
+            ]
+        return out
+
+    def go_runs(self, stage: Stage, sub: str) -> list[Run]:
+        return [r for r in self.runs[stage.index] if is_go(r.cmd, sub)]
+
+    @cached_property
+    def final_base(self) -> ImageFacts:
+        return classify(self.df.final.root.image)
+
+    @cached_property
+    def final_is_debug(self) -> bool:
+        final = self.df.final
+        return self.final_base.debug or any("debug" in (s.name or "").lower() for s in final.chain())
+
+    def is_stage_ref(self, image: str) -> bool:
+        return any(s.name and s.name.lower() == image.lower() for s in self.df.stages)
+
+    def builder_stages(self) -> list[Stage]:
+        """Stages other than the final one that run `go build` or `go install`."""
+        return [
+            s for s in self.df.stages[:-1]
+            if self.go_runs(s, "build") or self.go_runs(s, "install")
+        ]  # fmt: skip
+
+    def unresolved(self, text: str) -> bool:
+        return "$" in text

@@ -1,0 +1,193 @@
+"""Rules on how Go is built: static, stripped, trimmed, cached, cross-compiled, tools pinned."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from slimgo.lint.dockerfile.catalog import RULES
+from slimgo.lint.dockerfile.facts import Facts, Run, installed_packages
+from slimgo.lint.dockerfile.parse import Instruction, Stage
+from slimgo.lint.dockerfile.shell import go_build, is_go
+from slimgo.lint.findings import Finding
+
+# packages that give cgo a C toolchain or C libraries to link against
+_C_DEV = re.compile(r"^(gcc|g\+\+|clang|build-base|build-essential|musl-dev|libc6?-dev|glibc-devel|.*-dev|.*-devel)$")
+
+
+def _installs_c_libraries(f: Facts, stage: Stage) -> bool:
+    for s in stage.chain():
+        for run in f.runs[s.index]:
+            pkgs = installed_packages(run.cmd)
+            if pkgs and any(_C_DEV.match(p) for p in pkgs):
+                return True
+    return False
+
+
+def _build_runs(f: Facts, stage: Stage) -> list[Run]:
+    return [r for r in f.runs[stage.index] if is_go(r.cmd, "build")]
+
+
+def static_stripped(f: Facts) -> Iterator[Finding]:
+    final_libc = f.final_base.has_libc
+    for stage in f.df.stages:
+        cgo_allowed = _installs_c_libraries(f, stage) and final_libc is not False
+        for run in _build_runs(f, stage):
+            cgo = run.cmd.expanded_env.get("CGO_ENABLED")
+            if cgo != "0" and not cgo_allowed:
+                state = "is not set (cgo is on whenever a C compiler is found)" if cgo is None else f"is {cgo}"
+                yield RULES["SG110"].finding(
+                    f.path, run.ins.line, f"CGO_ENABLED {state}: the binary may need libc at run time, which "
+                    "a static or scratch base does not have",
+                )
+            opts = go_build(run.cmd)
+            flags = (opts.ldflags or "").split()
+            if "-s" not in flags or "-w" not in flags:
+                missing = " and ".join(x for x in ("-s", "-w") if x not in flags)
+                yield RULES["SG111"].finding(
+                    f.path, run.ins.line, f"-ldflags lacks {missing}: symbol table and DWARF stay in the binary",
+                )
+            if not opts.trimpath:
+                yield RULES["SG112"].finding(
+                    f.path, run.ins.line, "go build without -trimpath records build paths in the binary",
+                )
+
+
+def _copies_context_root(ins: Instruction) -> bool:
+    if ins.cmd not in {"COPY", "ADD"} or ins.flag("from"):
+        return False
+    return any(src.rstrip("/") in {".", "./", ""} or src in {"./", "."} for src in ins.args[:-1])
+
+
+def _copies_gomod(ins: Instruction) -> bool:
+    return ins.cmd in {"COPY", "ADD"} and any(s.rstrip("/").endswith("go.mod") for s in ins.args[:-1])
+
+
+def module_cache_order(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        builds = _build_runs(f, stage)
+        if not builds or any(go_build(r.cmd).mod_vendor for r in builds):
+            continue
+        gomod_copied = False
+        downloaded = False
+        for ins in stage.all_instructions():
+            if _copies_context_root(ins):
+                if not (gomod_copied and downloaded):
+                    yield RULES["SG120"].finding(
+                        f.path, ins.line, "the whole context is copied before `go mod download`: any source "
+                        "change invalidates the module download layer",
+                    )
+                break
+            if _copies_gomod(ins):
+                gomod_copied = True
+            if ins.cmd == "RUN" and gomod_copied and re.search(r"\bgo\s+mod\s+download\b", ins.script):
+                downloaded = True
+
+
+_GOCACHE_DEFAULT = "/root/.cache/go-build"
+_GOMODCACHE_DEFAULT = "/go/pkg/mod"
+
+
+def _covers(target: str, path: str | None, marker: str) -> bool:
+    target = target.rstrip("/")
+    if not target:
+        return False
+    if marker in target or marker.upper() in target:
+        return True
+    return path is not None and (path == target or path.startswith(target + "/"))
+
+
+def _cache_paths(ins: Instruction) -> tuple[str, str]:
+    gopath = ins.env.get("GOPATH") or "/go"
+    gocache = ins.env.get("GOCACHE") or _GOCACHE_DEFAULT
+    gomodcache = ins.env.get("GOMODCACHE") or f"{gopath.split(':')[0]}/pkg/mod"
+    return gocache, gomodcache
+
+
+def cache_mounts(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        runs = f.runs[stage.index]
+        # when the download used a cache mount, the modules are not in any layer: go build must mount them too
+        downloads = [r for r in runs if is_go(r.cmd, "mod") and "download" in r.cmd.words[2:3]]
+        seen: set[int] = set()
+        for run in runs:
+            is_build = is_go(run.cmd, "build")
+            if run.ins.line in seen or not (is_build or run in downloads):
+                continue
+            seen.add(run.ins.line)
+            gocache, gomodcache = _cache_paths(run.ins)
+            targets = [m.target for m in run.ins.mounts if m.type == "cache"]
+            has_mod = any(_covers(t, gomodcache, "pkg/mod") or "gomodcache" in t.lower() for t in targets)
+            has_build = any(_covers(t, gocache, "go-build") or "gocache" in t.lower() for t in targets)
+            missing = []
+            if is_build and not has_build:
+                missing.append(f"the build cache ({gocache})")
+            if not has_mod and (not is_build or not downloads or _downloads_cached(downloads)):
+                missing.append(f"the module cache ({gomodcache})")
+            if missing:
+                yield RULES["SG121"].finding(
+                    f.path, run.ins.line, f"no BuildKit cache mount for {' or '.join(missing)}: every build "
+                    "starts cold",
+                )
+
+
+def _downloads_cached(downloads: list[Run]) -> bool:
+    return any(m.type == "cache" for r in downloads for m in r.ins.mounts)
+
+
+_REMOTE_PKG = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/|$)")
+
+
+def go_install_pinned(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        for run in f.runs[stage.index]:
+            if not is_go(run.cmd, "install"):
+                continue
+            for pkg in go_build(run.cmd).packages:
+                path, _, version = pkg.partition("@")
+                if _REMOTE_PKG.match(path) and version in {"", "latest"}:
+                    what = "@latest" if version else "no @version"
+                    yield RULES["SG163"].finding(
+                        f.path, run.ins.line, f"go install {pkg} with {what}: the tool changes under you",
+                        fix=f"pin it: go install {path}@vX.Y.Z",
+                    )
+
+
+def _platform_of(stage: Stage) -> str | None:
+    for s in stage.chain():
+        if s.platform is not None:
+            return s.platform
+    return None
+
+
+def _refers(value: str | None, name: str) -> bool:
+    return value is not None and re.search(rf"\$\{{?{name}\b", value) is not None
+
+
+def cross_compile(f: Facts) -> Iterator[Finding]:
+    builders = f.builder_stages()
+    for stage in builders:
+        platform = _platform_of(stage)
+        on_build_platform = platform is not None and "BUILDPLATFORM" in platform
+        if not on_build_platform:
+            yield RULES["SG170"].finding(
+                f.path, stage.line, f"builder {stage.label()} has no --platform=$BUILDPLATFORM: a multi-arch "
+                "build compiles under QEMU emulation, many times slower",
+            )
+            continue
+        declared = {a for s in stage.chain() for a in s.declared_args}
+        for run in _build_runs(f, stage):
+            if run.cmd.words[0].endswith("xx-go"):
+                continue  # xx-go sets GOOS/GOARCH from TARGETPLATFORM itself
+            missing = [
+                f"{var}=${arg}" for var, arg in (("GOOS", "TARGETOS"), ("GOARCH", "TARGETARCH"))
+                if not (_refers(run.cmd.env.get(var), arg) and arg in declared)
+            ]  # fmt: skip
+            if missing:
+                yield RULES["SG171"].finding(
+                    f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but go build lacks "
+                    f"{' and '.join(missing)} (with ARG declared): every platform gets the build machine's binary",
+                )
+
+
+CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile]

@@ -1,0 +1,127 @@
+"""Rules on the shipped stage: numeric non-root USER, exec-form start, nothing extra installed or copied."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from slimgo.lint.dockerfile.catalog import RULES
+from slimgo.lint.dockerfile.facts import Facts, installed_packages
+from slimgo.lint.dockerfile.images import parse_ref
+from slimgo.lint.dockerfile.parse import Instruction, expand
+from slimgo.lint.findings import Finding
+
+
+def final_user(f: Facts) -> Iterator[Finding]:
+    final = f.df.final
+    users = [ins for ins in final.all_instructions() if ins.cmd == "USER"]
+    if not users:
+        yield RULES["SG140"].finding(
+            f.path, final.line, "the final stage sets no USER: the image runs as whatever its base says "
+            "(root for scratch), and Kubernetes cannot verify runAsNonRoot",
+        )
+        return
+    last = users[-1]
+    spec = expand(last.args[0], last.env)
+    user = spec.split(":", 1)[0]
+    if "$" in user:
+        return  # decided at build time
+    if user in {"root", "0"}:
+        yield RULES["SG141"].finding(f.path, last.line, f"USER {spec}: the container runs as root")
+    elif not user.isdigit():
+        yield RULES["SG142"].finding(
+            f.path, last.line, f"USER {spec} is a name: Kubernetes can only check runAsNonRoot against a numeric "
+            "UID",
+            fix="use the numeric UID:GID, e.g. USER 65532:65532 for distroless nonroot",
+        )
+
+
+def _ships_a_shell(f: Facts) -> bool:
+    for ins in f.df.final.all_instructions():
+        if ins.cmd in {"COPY", "ADD"}:
+            names = {PurePosixPath(a).name for a in ins.args}
+            if names & {"sh", "bash", "busybox", "ash", "dash"} or "busybox" in "".join(ins.flag("from")):
+                return True
+    return False
+
+
+def exec_form(f: Facts) -> Iterator[Finding]:
+    starts: dict[str, Instruction] = {}
+    for ins in f.df.final.all_instructions():
+        if ins.cmd in {"ENTRYPOINT", "CMD"}:
+            starts[ins.cmd] = ins
+    shellless = f.final_base.has_shell is False and not _ships_a_shell(f)
+    for ins in sorted(starts.values(), key=lambda i: i.line):
+        if ins.json:
+            continue
+        if shellless:
+            yield RULES["SG151"].finding(
+                f.path, ins.line, f"{ins.cmd} in shell form runs /bin/sh -c, and {f.df.final.root.image} has no "
+                "shell: the container cannot start",
+            )
+        else:
+            yield RULES["SG150"].finding(
+                f.path, ins.line, f"{ins.cmd} in shell form wraps the process in /bin/sh -c: it runs as a child "
+                "of the shell and does not receive SIGTERM",
+            )
+
+
+_URL = re.compile(r"^(https?|ftp)://|^git@|\.git(#.*)?$", re.I)
+
+
+def remote_add(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        for ins in stage.instructions:
+            if ins.cmd != "ADD" or ins.flag("checksum"):
+                continue
+            for src in ins.args[:-1]:
+                if _URL.search(src):
+                    yield RULES["SG160"].finding(
+                        f.path, ins.line, f"ADD {src} downloads without verifying what it got",
+                    )
+
+
+_DEBUG_TOOLS = frozenset(
+    {"strace", "ltrace", "gdb", "busybox", "curl", "wget", "bash", "netcat", "netcat-openbsd", "netcat-traditional",
+     "nc", "ncat", "nmap", "tcpdump", "dlv", "delve", "socat", "telnet", "vim", "procps", "iputils-ping"}
+)  # fmt: skip
+
+
+def final_stage_contents(f: Facts) -> Iterator[Finding]:
+    final = f.df.final
+    for run in f.runs[final.index]:
+        pkgs = installed_packages(run.cmd)
+        if pkgs is None:
+            continue
+        yield RULES["SG161"].finding(
+            f.path, run.ins.line, f"`{' '.join(run.cmd.words[:2])}` in the final stage ships a package manager's "
+            "work (and usually the package manager) in the image",
+        )
+        tools = sorted(set(pkgs) & _DEBUG_TOOLS)
+        if tools and not f.final_is_debug:
+            yield RULES["SG164"].finding(
+                f.path, run.ins.line, f"installs {', '.join(tools)} in the final stage: an attacker's toolkit "
+                "in every running container",
+            )
+    for ins in final.instructions:
+        if ins.cmd not in {"COPY", "ADD"}:
+            continue
+        sources = ins.args[:-1]
+        froms = ins.flag("from")
+        if froms and any(s.rstrip("/.") == "" for s in sources):
+            yield RULES["SG162"].finding(
+                f.path, ins.line, f"COPY --from={froms[-1]} / copies a whole filesystem, toolchain and all",
+            )
+        if f.final_is_debug:
+            continue
+        names = {PurePosixPath(s).name for s in sources}
+        from_image = parse_ref(froms[-1]).name if froms and not f.is_stage_ref(froms[-1]) else ""
+        tools = sorted((names & _DEBUG_TOOLS) | ({from_image} & _DEBUG_TOOLS))
+        if tools:
+            yield RULES["SG164"].finding(
+                f.path, ins.line, f"copies {', '.join(tools)} into the final stage, which is not a debug variant",
+            )
+
+
+CHECKS = [final_user, exec_form, remote_add, final_stage_contents]

@@ -1,0 +1,114 @@
+"""Rules against secrets in images: secret-named ARG/ENV, credential files copied, credentials written by RUN."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from slimgo.lint.dockerfile.catalog import RULES
+from slimgo.lint.dockerfile.facts import Facts
+from slimgo.lint.dockerfile.parse import Instruction
+from slimgo.lint.findings import Finding
+
+# BuildKit's SecretsUsedInArgOrEnv word list, plus a few common spellings; a name is split on "_" and "-"
+_SECRET_WORDS = frozenset(
+    {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "pass", "secret",
+     "token", "pat", "privatekey"}
+)  # fmt: skip
+# words that make the name describe where a secret lives, or something public, rather than the secret itself
+_HARMLESS_WORDS = frozenset({"public", "file", "path", "dir", "sock", "url", "endpoint", "host", "id", "type"})
+
+
+def secret_name(name: str) -> bool:
+    words = {w.lower() for w in re.split(r"[_\-.]", name) if w}
+    return bool(words & _SECRET_WORDS) and not words & _HARMLESS_WORDS
+
+
+def secret_args_env(f: Facts) -> Iterator[Finding]:
+    seen: set[tuple[int, str]] = set()
+    for stage in f.df.stages:
+        for ins in stage.instructions:
+            names: list[str] = []
+            if ins.cmd == "ARG":
+                names = [a.partition("=")[0] for a in ins.args]
+            elif ins.cmd == "ENV":
+                names = list(ins.args[0::2])
+            for name in names:
+                if not secret_name(name) or (ins.line, name) in seen:
+                    continue
+                seen.add((ins.line, name))
+                if ins.cmd == "ARG":
+                    yield RULES["SG130"].finding(
+                        f.path, ins.line, f"ARG {name} looks like a secret: build args are recorded in the "
+                        "image history and the build cache", fix=f"RUN --mount=type=secret,id={name.lower()},"
+                        f"env={name} ... and drop the ARG",
+                    )
+                else:
+                    yield RULES["SG131"].finding(
+                        f.path, ins.line, f"ENV {name} looks like a secret: ENV values are stored in the image "
+                        "config for anyone who pulls it", fix=f"RUN --mount=type=secret,id={name.lower()},"
+                        f"env={name} ... and drop the ENV",
+                    )
+    for name, line in f.df.global_arg_lines.items():
+        if secret_name(name):
+            yield RULES["SG130"].finding(
+                f.path, line, f"ARG {name} looks like a secret: build args are recorded in the image history",
+                fix=f"RUN --mount=type=secret,id={name.lower()},env={name} ... and drop the ARG",
+            )
+
+
+_CREDENTIAL_FILES = re.compile(
+    r"^(\.netrc|_netrc|\.git-credentials|\.env|\.env\..+|\.ssh|id_(rsa|dsa|ecdsa|ed25519)(_sk)?|id_[a-z0-9_]+|"
+    r"\.npmrc|\.pypirc|\.pgpass|credentials|\.dockercfg)$"
+)
+
+
+def _credential_source(src: str) -> bool:
+    parts = PurePosixPath(src.rstrip("/")).parts
+    if ".ssh" in parts:
+        return True
+    name = parts[-1] if parts else ""
+    return not name.endswith(".pub") and bool(_CREDENTIAL_FILES.match(name))
+
+
+def credential_copies(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        for ins in stage.instructions:
+            if ins.cmd not in {"COPY", "ADD"}:
+                continue
+            for src in ins.args[:-1]:
+                if _credential_source(src):
+                    yield RULES["SG132"].finding(
+                        f.path, ins.line, f"{ins.cmd} {src} puts a credential into a layer, where it stays "
+                        "even if a later step deletes it",
+                    )
+
+
+_WRITES = [
+    re.compile(r"(>>?|\btee\b(\s+-a)?)\s*[\"']?[^\s;&|]*(\.netrc|\.git-credentials|\.ssh/|\.npmrc|\.pypirc|"
+               r"\.docker/config\.json)"),
+    re.compile(r"\b(cp|mv|install)\b[^;&|\n]*\s[\"']?[^\s;&|]*(\.netrc|\.git-credentials|\.ssh/id_)[^\s;&|]*\s*$",
+               re.M),
+    re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/@'\"]*(:[^\s/@'\"]+|\$\{?[A-Za-z_]\w*\}?)[^\s/@'\"]*@"),
+    re.compile(r"\bmachine\s+\S+\s+login\s+\S+\s+password\s"),
+    re.compile(r"\bgit\s+config\b[^;&|\n]*credential\.helper\s+[\"']?store"),
+]  # fmt: skip
+
+
+def _writes_credentials(ins: Instruction) -> bool:
+    script = ins.script.replace("\\\n", " ")
+    return any(p.search(script) for p in _WRITES)
+
+
+def credentials_in_run(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        for ins in stage.instructions:
+            if ins.cmd == "RUN" and _writes_credentials(ins):
+                yield RULES["SG133"].finding(
+                    f.path, ins.line, "this RUN writes credentials (a netrc, git credentials, an SSH key or a "
+                    "token in a URL) into the filesystem, and so into a layer or the build cache",
+                )
+
+
+CHECKS = [secret_args_env, credential_copies, credentials_in_run]

@@ -1,0 +1,72 @@
+"""`slimgo lint` through the CLI: formats, exit codes, flags and errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from slimgo.cli.main import main
+from tests.conftest import require_tool
+from tests.lint.dockerfile.cases import GOOD, good
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    (tmp_path / "bad.Dockerfile").write_text(good("USER 65532:65532", "USER root"))  # SG141 error
+    (tmp_path / "warn.Dockerfile").write_text(good("USER 65532:65532", "USER nonroot"))  # SG142 warning
+    return tmp_path
+
+
+def test_clean_file_exits_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "Dockerfile"]) == 0
+    assert "no findings in 1 file" in capsys.readouterr().out
+
+
+def test_error_finding_exits_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", ".", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert sorted((d["path"], d["rule"]) for d in data) == [("bad.Dockerfile", "SG141"), ("warn.Dockerfile", "SG142")]
+
+
+def test_fail_on(project: Path) -> None:
+    assert main(["lint", "warn.Dockerfile"]) == 0
+    assert main(["lint", "warn.Dockerfile", "--fail-on", "warning"]) == 1
+    assert main(["lint", "bad.Dockerfile", "--fail-on", "never"]) == 0
+
+
+def test_disable_flag_and_config(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", ".", "--disable", "SG141", "--disable", "SG142", "--fail-on", "info"]) == 0
+    (project / "cfg.yaml").write_text("disable: [SG141]\n")
+    assert main(["lint", ".", "--config", "cfg.yaml"]) == 0
+    (project / ".slimgo-lint.yaml").write_text("disable: [SG141]\nseverity: {SG142: error}\n")
+    assert main(["lint", "warn.Dockerfile"]) == 1
+    capsys.readouterr()
+
+
+def test_sarif_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["lint", "bad.Dockerfile", "--format", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    assert log["version"] == "2.1.0"
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["SG141"]
+
+
+def test_errors_and_usage_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "missing"]) == 1
+    assert "missing" in capsys.readouterr().err
+    assert main(["lint", ".", "--disable", "nope"]) == 2
+    assert main(["lint"]) == 2
+    (project / "cfg.yaml").write_text("unknown: 1\n")
+    assert main(["lint", ".", "--config", "cfg.yaml"]) == 1
+    assert "unknown key" in capsys.readouterr().err
+
+
+def test_console_script(project: Path) -> None:
+    exe = require_tool("slimgo")
+    proc = subprocess.run([exe, "lint", "bad.Dockerfile"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "SG141" in proc.stdout and "Traceback" not in proc.stderr

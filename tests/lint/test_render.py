@@ -1,0 +1,65 @@
+"""The three output formats: text for people, the JSON contract, and SARIF 2.1.0 for code scanning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from slimgo.lint.dockerfile import lint_dockerfile
+from slimgo.lint.findings import Finding, Severity
+from slimgo.lint.render import render_json, render_sarif, render_text
+from tests.lint.dockerfile.cases import good
+from tests.lint.sarif_schema import SARIF_SCHEMA
+
+FINDINGS = sorted(
+    [
+        *lint_dockerfile("deploy/Dockerfile", good("USER 65532:65532", "USER root").replace("-trimpath ", "")),
+        Finding("deploy/odd name.yaml", 0, "SG401", Severity.INFO, "not from the catalog", "do something"),
+    ]
+)
+
+
+def test_json_contract() -> None:
+    data = json.loads(render_json(FINDINGS))
+    assert isinstance(data, list) and len(data) == len(FINDINGS) == 3
+    for item, f in zip(data, FINDINGS, strict=True):
+        assert set(item) == {"rule", "severity", "path", "line", "message", "fix"}
+        assert item["severity"] in {"error", "warning", "info"}
+        assert (item["rule"], item["path"], item["line"]) == (f.rule, f.path, f.line)
+    assert json.loads(render_json([])) == []
+
+
+def test_sarif_is_valid_2_1_0(tmp_path: Path) -> None:
+    log = json.loads(render_sarif(FINDINGS, base=tmp_path))
+    jsonschema.validate(log, SARIF_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    results = run["results"]
+    assert [r["ruleId"] for r in results] == [f.rule for f in FINDINGS]
+    for r in results:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    levels = {r["ruleId"]: r["level"] for r in results}
+    assert levels == {"SG141": "error", "SG112": "note", "SG401": "note"}
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {"deploy/Dockerfile", "deploy/odd%20name.yaml"}
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results]
+    assert min(lines) >= 1  # SARIF lines are 1-based; file-level findings point at line 1
+
+
+def test_sarif_without_findings_is_valid() -> None:
+    log = json.loads(render_sarif([]))
+    jsonschema.validate(log, SARIF_SCHEMA)
+    assert log["runs"][0]["results"] == []
+
+
+def test_text_lists_each_finding_with_its_fix() -> None:
+    out = render_text(FINDINGS, 2)
+    assert "\x1b[" not in out  # no colour codes unless asked
+    for f in FINDINGS:
+        assert f.rule in out and f.fix in out
+    assert "deploy/Dockerfile:" in out
+    assert "3 findings in 2 files: 1 error(s), 0 warning(s), 2 info" in out
+    assert render_text([], 1).strip() == "no findings in 1 file"
+    assert "\x1b[" in render_text(FINDINGS, 2, color=True)
