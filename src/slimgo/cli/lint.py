@@ -8,16 +8,13 @@ from pathlib import Path
 
 import click
 
-from slimgo.errors import UsageError
 from slimgo.lint.render import render_json, render_sarif, render_text
 from slimgo.lint.runner import LintConfig, failing, lint_paths, load_config
 
 
 def _image_facts(spec: str) -> object:
-    try:
-        from slimgo.lint.k8s import image_facts  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise UsageError("--image", "this build cannot read image facts", "drop --image") from None
+    from slimgo.lint.k8s import image_facts  # only when asked: it loads the image stores
+
     return image_facts(spec)
 
 
