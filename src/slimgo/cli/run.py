@@ -1,0 +1,52 @@
+"""`slimgo run IMAGE [-- ARGS...]`: run an image with runc on this machine, for smoke tests."""
+
+from __future__ import annotations
+
+import click
+
+from slimgo.errors import UsageError
+from slimgo.oci.platform import Platform
+from slimgo.runtime.spec import NETWORKS, RunOptions
+from slimgo.stores.transport import Location, open_image
+
+
+def _note(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
+
+
+@click.command(context_settings={"allow_interspersed_args": False})
+@click.argument("image")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("-e", "--env", "env", multiple=True, metavar="K=V",
+              help="Set an environment variable (a bare K copies it from here). Repeatable.")
+@click.option("--user", metavar="USER[:GROUP]", help="Run as this user (number, or name in the image's /etc/passwd).")
+@click.option("--entrypoint", metavar="PATH", help="Replace the image's Entrypoint (and drop its Cmd); '' clears it.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop the container after this long and exit with 124.")
+@click.option("--network", type=click.Choice(NETWORKS), default="host", show_default=True,
+              help="host: share this machine's network (servers on 127.0.0.1); none: loopback only.")
+@click.option("--platform", "platform_text", metavar="OS/ARCH", help="Image to pick from an index (default: host).")
+@click.option("--keep", is_flag=True, help="Keep the bundle (rootfs and config.json) and print its path.")
+def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | None, entrypoint: str | None,
+        timeout: float | None, network: str, platform_text: str | None, keep: bool) -> int:
+    """Run IMAGE with runc in the foreground and exit with its exit code.
+
+    IMAGE is oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or docker://REF. Everything after IMAGE
+    (after an optional `--`) replaces the image's Cmd. Options go before IMAGE. Needs runc and root.
+    """
+    if args[:1] == ("--",):
+        args = args[1:]
+    for item in env:
+        if not item.partition("=")[0]:
+            raise UsageError(f"-e {item}", "names no variable", "write -e NAME=VALUE, or -e NAME to copy it from here")
+    location = Location.parse(image)
+    platform = Platform.parse(platform_text) if platform_text else None
+
+    from slimgo.runtime.container import run_image
+    from slimgo.runtime.runc import find_runc
+
+    binary = find_runc()  # before reading the image: say what is missing before doing any work
+    stored = open_image(location, platform)
+    options = RunOptions(args=args, env=env, user=user, entrypoint=entrypoint, network=network, timeout=timeout,
+                         keep=keep)
+    return run_image(stored, options, _note, binary)

@@ -1,0 +1,72 @@
+"""Resolve paths inside a root filesystem the way the container will see them, never through the host's paths."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+MAX_LINKS = 40  # what the Linux kernel allows when resolving one path
+
+
+class Escape(Exception):
+    """A path that leaves the root filesystem; the caller names the layer and entry in the user's error."""
+
+
+def components(name: str) -> list[str]:
+    """The parts of a slash-separated path, without empty and "." parts."""
+    return [part for part in name.split("/") if part not in ("", ".")]
+
+
+def resolve(root: Path, parts: Sequence[str], follow_last: bool = True) -> list[str]:
+    """The components of ``parts`` inside ``root`` after following symlinks as the container would.
+
+    An absolute symlink target starts again at ``root`` (it names a path of the image, not of the host); a ``..``
+    that would climb above ``root`` raises :class:`Escape`. Every returned prefix that exists is a real directory
+    or the final entry, so ``root.joinpath(*result)`` can be written without following any symlink of the host.
+    """
+    pending = list(reversed(parts))
+    resolved: list[str] = []
+    links = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                raise Escape("climbs above the root filesystem")
+            resolved.pop()
+            continue
+        candidate = root.joinpath(*resolved, part)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            resolved.append(part)
+            continue
+        except NotADirectoryError:
+            raise Escape(f"/{'/'.join(resolved)} is not a directory") from None
+        if stat.S_ISLNK(info.st_mode) and (pending or follow_last):
+            links += 1
+            if links > MAX_LINKS:
+                raise Escape(f"has more than {MAX_LINKS} levels of symlinks")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            pending.extend(reversed(target.split("/")))
+            continue
+        resolved.append(part)
+    return resolved
+
+
+def read_file(root: Path, name: str, limit: int = 1 << 20) -> bytes | None:
+    """The contents of the regular file ``name`` of the rootfs (symlinks resolved inside it), or None."""
+    try:
+        path = root.joinpath(*resolve(root, components(name)))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (Escape, OSError):
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(limit)

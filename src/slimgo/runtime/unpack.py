@@ -1,0 +1,263 @@
+"""Apply an image's layers into a rootfs directory: whiteouts honoured, nothing ever written outside the rootfs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import tarfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from slimgo.errors import CORRUPT, ImageFormatError, RunError
+from slimgo.oci.digest import Digest
+from slimgo.oci.image import Layer, open_tar
+from slimgo.runtime.rootpath import Escape, components, resolve
+
+CHUNK = 1 << 20
+OPAQUE = ".wh..wh..opq"
+WHITEOUT = ".wh."
+Note = Callable[[str], None]
+_UNSAFE_FIX = ("rebuild the image from sources you trust: a layer may only write inside the image's own root "
+               "filesystem, and slimgo refuses to unpack one that tries to write elsewhere")
+
+
+class UnsafeLayer(RunError):
+    """A layer entry that would write outside the rootfs (absolute path, `..`, or through an escaping link)."""
+
+
+class _StreamFailed(Exception):
+    """Reading (decompressing) the layer failed, as opposed to writing the rootfs."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _HashingReader:
+    """Hands the layer's tar stream to tarfile and hashes it on the way, to check the diff_id at the end."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._hash = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._stream.read(size)
+        except Exception as err:  # gzip, zlib, zstd and EOF errors all mean the same thing here
+            raise _StreamFailed(err) from None
+        self._hash.update(data)
+        return data
+
+    def drain(self) -> None:
+        # tarfile stops at the end-of-archive marker; the diff_id covers the padding after it too.
+        while self.read(CHUNK):
+            pass
+
+    @property
+    def digest(self) -> Digest:
+        return Digest("sha256", self._hash.hexdigest())
+
+
+def unpack_layers(layers: Sequence[Layer], rootfs: Path, note: Note) -> None:
+    """Apply ``layers`` in order into ``rootfs`` (created if missing)."""
+    rootfs.mkdir(mode=0o755, exist_ok=True)
+    for layer in layers:
+        unpack_layer(layer, rootfs, note)
+
+
+def unpack_layer(layer: Layer, rootfs: Path, note: Note) -> None:
+    """Stream one layer into ``rootfs``; its uncompressed bytes must match the layer's diff_id."""
+    where = f"layer {layer.descriptor.digest}"
+    applier = _Applier(rootfs, where, note)
+    try:
+        with open_tar(layer) as stream:
+            reader = _HashingReader(stream)
+            with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
+                for member in tar:
+                    applier.apply(member, tar)
+            reader.drain()
+    except _StreamFailed as err:
+        raise ImageFormatError(where, f"cannot be decompressed ({err.cause})", CORRUPT) from None
+    except (tarfile.TarError, EOFError) as err:
+        raise ImageFormatError(where, f"is not a readable tar ({err})", CORRUPT) from None
+    except OSError as err:
+        raise RunError(str(rootfs), f"cannot unpack {where} into it: {err.strerror or err}",
+                       "free space in the temporary directory, or point TMPDIR at a larger file system") from None
+    if reader.digest != layer.diff_id:
+        raise ImageFormatError(where, f"unpacks to {reader.digest}, not to its diff_id {layer.diff_id}", CORRUPT)
+
+
+class _Applier:
+    """Applies the members of one layer; remembers what this layer wrote so an opaque whiteout spares it."""
+
+    def __init__(self, root: Path, where: str, note: Note) -> None:
+        self.root = root
+        self.where = where
+        self.note = note
+        self.written: set[tuple[str, ...]] = set()
+
+    def unsafe(self, name: str, cause: str) -> UnsafeLayer:
+        return UnsafeLayer(f"{self.where} entry {name!r}", cause, _UNSAFE_FIX)
+
+    def checked_parts(self, name: str, what: str = "path") -> list[str]:
+        if name.startswith("/"):
+            raise self.unsafe(name, f"has an absolute {what}; layer entries must be relative to the rootfs")
+        parts = components(name)
+        if ".." in parts:
+            raise self.unsafe(name, f"has a '..' in its {what}, which could climb out of the rootfs")
+        return parts
+
+    def resolve(self, name: str, parts: Sequence[str], follow_last: bool = True) -> list[str]:
+        try:
+            return resolve(self.root, parts, follow_last)
+        except Escape as err:
+            raise self.unsafe(name, f"would be written through a symlink: its path {err}") from None
+
+    def apply(self, member: tarfile.TarInfo, tar: tarfile.TarFile) -> None:
+        name = member.name
+        parts = self.checked_parts(name)
+        if not parts:
+            if member.isdir():  # "./": the layer sets the root directory's owner and mode
+                self.set_meta(self.root, member)
+            return
+        *parent_parts, base = parts
+        if base == OPAQUE:
+            self.opaque(name, parent_parts)
+            return
+        if base.startswith(WHITEOUT):
+            self.whiteout(name, parent_parts, base[len(WHITEOUT):])
+            return
+        if member.ischr() or member.isblk():
+            self.note(f"{self.where}: skipped device node /{'/'.join(parts)} (runc provides /dev)")
+            return
+        if not (member.isdir() or member.isreg() or member.issym() or member.islnk() or member.isfifo()):
+            self.note(f"{self.where}: skipped /{'/'.join(parts)} of unsupported tar type {member.type!r}")
+            return
+        parent = self.make_parent(name, parent_parts)
+        dest = self.root.joinpath(*parent, base)
+        key = (*parent, base)
+        if member.islnk():
+            self.hardlink(member, dest)
+        else:
+            kept_dir = self.clear(dest, member.isdir())
+            if member.isdir():
+                if not kept_dir:
+                    os.mkdir(dest, 0o700)
+                self.set_meta(dest, member)
+            elif member.isreg():
+                self.write_file(member, tar, dest)
+            elif member.issym():
+                os.symlink(member.linkname, dest)
+                self.set_meta(dest, member, symlink=True)
+            else:
+                os.mkfifo(dest, 0o600)
+                self.set_meta(dest, member)
+        self.written.add(key)
+
+    def make_parent(self, name: str, parent_parts: Sequence[str]) -> list[str]:
+        """Resolve the parent inside the rootfs and create what is missing (layers may omit parent entries)."""
+        parent = self.resolve(name, parent_parts)
+        path = self.root
+        for depth, part in enumerate(parent, 1):
+            path = path / part
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                os.mkdir(path, 0o755)
+                self.written.add(tuple(parent[:depth]))
+                continue
+            if not stat.S_ISDIR(info.st_mode):
+                raise ImageFormatError(f"{self.where} entry {name!r}",
+                                       f"needs /{'/'.join(parent[:depth])} to be a directory, but it is not", CORRUPT)
+        return parent
+
+    def clear(self, dest: Path, want_dir: bool) -> bool:
+        """Remove what is at ``dest`` (never following a symlink); keep an existing directory if one is wanted."""
+        try:
+            info = os.lstat(dest)
+        except FileNotFoundError:
+            return False
+        if stat.S_ISDIR(info.st_mode):
+            if want_dir:
+                return True
+            shutil.rmtree(dest)
+        else:
+            os.unlink(dest)
+        return False
+
+    def write_file(self, member: tarfile.TarInfo, tar: tarfile.TarFile, dest: Path) -> None:
+        source = tar.extractfile(member)
+        assert source is not None
+        # O_EXCL|O_NOFOLLOW: clear() removed what was there; nothing may have put a link in its place.
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+            os.fchown(out.fileno(), member.uid, member.gid)
+            os.fchmod(out.fileno(), member.mode & 0o7777)  # after chown, which clears setuid bits
+            os.utime(out.fileno(), (member.mtime, member.mtime))
+
+    def hardlink(self, member: tarfile.TarInfo, dest: Path) -> None:
+        name = member.name
+        target_parts = self.checked_parts(member.linkname, "link target")
+        try:
+            target = resolve(self.root, target_parts, follow_last=False)
+        except Escape as err:
+            raise self.unsafe(name, f"is a hard link whose target path {err}") from None
+        source = self.root.joinpath(*target)
+        if source == dest:
+            return
+        try:
+            info = os.lstat(source)
+        except FileNotFoundError:
+            raise ImageFormatError(f"{self.where} entry {name!r}",
+                                   f"is a hard link to {member.linkname!r}, which no earlier entry created",
+                                   CORRUPT) from None
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageFormatError(f"{self.where} entry {name!r}",
+                                   f"is a hard link to the directory {member.linkname!r}", CORRUPT)
+        self.clear(dest, want_dir=False)
+        os.link(source, dest, follow_symlinks=False)
+
+    def set_meta(self, path: Path, member: tarfile.TarInfo, symlink: bool = False) -> None:
+        os.chown(path, member.uid, member.gid, follow_symlinks=False)
+        if not symlink:
+            os.chmod(path, member.mode & 0o7777)
+        os.utime(path, (member.mtime, member.mtime), follow_symlinks=False)
+
+    def whiteout(self, name: str, parent_parts: Sequence[str], target: str) -> None:
+        if target in ("", ".", ".."):
+            raise self.unsafe(name, "is a whiteout that names no file of its directory")
+        parent = self.resolve(name, parent_parts)
+        path = self.root.joinpath(*parent, target)
+        try:
+            info = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+    def opaque(self, name: str, parent_parts: Sequence[str]) -> None:
+        parent = self.resolve(name, parent_parts)
+        path = self.root.joinpath(*parent)
+        if os.path.isdir(path) and not os.path.islink(path):
+            self.prune(path, tuple(parent))
+
+    def prune(self, path: Path, key: tuple[str, ...]) -> None:
+        """Remove everything under ``path`` that lower layers put there, keeping what this layer wrote."""
+        with os.scandir(path) as children:
+            found = list(children)
+        for child in found:
+            child_key = (*key, child.name)
+            is_dir = child.is_dir(follow_symlinks=False)
+            if child_key in self.written:
+                if is_dir:
+                    self.prune(Path(child.path), child_key)
+            elif is_dir:
+                shutil.rmtree(child.path)
+            else:
+                os.unlink(child.path)
