@@ -1,0 +1,1 @@
+"""Read-only readers for ELF binaries and the Go metadata inside them (buildinfo, pclntab, linking, hardening)."""

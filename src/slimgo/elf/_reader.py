@@ -1,0 +1,219 @@
+"""One ELF file read into memory: headers, sections and segments as plain values, bounds-checked reads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from elftools.elf.elffile import ELFFile
+
+from slimgo.errors import ElfError
+
+ELF_MAGIC = b"\x7fELF"
+
+# ELF e_machine -> GOARCH; some depend on class and byte order, resolved in _goarch().
+_MACHINES = {
+    "EM_X86_64": "amd64",
+    "EM_386": "386",
+    "EM_AARCH64": "arm64",
+    "EM_ARM": "arm",
+    "EM_S390": "s390x",
+    "EM_LOONGARCH": "loong64",
+}
+
+PT_LOAD = "PT_LOAD"
+PF_X, PF_W, PF_R = 1, 2, 4
+SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
+
+_NOT_ELF_HINTS = {
+    b"MZ": "a Windows PE executable; build with GOOS=linux",
+    b"\xcf\xfa\xed\xfe": "a Mach-O executable; build with GOOS=linux",
+    b"\xca\xfe\xba\xbe": "a Mach-O universal binary; build with GOOS=linux",
+    b"#!": "a script, not a compiled binary",
+    b"PK\x03\x04": "a zip archive",
+    b"\x1f\x8b": "a gzip file",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section header: where its bytes are in the file and where they load in memory."""
+
+    name: str
+    type: str
+    addr: int
+    offset: int
+    size: int
+    flags: int
+
+    @property
+    def file_size(self) -> int:
+        """Bytes the section occupies in the file (NOBITS sections such as .bss occupy none)."""
+        return 0 if self.type == "SHT_NOBITS" else self.size
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One program header."""
+
+    type: str
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+    flags: int
+
+
+def _goarch(machine: str, elf_class: int, little: bool) -> str:
+    if machine in _MACHINES:
+        return _MACHINES[machine]
+    if machine == "EM_PPC64":
+        return "ppc64le" if little else "ppc64"
+    if machine == "EM_PPC":
+        return "ppc"
+    if machine == "EM_RISCV":
+        return "riscv64" if elf_class == 64 else "riscv"
+    if machine == "EM_MIPS":
+        base = "mips64" if elf_class == 64 else "mips"
+        return base + ("le" if little else "")
+    return machine.removeprefix("EM_").lower()
+
+
+class ElfImage:
+    """An ELF file read into memory; use as a context manager (see open_elf)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.subject = str(path)
+        self._data = b""
+        self._open()
+
+    def _open(self) -> None:
+        path = self.path
+        try:
+            if path.is_dir():
+                raise ElfError(self.subject, "is a directory, not a binary", "give the path of a Go binary")
+            # One read of the whole file: simpler and as fast as mmap for binaries of a few tens of MB,
+            # and views on it stay valid after the file is closed.
+            with open(path, "rb") as handle:
+                self._data = handle.read()
+        except FileNotFoundError:
+            raise ElfError(self.subject, "no such file", "check the path of the binary") from None
+        except PermissionError:
+            raise ElfError(self.subject, "permission denied", "make the file readable") from None
+        except IsADirectoryError:
+            raise ElfError(self.subject, "is a directory, not a binary", "give the path of a Go binary") from None
+        except OSError as err:
+            raise ElfError(self.subject, f"cannot be read: {err.strerror or err}", None) from None
+        self.size = len(self._data)
+        if self.size == 0:
+            raise ElfError(self.subject, "is empty (0 bytes), not an ELF binary", "rebuild the binary")
+        head = self._data[:16]
+        if not head.startswith(ELF_MAGIC):
+            hint = next((h for magic, h in _NOT_ELF_HINTS.items() if head.startswith(magic)), None)
+            cause = f"is not an ELF file ({hint})" if hint else f"is not an ELF file (starts with {head[:4]!r})"
+            raise ElfError(self.subject, cause, "give the path of a Linux binary built by `go build`")
+        with self.parsing("ELF header"):
+            self.elf = ELFFile(io.BytesIO(self._data))
+            header = self.elf.header
+            self.elf_class = int(self.elf.elfclass)
+            self.little_endian = bool(self.elf.little_endian)
+            self.e_type = str(header["e_type"])
+            self.e_machine = str(header["e_machine"])
+            self.entry = int(header["e_entry"])
+            self.machine = _goarch(self.e_machine, self.elf_class, self.little_endian)
+        with self.parsing("program headers"):
+            self.segments = [
+                Segment(
+                    str(seg["p_type"]), int(seg["p_offset"]), int(seg["p_vaddr"]),
+                    int(seg["p_filesz"]), int(seg["p_memsz"]), int(seg["p_flags"]),
+                )
+                for seg in self.elf.iter_segments()
+            ]
+        try:
+            self.sections = [
+                Section(
+                    sec.name, str(sec["sh_type"]), int(sec["sh_addr"]), int(sec["sh_offset"]),
+                    int(sec["sh_size"]), int(sec["sh_flags"]),
+                )
+                for sec in self.elf.iter_sections()
+            ]
+        except Exception:  # section headers are optional for loading: a binary without them is still readable
+            self.sections = []
+        self._by_name = {sec.name: sec for sec in self.sections}
+
+    @property
+    def byteorder(self) -> Literal["little", "big"]:
+        return "little" if self.little_endian else "big"
+
+    @contextmanager
+    def parsing(self, what: str) -> Iterator[None]:
+        """Turn any failure while parsing ``what`` into an ElfError naming this file (no traceback)."""
+        try:
+            yield
+        except ElfError:
+            raise
+        except Exception as err:  # pyelftools raises many unrelated types on malformed input
+            detail = str(err) or type(err).__name__
+            raise ElfError(
+                self.subject,
+                f"malformed or truncated ELF ({what}: {detail})",
+                "the file is damaged or incomplete; rebuild it or copy it again",
+            ) from None
+
+    def section(self, name: str) -> Section | None:
+        return self._by_name.get(name)
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def read(self, offset: int, size: int, what: str) -> bytes:
+        """``size`` bytes at file ``offset``; an ElfError if they lie beyond the end of the file."""
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise ElfError(
+                self.subject,
+                f"truncated: {what} needs bytes {offset}..{offset + size} but the file has {self.size}",
+                "the file is incomplete; rebuild it or copy it again",
+            )
+        return self.data[offset : offset + size]
+
+    def section_view(self, sec: Section) -> memoryview:
+        """The section's bytes in the file, without copying; an ElfError if truncated."""
+        if sec.type == "SHT_NOBITS":
+            return memoryview(b"")
+        if sec.offset + sec.size > self.size:
+            raise ElfError(
+                self.subject,
+                f"truncated: section {sec.name} ends at byte {sec.offset + sec.size} but the file has {self.size}",
+                "the file is incomplete; rebuild it or copy it again",
+            )
+        return memoryview(self.data)[sec.offset : sec.offset + sec.size]
+
+    def vaddr_to_offset(self, addr: int) -> int | None:
+        """File offset of virtual address ``addr`` within a loaded segment's file bytes, if any."""
+        for seg in self.segments:
+            if seg.type == PT_LOAD and seg.vaddr <= addr < seg.vaddr + seg.filesz:
+                return seg.offset + (addr - seg.vaddr)
+        return None
+
+    def close(self) -> None:
+        self._data = b""
+
+    def __enter__(self) -> ElfImage:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_elf(path: Path) -> ElfImage:
+    """Open ``path`` as an ELF binary; raises ElfError for a missing, empty, non-ELF or malformed file."""
+    return ElfImage(Path(path))

@@ -1,0 +1,152 @@
+"""How a binary links: ELF class and machine, interpreter, needed libraries, run paths, versioned symbols."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
+from elftools.elf.sections import SymbolTableSection
+
+from slimgo.elf._reader import ElfImage, open_elf
+
+_GLIBC = re.compile(r"^GLIBC_(\d+(?:\.\d+)*)$")
+
+DF_BIND_NOW = 0x8
+DF_1_NOW = 0x1
+DF_1_PIE = 0x08000000
+
+
+@dataclass(frozen=True)
+class Linking:
+    """The static verdict and its evidence. ``static`` means no PT_INTERP and no DT_NEEDED."""
+
+    path: str
+    elf_class: int
+    machine: str
+    byteorder: str
+    elf_type: str
+    static: bool
+    interpreter: str | None
+    needed: list[str] = field(default_factory=list)
+    rpath: list[str] = field(default_factory=list)
+    runpath: list[str] = field(default_factory=list)
+    # "libc.so.6/GLIBC_2.34" -> symbols bound to that version, from .gnu.version_r and .gnu.version
+    versioned_symbols: dict[str, list[str]] = field(default_factory=dict)
+    glibc_required: str | None = None
+    has_dynamic: bool = False
+    bind_now: bool = False
+    flags_1: int = 0
+
+    @property
+    def required_versions(self) -> list[str]:
+        """Every version name required (GLIBC_2.34, GLIBCXX_3.4.29, ...), sorted by library then version."""
+        return sorted({key.split("/", 1)[1] for key in self.versioned_symbols})
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def highest_glibc(version_names: list[str]) -> str | None:
+    """The highest GLIBC_x.y among ``version_names`` as "x.y", or None (GLIBC_PRIVATE and others ignored)."""
+    found = [m.group(1) for name in version_names if (m := _GLIBC.match(name))]
+    return max(found, key=_version_key) if found else None
+
+
+def _interpreter(image: ElfImage) -> str | None:
+    for seg in image.segments:
+        if seg.type == "PT_INTERP":
+            raw = image.read(seg.offset, seg.filesz, "PT_INTERP")
+            return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+    return None
+
+
+def _split_paths(value: str) -> list[str]:
+    return [part for part in value.split(":") if part]
+
+
+def linking_of(image: ElfImage) -> Linking:
+    """Read the linking facts of an already opened ELF image."""
+    with image.parsing("PT_INTERP"):
+        interpreter = _interpreter(image)
+    needed: list[str] = []
+    rpath: list[str] = []
+    runpath: list[str] = []
+    versioned: dict[str, list[str]] = {}
+    has_dynamic = False
+    bind_now = False
+    flags_1 = 0
+    with image.parsing("dynamic section"):
+        for sec in image.elf.iter_sections():
+            if isinstance(sec, DynamicSection):
+                has_dynamic = True
+                for tag in sec.iter_tags():
+                    kind = tag.entry.d_tag
+                    if kind == "DT_NEEDED":
+                        needed.append(str(getattr(tag, "needed", "")))
+                    elif kind == "DT_RPATH":
+                        rpath += _split_paths(str(getattr(tag, "rpath", "")))
+                    elif kind == "DT_RUNPATH":
+                        runpath += _split_paths(str(getattr(tag, "runpath", "")))
+                    elif kind == "DT_BIND_NOW":
+                        bind_now = True
+                    elif kind == "DT_FLAGS":
+                        bind_now = bind_now or bool(int(tag.entry.d_val) & DF_BIND_NOW)
+                    elif kind == "DT_FLAGS_1":
+                        flags_1 = int(tag.entry.d_val)
+                        bind_now = bind_now or bool(flags_1 & DF_1_NOW)
+                break
+    with image.parsing("symbol versions (.gnu.version_r)"):
+        versioned = _versioned_symbols(image)
+    names = sorted({key.split("/", 1)[1] for key in versioned})
+    return Linking(
+        path=image.subject,
+        elf_class=image.elf_class,
+        machine=image.machine,
+        byteorder=image.byteorder,
+        elf_type=image.e_type,
+        static=interpreter is None and not needed,
+        interpreter=interpreter,
+        needed=needed,
+        rpath=rpath,
+        runpath=runpath,
+        versioned_symbols=versioned,
+        glibc_required=highest_glibc(names),
+        has_dynamic=has_dynamic,
+        bind_now=bind_now,
+        flags_1=flags_1,
+    )
+
+
+def _versioned_symbols(image: ElfImage) -> dict[str, list[str]]:
+    verneed = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerNeedSection)), None)
+    if verneed is None:
+        return {}
+    by_index: dict[int, str] = {}
+    result: dict[str, list[str]] = {}
+    for need, auxes in verneed.iter_versions():
+        library = str(need.name)
+        for aux in auxes:
+            key = f"{library}/{aux.name}"
+            by_index[int(aux["vna_other"])] = key
+            result.setdefault(key, [])
+    versym = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerSymSection)), None)
+    dynsym = image.elf.get_section_by_name(".dynsym")
+    if versym is not None and isinstance(dynsym, SymbolTableSection):
+        for index, symbol in enumerate(dynsym.iter_symbols()):
+            if index == 0:
+                continue
+            # bit 15 marks a hidden version; the low bits are the index into the verneed/verdef entries
+            ndx = versym.get_symbol(index)["ndx"]
+            if isinstance(ndx, int) and (ndx & 0x7FFF) in by_index:
+                result[by_index[ndx & 0x7FFF]].append(str(symbol.name))
+    return {key: sorted(set(symbols)) for key, symbols in sorted(result.items())}
+
+
+def read_linking(path: Path) -> Linking:
+    """The linking facts of the ELF binary at ``path``; raises ElfError when it cannot be read."""
+    with open_elf(path) as image:
+        return linking_of(image)

@@ -1,0 +1,293 @@
+"""Go's function table (pclntab, Go 1.18+): function names, entries and sizes, also in stripped binaries."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage, open_elf
+from slimgo.errors import ElfError
+
+MAGIC_118 = 0xFFFFFFF0  # Go 1.18, 1.19
+MAGIC_120 = 0xFFFFFFF1  # Go 1.20 and later (1.26 leaves textStart 0 and moves moduledata to .go.module)
+OLD_MAGICS = {0xFFFFFFFB: "go1.2-go1.15", 0xFFFFFFFA: "go1.16-go1.17"}
+SECTION_NAMES = (".gopclntab", ".data.rel.ro.gopclntab")
+_FIX = "rebuild the binary with Go 1.18 or newer"
+
+# Alignment fill the linker puts between functions: INT3 on x86, zero words on fixed-width ISAs.
+_PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00"}
+_DEFAULT_PAD_UNIT = b"\x00\x00\x00\x00"
+_PAD_WINDOW = 256  # alignment fill is shorter than the largest function alignment Go uses (64)
+
+
+class Func(NamedTuple):
+    """One Go function: ``size`` excludes the alignment fill after it, which is ``padding``."""
+
+    name: str
+    entry: int
+    size: int
+    padding: int
+
+
+@dataclass(frozen=True)
+class PcHeader:
+    """The pclntab header and where it was found."""
+
+    magic: int
+    ptr_size: int
+    min_lc: int
+    nfunc: int
+    nfiles: int
+    text_start: int
+    funcname_offset: int
+    cu_offset: int
+    filetab_offset: int
+    pctab_offset: int
+    pcln_offset: int
+    source: str  # the section name, or how the table was located without one
+
+    @property
+    def go_versions(self) -> str:
+        return "go1.18-go1.19" if self.magic == MAGIC_118 else "go1.20+"
+
+
+@dataclass(frozen=True)
+class FuncTable:
+    """The function table in columns (fast to total); ``functions`` gives them as Func tuples."""
+
+    header: PcHeader
+    text_start: int
+    text_end: int  # end of the last function: runtime.etext
+    tail_padding: int  # fill between runtime.etext and the end of the .text section
+    names: list[str]
+    entries: list[int]
+    sizes: list[int]
+    paddings: list[int]
+
+    @property
+    def functions(self) -> list[Func]:
+        return [Func(*row) for row in zip(self.names, self.entries, self.sizes, self.paddings, strict=True)]
+
+    @property
+    def function_bytes(self) -> int:
+        return sum(self.sizes)
+
+    @property
+    def padding_bytes(self) -> int:
+        return sum(self.paddings) + self.tail_padding
+
+
+def _corrupt(image: ElfImage, what: str) -> ElfError:
+    return ElfError(image.subject, f"corrupt Go function table (pclntab): {what}", _FIX)
+
+
+def _parse_header(image: ElfImage, table: bytes | memoryview, source: str) -> PcHeader:
+    if len(table) < 8:
+        raise _corrupt(image, "shorter than its header")
+    order = "<" if image.little_endian else ">"
+    magic = struct.unpack_from(order + "I", table, 0)[0]
+    if magic in OLD_MAGICS:
+        raise ElfError(image.subject, f"function table of {OLD_MAGICS[magic]} is unsupported", _FIX)
+    if magic not in (MAGIC_118, MAGIC_120):
+        raise _corrupt(image, f"unknown magic {magic:#x}")
+    if table[4:6] != b"\0\0" or table[6] not in (1, 2, 4) or table[7] not in (4, 8):
+        raise _corrupt(image, "bad header (pad, instruction size or pointer size)")
+    ptr = table[7]
+    fields_size = 8 * ptr
+    if len(table) < 8 + fields_size:
+        raise _corrupt(image, "shorter than its header")
+    fields = struct.unpack_from(order + ("Q" if ptr == 8 else "I") * 8, table, 8)
+    nfunc, nfiles, text_start, funcname, cu, filetab, pctab, pcln = fields
+    for value in (funcname, cu, filetab, pctab, pcln):
+        if not 8 + fields_size <= value <= len(table):
+            raise _corrupt(image, f"table offset {value:#x} outside the {len(table)}-byte table")
+    if nfunc > (len(table) - pcln) // 8:
+        raise _corrupt(image, f"{nfunc} functions cannot fit in the table")
+    return PcHeader(magic, ptr, table[6], nfunc, nfiles, text_start, funcname, cu, filetab, pctab, pcln, source)
+
+
+def _magic_bytes(image: ElfImage) -> tuple[bytes, bytes]:
+    order = image.byteorder
+    return MAGIC_120.to_bytes(4, order), MAGIC_118.to_bytes(4, order)
+
+
+def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
+    """The pclntab bytes, where they were found, and the file offset they start at.
+
+    Its own section (`.gopclntab`, or `.data.rel.ro.gopclntab` in externally linked PIE), else the
+    moduledata's pcHeader pointer (`.go.module`, Go 1.26), else a scan of read-only segments for the magic.
+    """
+    for name in SECTION_NAMES:
+        sec = image.section(name)
+        if sec is not None and sec.type != "SHT_NOBITS":
+            return image.section_view(sec), name, sec.offset
+    module = image.section(".go.module")
+    if module is not None and module.type != "SHT_NOBITS" and module.size >= 8:
+        ptr_size = 8 if image.elf_class == 64 else 4
+        raw = image.read(module.offset, ptr_size, ".go.module")
+        off = image.vaddr_to_offset(int.from_bytes(raw, image.byteorder))
+        if off is not None:
+            return memoryview(image.data)[off:], "moduledata (.go.module)", off
+    magics = _magic_bytes(image)
+    for seg in image.segments:
+        if seg.type != PT_LOAD or seg.flags & (PF_X | PF_W):
+            continue
+        end = min(seg.offset + seg.filesz, image.size)
+        for magic in magics:
+            pos = image.data.find(magic, seg.offset, end)
+            while 0 <= pos < end:
+                candidate = memoryview(image.data)[pos:end]
+                try:
+                    header = _parse_header(image, candidate, "scan")
+                except ElfError:
+                    header = None
+                if header is not None and header.nfunc > 0:
+                    return candidate, "segment scan (no pclntab section)", pos
+                pos = image.data.find(magic, pos + 4, end)
+    raise ElfError(
+        image.subject,
+        "no Go function table (pclntab) was found",
+        "inspect a binary built by the Go toolchain (Go 1.18 or newer)",
+    )
+
+
+def read_header(image: ElfImage) -> tuple[PcHeader, bytes | memoryview]:
+    table, source, _offset = locate(image)
+    return _parse_header(image, table, source), table
+
+
+_MODULEDATA_TEXT_WORD = 22  # moduledata: pcHeader, 6 slices (3 words each), findfunctab, minpc, maxpc, text
+
+
+def _is_executable(image: ElfImage, addr: int) -> bool:
+    return any(
+        seg.type == PT_LOAD and seg.flags & PF_X and seg.vaddr <= addr < seg.vaddr + seg.memsz
+        for seg in image.segments
+    )
+
+
+def _text_start(image: ElfImage, header: PcHeader) -> int:
+    """Address of runtime.text, which function entries are relative to.
+
+    Go 1.26 leaves the header's textStart 0 but keeps moduledata in `.go.module`; external linking puts
+    C start-up code before runtime.text, so the `.text` section start is only the last resort.
+    """
+    module = image.section(".go.module")
+    ptr = 8 if image.elf_class == 64 else 4
+    if module is not None and module.type != "SHT_NOBITS" and module.size >= ptr * (_MODULEDATA_TEXT_WORD + 1):
+        raw = image.read(module.offset + ptr * _MODULEDATA_TEXT_WORD, ptr, ".go.module")
+        addr = int.from_bytes(raw, image.byteorder)
+        if _is_executable(image, addr):
+            return addr
+    if header.text_start and _is_executable(image, header.text_start):
+        return header.text_start
+    text = image.section(".text")
+    if text is not None:
+        return text.addr
+    for seg in image.segments:  # no section headers: assume the text starts the executable segment
+        if seg.type == PT_LOAD and seg.flags & PF_X:
+            return seg.vaddr
+    return 0
+
+
+def _functab(image: ElfImage, header: PcHeader, table: bytes | memoryview) -> tuple[int, ...]:
+    """Flat (entryoff, funcoff) pairs, nfunc + 1 of them: the last entry is the end of the text."""
+    count = 2 * (header.nfunc + 1)
+    start = header.pcln_offset
+    if start + 4 * count > len(table):
+        raise _corrupt(image, "function table runs past the end of pclntab")
+    order = "<" if image.little_endian else ">"
+    return struct.unpack_from(f"{order}{count}I", table, start)
+
+
+def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...]) -> list[str]:
+    order = "<" if image.little_endian else ">"
+    unpack = struct.Struct(order + "i").unpack_from
+    base = header.pcln_offset
+    nametab = header.funcname_offset
+    data = bytes(table)
+    limit = len(data) - 8
+    names: list[str] = []
+    append = names.append
+    find = data.find
+    for funcoff in functab[1:-2:2]:
+        at = base + funcoff
+        if not 0 <= at <= limit:
+            raise _corrupt(image, f"function record offset {funcoff:#x} outside the table")
+        start = nametab + unpack(data, at + 4)[0]
+        end = find(b"\0", start)
+        if start < nametab or end < 0:
+            raise _corrupt(image, "function name outside the name table")
+        append(data[start:end].decode("utf-8", "replace"))
+    return names
+
+
+def func_table_of(image: ElfImage) -> FuncTable:
+    """Read every function of an already opened ELF image, with sizes split from their padding."""
+    header, table = read_header(image)
+    functab = _functab(image, header, table)
+    names = _names(image, header, table, functab)
+    text_start = _text_start(image, header)
+    offsets = functab[0::2]
+    if any(b < a for a, b in itertools.pairwise(offsets)):
+        raise _corrupt(image, "function entries are not in address order")
+    text_off = image.vaddr_to_offset(text_start)
+    end_off = offsets[-1] if offsets else 0
+    if text_off is None or text_off + end_off > image.size:
+        raise _corrupt(image, "the function entries lie outside the file's text")
+    text = image.data
+    unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
+    width = len(unit)
+    sizes: list[int] = []
+    paddings: list[int] = []
+    for i in range(len(offsets) - 1):
+        start, end = offsets[i], offsets[i + 1]
+        span = end - start
+        lo = text_off + max(start, end - _PAD_WINDOW)
+        tail = text[lo : text_off + end]
+        fill = len(tail) - len(tail.rstrip(unit[:1]))
+        fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
+        if fill and width > 1 and tail[len(tail) - fill :].count(unit[:1]) != fill:
+            fill = 0
+        fill = min(fill, span)
+        sizes.append(span - fill)
+        paddings.append(fill)
+    return FuncTable(
+        header=header,
+        text_start=text_start,
+        text_end=text_start + end_off,
+        tail_padding=_tail_fill(image, text_start + end_off, unit),
+        names=names,
+        entries=[text_start + off for off in offsets[:-1]],
+        sizes=sizes,
+        paddings=paddings,
+    )
+
+
+def _tail_fill(image: ElfImage, etext: int, unit: bytes) -> int:
+    text = image.section(".text")
+    if text is None or not text.addr <= etext <= text.addr + text.size:
+        return 0
+    tail = image.data[text.offset + etext - text.addr : text.offset + text.size]
+    return len(tail) if len(tail) < _PAD_WINDOW and not tail.strip(unit[:1]) else 0
+
+
+def read_functions(path: Path) -> list[Func]:
+    """Every function in the binary at ``path``, in address order; raises ElfError on failure."""
+    with open_elf(path) as image:
+        return func_table_of(image).functions
+
+
+def function_names(path: Path) -> set[str]:
+    """The names of every function in the binary at ``path`` (works on `-s -w` binaries)."""
+    with open_elf(path) as image:
+        header, table = read_header(image)
+        return set(_names(image, header, table, _functab(image, header, table)))
+
+
+def has_function(path: Path, name: str) -> bool:
+    """Whether the binary at ``path`` contains a function named ``name`` (e.g. "time/tzdata.init")."""
+    return name in function_names(path)

@@ -1,0 +1,108 @@
+"""Bad input gives an ElfError naming the file, the cause and the fix; never another exception."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slimgo.elf._reader import open_elf
+from slimgo.elf.buildinfo import MAGIC, read_buildinfo
+from slimgo.elf.linking import read_linking
+from slimgo.elf.pclntab import read_functions
+from slimgo.errors import ElfError
+
+READERS = [read_linking, read_buildinfo, read_functions]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_missing_empty_directory_and_non_elf(reader: object, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    script = tmp_path / "script"
+    script.write_text("#!/bin/sh\necho hi\n")
+    cases = {
+        tmp_path / "missing": "no such file",
+        empty: "is empty",
+        tmp_path: "is a directory",
+        script: "not an ELF file (a script",
+    }
+    for path, cause in cases.items():
+        with pytest.raises(ElfError) as info:
+            reader(path)  # type: ignore[operator]
+        assert cause in info.value.cause
+        assert info.value.subject == str(path)
+        assert info.value.fix
+
+
+def _cuts(size: int) -> list[int]:
+    # every byte of the ELF and program headers, then evenly spread cuts through the rest
+    return sorted(set(range(0, 1024)) | set(range(1024, size, max(1, size // 300))))
+
+
+@pytest.mark.integration
+def test_every_truncation_is_an_elf_error_or_a_result(gobin: dict[str, Path], tmp_path: Path) -> None:
+    data = gobin["arm64"].read_bytes()
+    cut_file = tmp_path / "cut"
+    outcomes = {"error": 0, "ok": 0}
+    for cut in _cuts(len(data)):
+        cut_file.write_bytes(data[:cut])
+        for reader in READERS:
+            try:
+                reader(cut_file)
+                outcomes["ok"] += 1
+            except ElfError as err:
+                assert err.subject == str(cut_file) and err.cause
+                outcomes["error"] += 1
+    assert outcomes["error"] > 0 and outcomes["ok"] > 0
+
+
+def _section_offset(path: Path, name: str) -> int:
+    with open_elf(path) as image:
+        sec = image.section(name)
+        assert sec is not None
+        return sec.offset
+
+
+@pytest.mark.integration
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.integers(min_value=0, max_value=15), value=st.integers(min_value=0, max_value=2**32 - 1))
+def test_corrupt_pclntab_header_offsets(gobin: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                                        where: int, value: int) -> None:
+    source = gobin["i386"]  # 32-bit: header fields are 4 bytes each after the 8-byte prefix
+    data = bytearray(source.read_bytes())
+    at = _section_offset(source, ".gopclntab") + 8 + 4 * (where % 8)
+    if where >= 8:  # or corrupt a function record offset in the function table
+        table = _section_offset(source, ".gopclntab")
+        pcln = struct.unpack_from("<I", data, table + 8 + 4 * 7)[0]
+        at = table + pcln + 4 + 8 * (where - 8)
+    struct.pack_into("<I", data, at, value)
+    broken = tmp_path_factory.mktemp("pcln") / "bin"
+    broken.write_bytes(bytes(data))
+    try:
+        funcs = read_functions(broken)
+    except ElfError as err:
+        assert "pclntab" in err.cause or "function" in err.cause
+    else:
+        assert all(f.size >= 0 and f.padding >= 0 for f in funcs)
+
+
+@pytest.mark.integration
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.integers(min_value=14, max_value=60), value=st.integers(min_value=0, max_value=255))
+def test_corrupt_buildinfo_bytes(gobin: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                                 where: int, value: int) -> None:
+    data = bytearray(gobin["arm64"].read_bytes())
+    at = data.find(MAGIC)
+    data[at + where] = value
+    broken = tmp_path_factory.mktemp("bi") / "bin"
+    broken.write_bytes(bytes(data))
+    try:
+        info = read_buildinfo(broken)
+    except ElfError as err:
+        assert err.subject == str(broken)
+    else:
+        assert isinstance(info.go_version, str)
