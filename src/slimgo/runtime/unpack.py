@@ -102,12 +102,12 @@ class _Applier:
     def unsafe(self, name: str, cause: str) -> UnsafeLayer:
         return UnsafeLayer(f"{self.where} entry {name!r}", cause, _UNSAFE_FIX)
 
-    def checked_parts(self, name: str, what: str = "path") -> list[str]:
-        if name.startswith("/"):
-            raise self.unsafe(name, f"has an absolute {what}; layer entries must be relative to the rootfs")
-        parts = components(name)
+    def checked_parts(self, entry: str, path: str, what: str = "path") -> list[str]:
+        if path.startswith("/"):
+            raise self.unsafe(entry, f"has an absolute {what} ({path}); layer paths must be relative to the rootfs")
+        parts = components(path)
         if ".." in parts:
-            raise self.unsafe(name, f"has a '..' in its {what}, which could climb out of the rootfs")
+            raise self.unsafe(entry, f"has a '..' in its {what} ({path}), which could climb out of the rootfs")
         return parts
 
     def resolve(self, name: str, parts: Sequence[str], follow_last: bool = True) -> list[str]:
@@ -118,7 +118,7 @@ class _Applier:
 
     def apply(self, member: tarfile.TarInfo, tar: tarfile.TarFile) -> None:
         name = member.name
-        parts = self.checked_parts(name)
+        parts = self.checked_parts(name, name)
         if not parts:
             if member.isdir():  # "./": the layer sets the root directory's owner and mode
                 self.set_meta(self.root, member)
@@ -195,13 +195,14 @@ class _Applier:
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(source, out, CHUNK)
+            out.flush()  # a write after utime() would move the mtime again
             os.fchown(out.fileno(), member.uid, member.gid)
             os.fchmod(out.fileno(), member.mode & 0o7777)  # after chown, which clears setuid bits
             os.utime(out.fileno(), (member.mtime, member.mtime))
 
     def hardlink(self, member: tarfile.TarInfo, dest: Path) -> None:
         name = member.name
-        target_parts = self.checked_parts(member.linkname, "link target")
+        target_parts = self.checked_parts(name, member.linkname, "hard link target")
         try:
             target = resolve(self.root, target_parts, follow_last=False)
         except Escape as err:
