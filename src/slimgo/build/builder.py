@@ -130,7 +130,19 @@ class ImageBuilder:
         outdir = self.workdir / f"{name}-{str(platform).replace('/', '-')}"
         outdir.mkdir(parents=True, exist_ok=True)
         binary = outdir / name
-        self.toolchain.build(package, binary, gopts, platform)
+        try:
+            self.toolchain.build(package, binary, gopts, platform)
+        except BuildError as err:
+            users = [] if gopts.cgo else self.toolchain.cgo_packages(package, gopts, platform)
+            if users:
+                raise BuildError(
+                    f"package {package.import_path} ({platform})",
+                    f"needs cgo (packages using it: {', '.join(users)}), and slimgo builds with CGO_ENABLED=0 "
+                    f"so the binary is static; go build said:\n{err.cause.removeprefix('failed:').lstrip()}",
+                    "drop the cgo dependency (pure-Go alternatives exist for most), or pass --cgo with --base "
+                    "naming an image that has glibc",
+                ) from None
+            raise
         base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch)
         try:
             if gopts.cgo:

@@ -88,18 +88,30 @@ class GoToolchain:
         return result.stdout.strip() if result.returncode == 0 else os.environ.get("GOFLAGS", "")
 
     def list_main_packages(self, patterns: Sequence[str], cwd: Path) -> list[GoPackage]:
-        """Resolve ``patterns`` to main packages; an explicitly named non-main package is an error."""
+        """Resolve ``patterns`` to main packages; an explicitly named non-main package is an error.
+
+        A directory pattern is listed from inside that directory, so `slimgo build /elsewhere/cmd/app` works
+        from anywhere (its go.mod is found from there, as `cd dir && go build` would).
+        """
         check_goflags(self.goflags(cwd))
-        result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", *patterns], cwd)
-        if result.returncode != 0 and not result.stdout.strip():
-            raise BuildError(f"package {' '.join(patterns)}", "could not be listed by `go list`:\n"
-                             + trim_go_errors(result.stderr),
-                             "give a directory (./cmd/server) or an import path of a package main")
         packages: list[GoPackage] = []
-        wildcard = any("..." in p for p in patterns)
+        for pattern in patterns:
+            directory, go_pattern = _split_directory(pattern, cwd)
+            for package in self._list(pattern, go_pattern, directory):
+                if package.import_path not in {p.import_path for p in packages}:
+                    packages.append(package)
+        return packages
+
+    def _list(self, shown: str, pattern: str, cwd: Path) -> list[GoPackage]:
+        result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", pattern], cwd)
+        if result.returncode != 0 and not result.stdout.strip():
+            raise BuildError(f"package {shown}", "could not be listed by `go list`:\n" + trim_go_errors(result.stderr),
+                             "give a directory inside a Go module (./cmd/server) or an import path of a package main")
+        packages: list[GoPackage] = []
+        wildcard = "..." in pattern
         for item in _decode_stream(result.stdout):
             error = (item.get("Error") or {}).get("Err")
-            where = item.get("ImportPath") or " ".join(patterns)
+            where = shown if not wildcard else (item.get("ImportPath") or shown)
             if error and not item.get("Name"):
                 raise BuildError(f"package {where}", f"cannot be loaded: {error}",
                                  "check the path exists and is inside a Go module (go.mod)")
@@ -115,7 +127,7 @@ class GoToolchain:
                 module_path=str(module.get("Path") or ""),
             ))
         if not packages:
-            raise UsageError(f"package {' '.join(patterns)}", "matches no main package",
+            raise UsageError(f"package {shown}", "matches no main package",
                              "point slimgo build at a directory holding a `package main`")
         return packages
 
@@ -140,3 +152,17 @@ class GoToolchain:
     def version(self) -> str:
         result = self._call(["env", "GOVERSION"], Path.cwd())
         return result.stdout.strip()
+
+
+def _split_directory(pattern: str, cwd: Path) -> tuple[Path, str]:
+    """(directory to run `go list` in, pattern to give it): "./cmd/..." -> (cwd/cmd, "./...")."""
+    recursive = pattern.endswith("/...") or pattern == "..."
+    base = pattern[: -len("/...")] if pattern.endswith("/...") else ("." if pattern == "..." else pattern)
+    is_path = base in (".", "..") or base.startswith(("./", "../", "/")) or ((cwd / base).is_dir() and not recursive)
+    if not is_path:
+        return cwd, pattern
+    directory = (cwd / base).resolve()
+    if not directory.is_dir():
+        raise UsageError(f"package {pattern}", f"{directory} is not a directory",
+                         "give an existing directory or an import path")
+    return directory, "./..." if recursive else "."
