@@ -194,6 +194,44 @@ def _class_char(s: str, i: int, whole_start: int) -> tuple[int, int]:
 _ATOM, _ANCHOR, _REPEAT, _OPEN, _START = "atom", "anchor", "repeat", "open", "start"
 
 
+def _parse_int(s: str, i: int) -> tuple[int | None, int]:
+    """Go parseInt: decimal digits, no leading zero unless alone; None when absent or too large."""
+    start = i
+    while i < len(s) and s[i].isascii() and s[i].isdigit():
+        i += 1
+    digits = s[start:i]
+    if not digits or (len(digits) > 1 and digits[0] == "0"):
+        return None, start
+    if len(digits) >= 8:
+        return -1, i  # Go: "parseInt found too big a number"
+    return int(digits), i
+
+
+def _parse_repeat(s: str, i: int) -> tuple[int, int, int] | None:
+    """Go parseRepeat at ``s[i] == '{'``: (min, max or -1, next index), or None when it is a literal '{'."""
+    lo, j = _parse_int(s, i + 1)
+    if lo is None or j >= len(s):
+        return None
+    if s[j] != ",":
+        hi = lo
+    else:
+        j += 1
+        if j >= len(s):
+            return None
+        if s[j] == "}":
+            hi = -1
+        else:
+            hi_val, j = _parse_int(s, j)
+            if hi_val is None:
+                return None
+            hi = hi_val
+            if hi < 0:
+                lo = -1
+    if j >= len(s) or s[j] != "}":
+        return None
+    return lo, hi, j + 1
+
+
 def translate(goexpr: str) -> str:
     """Return a Python pattern equivalent to the Go expression; raise GoRegexError where Go would."""
     out: list[str] = []
@@ -201,15 +239,38 @@ def translate(goexpr: str) -> str:
     depth = 0
     i = 0
     n = len(goexpr)
+
+    def repeat(text: str, nxt: int) -> int:
+        nonlocal last
+        if last in (_START, _OPEN):
+            raise GoRegexError(f"missing argument to repetition operator: `{goexpr[i:nxt]}`")
+        if last == _REPEAT:
+            raise GoRegexError(f"invalid nested repetition operator: `{goexpr[i:nxt]}`")
+        out.append(text)
+        if nxt < n and goexpr[nxt] == "?":  # Perl's non-greedy suffix, not a second repeat
+            out.append("?")
+            nxt += 1
+        last = _REPEAT
+        return nxt
+
     while i < n:
         c = goexpr[i]
         if c in "*?+":
-            if last in (_START, _OPEN, _ANCHOR):
-                raise GoRegexError(f"missing argument to repetition operator: `{c}`")
-            if last == _REPEAT:
-                raise GoRegexError(f"invalid nested repetition operator: `{goexpr[i - 1 : i + 1]}`")
-            out.append(c)
-            last = _REPEAT
+            i = repeat(c, i + 1)
+        elif c == "{":
+            rep = _parse_repeat(goexpr, i)
+            if rep is None:
+                out.append(re.escape("{"))
+                last = _ATOM
+                i += 1
+                continue
+            lo, hi, nxt = rep
+            if lo < 0 or lo > 1000 or hi > 1000 or (hi >= 0 and lo > hi):
+                raise GoRegexError(f"invalid repeat count: `{goexpr[i:nxt]}`")
+            i = repeat(f"{{{lo},{'' if hi < 0 else hi}}}", nxt)
+        elif c == "|":
+            out.append("|")
+            last = _START
             i += 1
         elif c == "(":
             out.append("(")
@@ -224,11 +285,12 @@ def translate(goexpr: str) -> str:
             last = _ATOM
             i += 1
         elif c == "^":
-            out.append(r"\A")
+            # Go may repeat an empty-width assertion; Python only inside a group.
+            out.append(r"(?:\A)")
             last = _ANCHOR
             i += 1
         elif c == "$":
-            out.append(r"\Z")
+            out.append(r"(?:\Z)")
             last = _ANCHOR
             i += 1
         elif c == ".":
@@ -249,7 +311,7 @@ def translate(goexpr: str) -> str:
                 i = i + 2 + len(lit) + len(sep)
                 last = _ATOM if lit else last
                 continue
-            out.append({"A": r"\A", "z": r"\Z", "b": r"(?a:\b)", "B": r"(?a:\B)"}[kind])
+            out.append({"A": r"(?:\A)", "z": r"(?:\Z)", "b": r"(?a:\b)", "B": r"(?a:\B)"}[kind])
             last = _ANCHOR
             i += 2
         elif c == "\\" and i + 1 < n and goexpr[i + 1] in "pP":

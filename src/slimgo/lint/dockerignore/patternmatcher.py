@@ -9,7 +9,9 @@ from enum import Enum
 from slimgo.lint.dockerignore import gopath
 from slimgo.lint.dockerignore.goregex import GoRegexError, translate
 
-_SHOULD_ESCAPE = frozenset(".+()|{}$")
+# patternmatcher means to escape `.+()|{}$`, but its bitmap (escapeBytes[b%8] |= 1<<(b/8)) loses every byte
+# >= 64, so only `.+()$` are escaped and `|`, `{`, `}` reach Go's regexp as alternation and repetition.
+_SHOULD_ESCAPE = frozenset(".+()$")
 
 
 class PatternError(ValueError):

@@ -1,0 +1,72 @@
+"""`slimgo context DIR`: what `docker build DIR` would send, with and without its .dockerignore."""
+
+from __future__ import annotations
+
+import click
+
+from slimgo.cli import render
+from slimgo.lint.context import ContextReport, scan_context, suggest_ignore
+from slimgo.lint.findings import Severity
+
+
+def _human(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{n:,} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n:,} B"
+
+
+def _text(report: ContextReport) -> str:
+    ignore = report.ignore_file or "(none)"
+    lines = [
+        f"context      {report.root}",
+        f"ignore file  {ignore} ({len(report.patterns)} patterns)",
+        "",
+        f"{'':14}{'files':>12}{'bytes':>16}",
+        f"{'sent':14}{report.sent.files:>12,}{_human(report.sent.bytes):>16}",
+        f"{'without it':14}{report.total.files:>12,}{_human(report.total.bytes):>16}",
+    ]
+    if report.total.bytes:
+        saved = report.total.bytes - report.sent.bytes
+        lines.append(f"{'kept out':14}{report.total.files - report.sent.files:>12,}{_human(saved):>16}")
+    if report.largest:
+        lines += ["", "largest paths sent:"]
+        lines += [f"  {_human(size):>12}  {path}" for path, size in report.largest]
+    if report.findings:
+        lines += ["", "findings:"]
+        for f in report.findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            lines.append(f"  {f.severity.value:<7} {f.rule}  {where}: {f.message}")
+            lines.append(f"          fix: {f.fix}")
+    if report.fails:
+        lines += ["", "docker build would fail while sending this context (see the errors above)"]
+    return "\n".join(lines) + "\n"
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--suggest", is_flag=True, help="Print a .dockerignore for this context instead of the report.")
+@click.option("--ignore-file", type=click.Path(dir_okay=False, path_type=str),
+              help="Use this ignore file instead of DIRECTORY/.dockerignore.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="never",
+              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
+def context(directory: str, as_json: bool, suggest: bool, ignore_file: str | None, fail_on: str) -> int:
+    """Show what `docker build DIRECTORY` sends: files and bytes, the largest paths, and what should not be there."""
+    report = scan_context(directory, ignore_file=ignore_file)
+    if suggest:
+        render.result_line(suggest_ignore(report).rstrip("\n"))
+        return 0
+    if as_json:
+        render.json_document(report.to_json())
+    else:
+        render.result_line(_text(report).rstrip("\n"))
+    if report.fails:
+        return 1
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        if any(f.severity.rank >= threshold for f in report.findings):
+            return 1
+    return 0
