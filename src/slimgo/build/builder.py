@@ -149,7 +149,7 @@ class ImageBuilder:
                 linking = check_dynamic_base(binary, platform, Rootfs(base.layers), iopts.base)
             else:
                 # `go list` for the cgo users costs a second; only a failing gate needs them for its message.
-                users = () if read_linking(binary).static else self.toolchain.cgo_packages(package, gopts, platform)
+                users = [] if read_linking(binary).static else self.toolchain.cgo_packages(package, gopts, platform)
                 linking = check_static(binary, platform, users)
             info = read_buildinfo(binary)
             tz = needs_tzdata(binary, iopts.tzdata, base.kind)
