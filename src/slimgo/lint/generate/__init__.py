@@ -1,0 +1,98 @@
+"""`slimgo dockerfile`: a Dockerfile, .dockerignore and (for several services) docker-bake.hcl for a Go module."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from slimgo.lint.generate import pins
+from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
+
+__all__ = ["GenerateError", "Plan", "plan", "write"]
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("slimgo.lint.generate", "templates"),
+    autoescape=False,  # Dockerfiles and HCL, not HTML
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The files to write (absolute path -> text), and notes for the user."""
+
+    module: Module
+    packages: list[MainPackage]
+    files: dict[Path, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) -> Plan:
+    """Work out what `slimgo dockerfile ARGS -o OUT_DIR` writes, without writing anything."""
+    cwd = (cwd or Path.cwd()).resolve()
+    first = (cwd / (args[0].removesuffix("...") or ".")).resolve() if args else cwd
+    module = find_module(first if first.is_dir() else cwd)
+    packages = main_packages(module, args, cwd)
+    out = (cwd / out_dir).resolve() if out_dir else module.root
+    at_root = out == module.root
+    dockerfile = out / "Dockerfile"
+    context = os.path.relpath(module.root, out)
+    ctx = {
+        "module": module,
+        "packages": packages,
+        "several": len(packages) > 1,
+        "builder": pins.BUILDER_IMAGE,
+        "runtime": pins.RUNTIME_IMAGE,
+        "uid": pins.RUNTIME_UID,
+        "gomod_files": "go.mod go.sum" if module.has_go_sum else "go.mod",
+        "context": context,
+        "dockerfile_rel": os.path.relpath(dockerfile, module.root),
+        "dockerfile_name": os.path.relpath(dockerfile, module.root),
+    }
+    files = {dockerfile: _ENV.get_template("Dockerfile.j2").render(ctx)}
+    # BuildKit reads <Dockerfile>.dockerignore beside a Dockerfile given with -f, before the context's own
+    ignore = out / ".dockerignore" if at_root else out / "Dockerfile.dockerignore"
+    files[ignore] = _ENV.get_template("dockerignore.j2").render(ctx)
+    if len(packages) > 1:
+        files[out / "docker-bake.hcl"] = _ENV.get_template("docker-bake.hcl.j2").render(ctx)
+    notes = []
+    wanted = module.toolchain or module.go_version
+    if wanted and _version_tuple(wanted)[:2] > _version_tuple(pins.BUILDER_GO)[:2]:
+        notes.append(f"go.mod asks for go {wanted}, newer than the builder's {pins.BUILDER_GO}: the build downloads "
+                     "that toolchain (GOTOOLCHAIN=auto); bump the builder image to skip the download")
+    if module.has_vendor:
+        notes.append("vendor/ is present: go build uses it and `go mod download` only warms the cache")
+    return Plan(module, packages, files, notes)
+
+
+def write(p: Plan, *, force: bool = False) -> list[Path]:
+    """Write every file of ``p`` or none: existing files are kept unless ``force``."""
+    existing = [path for path in p.files if path.exists()]
+    if existing and not force:
+        names = ", ".join(str(path) for path in existing)
+        raise GenerateError(names, "already exists", "pass --force to overwrite, or -o another directory")
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in p.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            staged.append((tmp, path))
+    except OSError as err:
+        for tmp, _ in staged:
+            os.unlink(tmp)
+        raise GenerateError(str(err.filename or "output"), err.strerror or str(err), "check -o") from None
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return [path for _, path in staged]
