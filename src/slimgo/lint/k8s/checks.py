@@ -300,7 +300,8 @@ class Checker:
             return
         pod = self.pod_sc("runAsNonRoot")
         pod_true = pod is not None and pod.boolean is True
-        if pod is not None and pod.boolean is False:
+        pod_false = pod is not None and pod.boolean is False
+        if pod is not None and pod_false:
             self.emit("SG422", pod.line, "pod sets securityContext.runAsNonRoot=false", f"{pod.path}: true")
         implicit: list[str] = []
         for c in self.containers:
@@ -310,7 +311,7 @@ class Checker:
                           f"{node.path}: true")
             elif (node is None or node.boolean is None) and not pod_true:
                 implicit.append(c.name)
-        if implicit:
+        if implicit and not pod_false:  # the pod-level fix above already covers them
             self.emit("SG422", self.pod_sc_line("runAsNonRoot"),
                       f"pod or containers {', '.join(repr(n) for n in implicit)} must set "
                       "securityContext.runAsNonRoot=true",
@@ -334,9 +335,8 @@ class Checker:
         pod = self.pod_sc("seccompProfile", "type")
         pod_set = False
         if pod is not None:
-            if pod.text in SECCOMP_TYPES:
-                pod_set = True
-            else:
+            pod_set = True  # an invalid pod value is reported once, below, and fixed at the pod
+            if pod.text not in SECCOMP_TYPES:
                 self.emit("SG424", pod.line, f"pod sets seccompProfile.type {pod.text!r}",
                           f"{pod.path}: RuntimeDefault")
         implicit: list[str] = []
