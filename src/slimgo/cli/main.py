@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "lint": "slimgo.cli.lint:lint",
     "context": "slimgo.cli.context:context",
     "dockerfile": "slimgo.cli.dockerfile:dockerfile",
+    "copy": "slimgo.cli.copy:copy",
+    "login": "slimgo.cli.login:login",
+    "logout": "slimgo.cli.login:logout",
 }
 
 

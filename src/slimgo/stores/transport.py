@@ -33,6 +33,9 @@ class Location:
         if transport == "docker":
             if not rest.startswith("//") or len(rest) <= 2:
                 raise InvalidReference(f"image {spec!r}", "a docker transport is written docker://REF", _FIX)
+            from slimgo.stores.registry.reference import Reference
+
+            Reference.parse(rest[2:])  # a bad reference fails here, naming what is wrong
             return cls("docker", rest[2:])
         # skopeo splits path and reference at the first colon: paths cannot hold one.
         path, sep, tag = rest.partition(":")
@@ -105,13 +108,16 @@ def write_artifact(location: Location, artifact: Artifact, default_tag: str | No
 
 
 def _registry_read(location: Location) -> Artifact:
-    raise InvalidReference(str(location), "the docker:// transport is not available in this build",
-                           "use oci:, oci-archive: or docker-archive:")
+    from slimgo.stores import registry
+
+    return registry.read(location.path)
 
 
 def _registry_write(location: Location, artifact: Artifact) -> str:
-    raise InvalidReference(str(location), "the docker:// transport is not available in this build",
-                           "use oci:, oci-archive: or docker-archive:")
+    from slimgo.stores import registry
+
+    ref = registry.Reference.parse(location.path)
+    return registry.pushed_reference(ref, registry.write(ref, artifact))
 
 
 __all__ = ["Descriptor", "Location", "open_image", "read_artifact", "write_artifact"]

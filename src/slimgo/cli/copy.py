@@ -1,0 +1,60 @@
+"""`slimgo copy SRC DST`: copy an image or index between any two transports (registry, layout, archives)."""
+
+from __future__ import annotations
+
+import click
+
+from slimgo.cli import render
+from slimgo.oci.image import ImageIndex
+from slimgo.oci.platform import Platform
+from slimgo.stores import registry
+from slimgo.stores.layout import Artifact
+from slimgo.stores.registry.options import PULL_POLICIES, from_environment, using
+from slimgo.stores.transport import Location, image_for_platform, read_artifact, write_artifact
+
+
+def registry_flags(pull: str, insecure: tuple[str, ...], jobs: int) -> registry.RegistryOptions:
+    """The registry options a command's --pull, --insecure-registry and --jobs flags describe."""
+    base = from_environment()
+    return base.with_changes(pull=pull, insecure=base.insecure | frozenset(insecure), jobs=jobs)
+
+
+@click.command()
+@click.argument("source")
+@click.argument("destination")
+@click.option("--platform", "platform_text", metavar="OS/ARCH",
+              help="Copy only this platform's image from an index (default: every platform).")
+@click.option("--pull", type=click.Choice(PULL_POLICIES), default="always", show_default=True,
+              help="For docker:// sources: always ask the registry what a tag points at; missing: use the "
+                   "cache when it has the tag; never: the cache only.")
+@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
+              help="Allow plain HTTP to this registry (localhost and 127.0.0.1 always are). Repeatable.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Blobs moved in parallel.")
+@click.option("--tag", "tags", multiple=True, help="For docker:// destinations: also push under this tag. Repeatable.")
+def copy(source: str, destination: str, platform_text: str | None, pull: str, insecure: tuple[str, ...],
+         jobs: int, tags: tuple[str, ...]) -> None:
+    """Copy SOURCE to DESTINATION; prints DESTINATION@DIGEST.
+
+    Both are transports: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://REF.
+    Content is verified against its digest on the way; a copy between two repositories of one registry mounts
+    blobs instead of moving them.
+    """
+    src = Location.parse(source)
+    dst = Location.parse(destination)
+    platform = Platform.parse(platform_text) if platform_text else None
+    opts = registry_flags(pull, insecure, jobs)
+    with using(opts):
+        artifact: Artifact
+        if src.transport == "docker":
+            # Into another registry the layers stream through the cache; within one, they may be mounted instead.
+            artifact = registry.read(src.path, opts, prefetch=dst.transport != "docker")
+        else:
+            artifact = read_artifact(src)
+        if platform is not None and isinstance(artifact, ImageIndex):
+            artifact = image_for_platform(artifact, platform, str(src))
+        if dst.transport == "docker":
+            ref = registry.Reference.parse(dst.path)
+            digest = registry.write(ref, artifact, opts, extra_tags=tags)
+            render.result_line(registry.pushed_reference(ref, digest))
+        else:
+            render.result_line(write_artifact(dst, artifact))

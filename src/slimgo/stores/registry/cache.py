@@ -1,0 +1,97 @@
+"""The pulled-content cache: verified blobs by digest, and which digest a tag pointed at when last pulled."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from slimgo.errors import ImageFormatError
+from slimgo.oci.digest import Digest, HashingWriter
+from slimgo.stores.fsutil import atomic_write_bytes, os_error
+from slimgo.stores.registry.reference import Reference
+
+
+def default_root() -> Path:
+    """`$SLIMGO_CACHE_DIR`, else `$XDG_CACHE_HOME/slimgo`, else `~/.cache/slimgo`."""
+    explicit = os.environ.get("SLIMGO_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "slimgo"
+
+
+class BlobCache:
+    """Content-addressed: a file exists under its digest only once its bytes were verified against it."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or default_root()) / "registry"
+
+    def blob_path(self, digest: Digest) -> Path:
+        return self.root / "blobs" / digest.algorithm / digest.hex
+
+    def has(self, digest: Digest) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def read(self, digest: Digest) -> bytes | None:
+        try:
+            return self.blob_path(digest).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def open(self, digest: Digest) -> BinaryIO:
+        return open(self.blob_path(digest), "rb")
+
+    def put_bytes(self, digest: Digest, data: bytes) -> None:
+        if Digest.of(data) != digest:  # callers verify first; this guards the cache's own promise
+            raise ImageFormatError(str(digest), "content does not match its digest", "re-pull the image")
+        if not self.has(digest):
+            atomic_write_bytes(self.blob_path(digest), data)
+
+    def ingest(self, digest: Digest, size: int, chunks: Iterable[bytes], where: str) -> Path:
+        """Store a stream, verifying size and digest as it passes; nothing is kept unless both match."""
+        path = self.blob_path(digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest.hex[:16]}.", suffix=".part")
+        except OSError as err:
+            raise os_error(path, err) from None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                hashing = HashingWriter(out)
+                for chunk in chunks:
+                    if hashing.size + len(chunk) > size:
+                        raise ImageFormatError(where, f"is longer than the {size} bytes its descriptor announces",
+                                               "the registry served different content; the image may have been "
+                                               "tampered with, or the registry is broken")
+                    hashing.write(chunk)
+            if hashing.size != size:
+                raise ImageFormatError(where, f"is {hashing.size} bytes, not the {size} its descriptor announces",
+                                       "the download was cut short or the registry is broken; pull again")
+            if hashing.digest != digest:
+                raise ImageFormatError(where, f"hashes to {hashing.digest}, not {digest}",
+                                       "the registry served different content; the image may have been "
+                                       "tampered with, or the registry is broken")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    # -- tags ----------------------------------------------------------------------------------------
+    def _tag_path(self, ref: Reference) -> Path:
+        return self.root / "tags" / ref.registry.replace(":", "_") / ref.repository / (ref.tag or "latest")
+
+    def tagged(self, ref: Reference) -> Digest | None:
+        try:
+            return Digest.parse(self._tag_path(ref).read_text().strip())
+        except (OSError, ImageFormatError):
+            return None
+
+    def set_tag(self, ref: Reference, digest: Digest) -> None:
+        try:
+            atomic_write_bytes(self._tag_path(ref), f"{digest}\n".encode())
+        except Exception:  # the cache is an optimisation: a read-only cache must not fail a pull
+            return

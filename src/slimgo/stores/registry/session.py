@@ -1,0 +1,71 @@
+"""One registry session: shared HTTP connections, a client per registry, the cache, and where blobs were seen."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from slimgo.oci.digest import Digest
+from slimgo.stores.registry import credentials
+from slimgo.stores.registry.cache import BlobCache
+from slimgo.stores.registry.client import RegistryClient
+from slimgo.stores.registry.credentials import Credentials
+from slimgo.stores.registry.http import Http
+from slimgo.stores.registry.options import RegistryOptions
+from slimgo.stores.registry.reference import DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY
+
+CredentialSource = Callable[[str], Credentials | None]
+
+
+class RegistrySession:
+    """Everything a pull or push shares; reused across calls so connections and tokens are kept warm."""
+
+    def __init__(self, options: RegistryOptions, http: Http | None = None,
+                 credential_source: CredentialSource = credentials.lookup) -> None:
+        self.options = options
+        self.http = http or Http(options.retry, options.insecure, pool_size=options.jobs * 2)
+        self.cache = BlobCache(options.cache_dir)
+        self._credential_source = credential_source
+        self._clients: dict[str, RegistryClient] = {}
+        self._seen: dict[tuple[str, Digest], set[str]] = {}
+        self._lock = threading.Lock()
+
+    def client(self, registry: str) -> RegistryClient:
+        """The client for ``registry`` (an API host such as registry-1.docker.io or localhost:5000)."""
+        with self._lock:
+            existing = self._clients.get(registry)
+            if existing is None:
+                key = DOCKER_HUB_AUTH_KEY if registry == DOCKER_HUB_API else registry
+                existing = RegistryClient(registry, self.http, lambda: self._credential_source(key))
+                self._clients[registry] = existing
+            return existing
+
+    def saw(self, registry: str, repository: str, digest: Digest) -> None:
+        """Remember a repository that holds a blob, so a later push to the same registry can mount it."""
+        with self._lock:
+            self._seen.setdefault((registry, digest), set()).add(repository)
+
+    def known_in(self, registry: str, digest: Digest) -> set[str]:
+        with self._lock:
+            return set(self._seen.get((registry, digest), ()))
+
+
+_SESSIONS: dict[tuple[RegistryOptions, str], RegistrySession] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def session_for(options: RegistryOptions) -> RegistrySession:
+    """A shared session per option set and credentials file (so `login` in between is seen)."""
+    key = (options, os.environ.get("DOCKER_CONFIG", ""))
+    with _SESSIONS_LOCK:
+        found = _SESSIONS.get(key)
+        if found is None:
+            found = _SESSIONS[key] = RegistrySession(options)
+        return found
+
+
+def reset_sessions() -> None:
+    """Drop every shared session (their connections, tokens and remembered credentials)."""
+    with _SESSIONS_LOCK:
+        _SESSIONS.clear()
