@@ -9,13 +9,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +25,7 @@ from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Location, write_artifact
 from tests.conftest import FIXTURES, require_root, require_tool
 from tests.runtime.layers import Member, raw_layer
+from tests.runtime.procs import free_port, healthz, slimgo_run, stop
 
 pytestmark = pytest.mark.integration
 
@@ -68,44 +66,6 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Images:
             write_artifact(Location.parse(f"oci-archive:{root}/cli.tar:stdincli"), image)
             write_artifact(Location.parse(f"docker-archive:{root}/cli-docker.tar:cli:v1"), image)
     return Images(root, layout)
-
-
-def slimgo_run(*args: str, tmpdir: Path, **popen: Any) -> subprocess.Popen[bytes]:
-    """`python -m slimgo run ...` with its temporary files (the bundle) under ``tmpdir``."""
-    tmpdir.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
-    return subprocess.Popen([sys.executable, "-m", "slimgo", "run", *args], env=env, **popen)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def healthz(port: int, proc: subprocess.Popen[bytes], limit: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"slimgo run exited with {proc.returncode} before serving")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                result: dict[str, Any] = json.loads(response.read())
-                return result
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nothing served on 127.0.0.1:{port} within {limit}s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Last resort for a failed test: end slimgo gracefully so it still removes its container."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 def test_server_is_reachable_and_a_signal_stops_it(images: Images, tmp_path: Path) -> None:
