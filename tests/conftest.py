@@ -29,3 +29,9 @@ def require_root() -> None:
         if os.environ.get("CI"):
             pytest.fail("runc tests need root")
         pytest.skip("runc tests need root")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or fill the user's slimgo cache."""
+    os.environ["SLIMGO_CACHE_DIR"] = str(tmp_path_factory.mktemp("slimgo-cache"))

@@ -82,9 +82,52 @@ def write_tar(entries: Iterable[Entry], out: BinaryIO, mtime: int = 0) -> None:
                     tar.addfile(info, src)
 
 
-def build_layer(entries: Iterable[Entry], workdir: Path, compression: str = "gzip", mtime: int = 0) -> BlobLayer:
-    """Write a reproducible layer blob into ``workdir`` and return it as a layer; one pass, streamed."""
+def build_layer(entries: Iterable[Entry], workdir: Path, compression: str = "gzip", mtime: int = 0,
+                cache: Path | None = None) -> BlobLayer:
+    """Write a reproducible layer blob into ``workdir`` and return it as a layer.
+
+    With ``cache`` (a directory), compressed blobs are kept by the digest of their uncompressed tar: an unchanged
+    layer (the same binary rebuilt, the embedded base) is hashed but never compressed again.
+    """
     media_type = layer_media_type(compression)
+    if cache is None:
+        return _write_compressed(entries, workdir, compression, mtime, media_type)
+    fd, name = tempfile.mkstemp(dir=workdir, suffix=".tar")
+    tar_path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            uncompressed = HashingWriter(sink)
+            write_tar(with_parents(entries), uncompressed, mtime)  # type: ignore[arg-type]
+        cached = cache / "layers" / compression / uncompressed.digest.hex
+        if not cached.is_file():
+            _compress_into_cache(tar_path, cached, compression)
+        compressed = HashingWriter()
+        with open(cached, "rb") as blob:
+            while chunk := blob.read(1 << 20):
+                compressed.write(chunk)
+    finally:
+        tar_path.unlink(missing_ok=True)
+    descriptor = Descriptor(media_type, compressed.digest, compressed.size)
+    return BlobLayer(descriptor, uncompressed.digest, lambda: open(cached, "rb"), uncompressed.size)
+
+
+def _compress_into_cache(tar_path: Path, cached: Path, compression: str) -> None:
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as sink, open(tar_path, "rb") as src:
+            compressor = compressing_writer(sink, compression)
+            while chunk := src.read(1 << 20):
+                compressor.write(chunk)
+            compressor.close()
+        os.replace(name, cached)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _write_compressed(entries: Iterable[Entry], workdir: Path, compression: str, mtime: int,
+                      media_type: str) -> BlobLayer:
     fd, name = tempfile.mkstemp(dir=workdir, suffix=".layer")
     blob_path = Path(name)
     with os.fdopen(fd, "wb") as sink:

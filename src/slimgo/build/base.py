@@ -32,8 +32,9 @@ class Base:
 class LayerCache:
     """Builds each embedded layer once per run and shares it across packages and platforms (thread-safe)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, blob_cache: Path | None = None) -> None:
         self.workdir = workdir
+        self.blob_cache = blob_cache
         self._lock = threading.Lock()
         self._layers: dict[tuple[str, str, int], Layer] = {}
 
@@ -42,7 +43,7 @@ class LayerCache:
         with self._lock:
             if key not in self._layers:
                 entries = static.rootfs_entries() if what == "static" else static.zoneinfo_entries()
-                self._layers[key] = build_layer(entries, self.workdir, compression, epoch)
+                self._layers[key] = build_layer(entries, self.workdir, compression, epoch, self.blob_cache)
             return self._layers[key]
 
 

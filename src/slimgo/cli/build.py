@@ -15,6 +15,7 @@ from slimgo.build.base import LayerCache, validate_base_spec
 from slimgo.build.builder import BuildResult, ImageBuilder
 from slimgo.build.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
 from slimgo.build.settings import find_settings, load_settings
+from slimgo.cachedir import cache_root
 from slimgo.cli import render
 from slimgo.compression import COMPRESSIONS
 from slimgo.errors import UsageError
@@ -79,7 +80,7 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], as_json: bool, confi
     jobs = int(flags["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
-        builder = ImageBuilder(toolchain, workdir, LayerCache(workdir))
+        builder = ImageBuilder(toolchain, workdir, LayerCache(workdir, cache_root()))
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_build_one, builder, pkg, gopts, iopts) for pkg, gopts, iopts, _ in plans]
             results = [f.result() for f in futures]

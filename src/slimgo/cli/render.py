@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-_stderr = Console(stderr=True, highlight=False)
-_stdout = Console(highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
+@cache
 def stderr() -> Console:
-    return _stderr
+    from rich.console import Console  # rich costs ~0.2 s to import: only pay for it when printing for a person
+
+    return Console(stderr=True, highlight=False)
 
 
+@cache
 def stdout() -> Console:
-    return _stdout
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
 def interactive() -> bool:
@@ -27,7 +32,7 @@ def interactive() -> bool:
 
 def log(message: str) -> None:
     if interactive():
-        _stderr.print(message)
+        stderr().print(message)
 
 
 def result_line(text: str) -> None:
