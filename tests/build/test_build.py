@@ -193,3 +193,19 @@ def test_base_image_layers_kept_byte_for_byte(tmp_path: Path, slimgo: Slimgo, go
     base_image = read_artifact(Location.parse(base))
     assert built.manifest.layers[0] == base_image.manifest.layers[0]  # type: ignore[union-attr]
     assert built.manifest.annotations["org.opencontainers.image.base.digest"] == str(base_image.digest)
+
+
+def test_zstd_layers_and_replaced_module(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
+    app = copy_fixture("replaced", tmp_path) / "app"
+    result = slimgo("build", "--json", "--compression", "zstd", "-o", f"oci:{tmp_path}/z", str(app))
+    assert result.code == 0, result.err
+    (record,) = result.json_lines()
+    layers = record["layers"]
+    assert all(layer["media_type"] == "application/vnd.oci.image.layer.v1.tar+zstd" for layer in layers)  # type: ignore[index,union-attr]
+    image = open_image(f"oci:{tmp_path}/z:app")
+    rootfs = Rootfs(image.layers)
+    assert rootfs.exists("/app/app") and rootfs.exists("/etc/passwd")
+    binary = tmp_path / "app.bin"
+    binary.write_bytes(rootfs.read("/app/app"))
+    modules = subprocess.run([go, "version", "-m", str(binary)], capture_output=True, text=True, check=True).stdout
+    assert "=>\t../lib" in modules.replace(" ", "\t") or "../lib" in modules
