@@ -250,8 +250,6 @@ def func_table_of(image: ElfImage) -> FuncTable:
         tail = text[lo : text_off + end]
         fill = len(tail) - len(tail.rstrip(unit[:1]))
         fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
-        if fill and width > 1 and tail[len(tail) - fill :].count(unit[:1]) != fill:
-            fill = 0
         fill = min(fill, span)
         sizes.append(span - fill)
         paddings.append(fill)

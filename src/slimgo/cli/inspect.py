@@ -1,0 +1,59 @@
+"""`slimgo inspect TARGET` and `slimgo inspect --diff A B`: the Go, linking, hardening and size report."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+
+from slimgo.errors import UsageError
+
+
+@click.command()
+@click.argument("targets", nargs=-1, metavar="TARGET")
+@click.option("--diff", "diff_mode", is_flag=True, help="Compare two targets: per-section and per-package deltas.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report instead of text.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Rows per size table.")
+@click.option("--platform", default=None, help="For an image index: os/arch[/variant] (default: the host's).")
+@click.option("--no-layer-size", is_flag=True, help="Skip the gzip/zstd layer size (the slowest part).")
+def inspect(
+    targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool
+) -> int:
+    """Report what a Go binary is made of: Go build info, linking, hardening and size.
+
+    TARGET is a binary path, or an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE,
+    docker://REF (its entrypoint binary is read out of the layers).
+    """
+    from slimgo.inspect.diff import diff_reports
+    from slimgo.inspect.jsonout import diff_json, report_json, reports_json
+    from slimgo.inspect.target import inspect_target
+    from slimgo.inspect.text import render_diff, render_report
+
+    expected = 2 if diff_mode else 1
+    if len(targets) != expected:
+        raise UsageError(
+            "slimgo inspect",
+            f"expects {'two targets with --diff' if diff_mode else 'one target'}, got {len(targets)}",
+            "slimgo inspect TARGET, or slimgo inspect --diff A B",
+        )
+    console = Console(soft_wrap=False)
+    if diff_mode:
+        # one platform per side: the one asked for, else the host's
+        a, b = (inspect_target(t, platform=platform, compress=not no_layer_size)[0] for t in targets)
+        diff = diff_reports(a, b)
+        if as_json:
+            click.echo(json.dumps(diff_json(diff), indent=2))
+        else:
+            console.print(render_diff(diff, top))
+        return 0
+    reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True)
+    if as_json:
+        if len(reports) == 1:
+            click.echo(json.dumps(report_json(reports[0]), indent=2))
+        else:
+            click.echo(json.dumps(reports_json(reports), indent=2))
+    else:
+        for report in reports:
+            console.print(render_report(report, top))
+    return 0

@@ -1,0 +1,161 @@
+"""Hardening verdicts that know Go: PIE, NX, RELRO, W+X segments, stripping, build ids; canary/FORTIFY n/a."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Literal
+
+from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage
+from slimgo.elf.linking import DF_1_PIE, Linking
+
+Status = Literal["ok", "weak", "not applicable", "info"]
+NOT_APPLICABLE: Literal["not applicable"] = "not applicable"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One hardening property: its status, what was seen, and the build flag that fixes a weak one."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Hardening:
+    pie: bool
+    nx: bool
+    relro: str  # "none", "partial", "full", or "not applicable" (a static binary has no loader to protect)
+    rwx_segments: list[str]
+    symtab: bool
+    dwarf: bool
+    go_build_id: str | None
+    gnu_build_id: str | None
+    stack_canary: str
+    fortify: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def stripped(self) -> bool:
+        return not self.symtab and not self.dwarf
+
+
+def _notes(image: ElfImage, section: str) -> list[tuple[str, int, bytes]]:
+    sec = image.section(section)
+    if sec is None or sec.type == "SHT_NOBITS" or sec.offset + sec.size > image.size:
+        return []
+    data = image.data[sec.offset : sec.offset + sec.size]
+    order = "<" if image.little_endian else ">"
+    notes: list[tuple[str, int, bytes]] = []
+    pos = 0
+    while pos + 12 <= len(data) and len(notes) < 16:
+        namesz, descsz, kind = struct.unpack_from(order + "3I", data, pos)
+        pos += 12
+        name = data[pos : pos + namesz].rstrip(b"\0").decode("ascii", "replace")
+        pos += (namesz + 3) & ~3
+        notes.append((name, kind, data[pos : pos + descsz]))
+        pos += (descsz + 3) & ~3
+    return notes
+
+
+def _build_ids(image: ElfImage) -> tuple[str | None, str | None]:
+    go_id = next(
+        (desc.decode("utf-8", "replace") for name, kind, desc in _notes(image, ".note.go.buildid")
+         if name == "Go" and kind == 4),
+        None,
+    )
+    gnu_id = next(
+        (desc.hex() for name, kind, desc in _notes(image, ".note.gnu.build-id") if name == "GNU" and kind == 3),
+        None,
+    )
+    return go_id, gnu_id
+
+
+def _short(build_id: str | None) -> str:
+    if build_id is None:
+        return "(none)"
+    return build_id if len(build_id) <= 20 else build_id[:20] + "…"
+
+
+def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardening:
+    """The hardening of an opened image; ``cgo`` is CGO_ENABLED from buildinfo when known."""
+    checks: list[Check] = []
+    dynamic_loader = linking.interpreter is not None or bool(linking.needed)
+    pie = linking.elf_type == "ET_DYN" and (bool(linking.flags_1 & DF_1_PIE) or linking.interpreter is not None)
+    if pie:
+        checks.append(Check("PIE", "ok", "position-independent executable: the loader randomises its address"))
+    elif not dynamic_loader:
+        checks.append(Check(
+            "PIE", "weak", "static executable at a fixed address (no ASLR for the binary itself)",
+            "-buildmode=pie (then the image needs the dynamic loader; keep static for FROM scratch)",
+        ))
+    else:
+        checks.append(Check("PIE", "weak", "fixed-address executable", "-buildmode=pie"))
+
+    stack = next((seg for seg in image.segments if seg.type == "PT_GNU_STACK"), None)
+    nx = stack is not None and not stack.flags & PF_X
+    checks.append(
+        Check("NX", "ok", "stack is not executable (PT_GNU_STACK without X)")
+        if nx
+        else Check("NX", "weak", "executable stack (PT_GNU_STACK missing or has X)",
+                   "-ldflags=-extldflags=-Wl,-z,noexecstack (C objects asked for an executable stack)")
+    )
+
+    has_relro = any(seg.type == "PT_GNU_RELRO" for seg in image.segments)
+    if has_relro and linking.bind_now:
+        relro = "full"
+        checks.append(Check("RELRO", "ok", "full RELRO: GNU_RELRO segment and BIND_NOW"))
+    elif has_relro:
+        relro = "partial"
+        checks.append(Check("RELRO", "weak", "partial RELRO: GNU_RELRO without BIND_NOW, the GOT stays writable",
+                            "-ldflags=-bindnow (or -extldflags=-Wl,-z,now when linking externally)"))
+    elif not dynamic_loader:
+        relro = NOT_APPLICABLE
+        checks.append(Check("RELRO", NOT_APPLICABLE, "static binary: no dynamic relocations to protect"))
+    else:
+        relro = "none"
+        checks.append(Check("RELRO", "weak", "no GNU_RELRO segment", "-buildmode=pie -ldflags=-bindnow"))
+
+    rwx = [
+        f"LOAD at {seg.vaddr:#x} ({seg.memsz} bytes)"
+        for seg in image.segments
+        if seg.type == PT_LOAD and seg.flags & PF_W and seg.flags & PF_X
+    ]
+    checks.append(
+        Check("W^X", "weak", f"writable and executable segments: {', '.join(rwx)}",
+              "relink without -ldflags that merge text and data (e.g. drop -extldflags=-N)")
+        if rwx
+        else Check("W^X", "ok", "no segment is both writable and executable")
+    )
+
+    symtab = image.section(".symtab") is not None
+    dwarf = any(sec.name.startswith((".debug_", ".zdebug_")) for sec in image.sections)
+    if symtab or dwarf:
+        what = " and ".join(part for part, present in (("symbol table", symtab), ("DWARF", dwarf)) if present)
+        checks.append(Check("stripped", "weak", f"carries {what}", '-ldflags="-s -w"'))
+    else:
+        checks.append(Check("stripped", "ok", "no symbol table and no DWARF (function names stay in pclntab)"))
+
+    go_id, gnu_id = _build_ids(image)
+    checks.append(Check("build id", "info", f"Go {_short(go_id)}; GNU {_short(gnu_id)}"))
+
+    dynamic_symbols = {sym for syms in linking.versioned_symbols.values() for sym in syms}
+    canary: str
+    fortify: str
+    if cgo is False or not linking.needed:
+        canary = fortify = NOT_APPLICABLE
+        checks.append(Check("stack canary", NOT_APPLICABLE,
+                            "Go code never uses stack canaries; its stacks are bounds-checked by the runtime"))
+        checks.append(Check("FORTIFY", NOT_APPLICABLE, "no C library calls to fortify"))
+    else:
+        canary = "present" if "__stack_chk_fail" in dynamic_symbols else "absent in C code"
+        fortify = "present" if any(s.endswith("_chk") and s != "__stack_chk_fail" for s in dynamic_symbols) \
+            else "absent in C code"
+        checks.append(Check("stack canary", "ok" if canary == "present" else "info",
+                            f"C code (cgo): {canary}; Go code does not use canaries",
+                            None if canary == "present" else "CGO_CFLAGS=-fstack-protector-strong"))
+        checks.append(Check("FORTIFY", "ok" if fortify == "present" else "info", f"C code (cgo): {fortify}",
+                            None if fortify == "present" else "CGO_CFLAGS='-O2 -D_FORTIFY_SOURCE=2'"))
+    return Hardening(pie, nx, relro, rwx, symtab, dwarf, go_id, gnu_id, canary, fortify, checks)

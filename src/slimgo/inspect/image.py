@@ -1,0 +1,63 @@
+"""Find an image's entrypoint binary in its layers (whiteouts and symlinks honoured) and copy it to a file."""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+import tarfile
+from pathlib import Path
+
+from slimgo.errors import ImageFormatError
+from slimgo.oci.config import env_get
+from slimgo.oci.image import StoredImage, open_tar
+from slimgo.rootfs import Rootfs
+
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def entrypoint_argv(image: StoredImage) -> list[str]:
+    """What the container runs: Entrypoint followed by Cmd, as a runtime would join them."""
+    config = image.config
+    return [*config.entrypoint, *config.cmd]
+
+
+def find_entrypoint(image: StoredImage, rootfs: Rootfs, where: str) -> tuple[list[str], str]:
+    """The argv and the absolute path, inside the image, of the program the image runs."""
+    argv = entrypoint_argv(image)
+    if not argv:
+        raise ImageFormatError(where, "has no Entrypoint and no Cmd, so there is no binary to inspect",
+                               "set an entrypoint when building the image")
+    program = argv[0]
+    if program.startswith("/"):
+        candidates = [program]
+    elif "/" in program:
+        candidates = [posixpath.join(image.config.working_dir or "/", program)]
+    else:  # looked up on the image's PATH, as a runtime does
+        search = env_get(image.config.env, "PATH") or _DEFAULT_PATH
+        candidates = [posixpath.join(d or "/", program) for d in search.split(":")]
+    for candidate in candidates:
+        node = rootfs.resolve(candidate)
+        if node is not None and node.kind == "file":
+            return argv, node.path
+    raise ImageFormatError(where, f"runs {program!r}, which is not a regular file in its layers",
+                           "check the image's Entrypoint/Cmd and that its layers hold the binary")
+
+
+def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
+    """Stream the regular file at ``path`` (already resolved) from its layer into ``dest``."""
+    node = rootfs.nodes.get(path)
+    if node is None or node.kind != "file":
+        raise ImageFormatError(where, f"{path} is not a regular file in its layers", "check the image")
+    try:
+        with open_tar(rootfs.layers[node.layer]) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                if posixpath.normpath("/" + member.name.lstrip("/")) == path and member.isfile():
+                    src = tar.extractfile(member)
+                    assert src is not None
+                    with open(dest, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+                    return
+    except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+        raise ImageFormatError(where, f"cannot read {path} from its layer ({err})",
+                               "the image is corrupt; rebuild or pull it again") from None
+    raise ImageFormatError(where, f"{path} vanished while reading its layer", "the image is corrupt")

@@ -1,0 +1,63 @@
+"""Resolve an inspect TARGET: a binary path, or an image in a transport (one report per platform)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from slimgo.errors import ElfError
+from slimgo.inspect.binary import BinaryReport, ImageSource, inspect_binary
+from slimgo.stores.transport import TRANSPORTS
+
+IMAGE_PREFIXES = tuple(f"{t}:" for t in TRANSPORTS)
+
+
+def is_image_target(target: str) -> bool:
+    """An existing file wins over a transport-looking name (a file may be called "oci:x")."""
+    return target.startswith(IMAGE_PREFIXES) and not Path(target).exists()
+
+
+def inspect_images(target: str, platform: str | None = None, *, compress: bool = True,
+                   all_platforms: bool = True) -> list[BinaryReport]:
+    """One report per platform of the image at ``target`` (only ``platform`` when given)."""
+    from slimgo.inspect.image import extract_file, find_entrypoint
+    from slimgo.oci.image import ImageIndex, StoredImage
+    from slimgo.oci.platform import Platform
+    from slimgo.rootfs import Rootfs
+    from slimgo.stores.transport import Location, image_for_platform, read_artifact
+
+    location = Location.parse(target)
+    artifact = read_artifact(location)
+    images: list[StoredImage]
+    if isinstance(artifact, ImageIndex):
+        if platform is not None:
+            images = [image_for_platform(artifact, Platform.parse(platform), target)]
+        elif all_platforms:
+            images = list(artifact.images)
+        else:
+            images = [image_for_platform(artifact, Platform.host(), target)]
+    else:
+        images = [artifact]
+    reports = []
+    for image in images:
+        plat = str(image.config.platform)
+        rootfs = Rootfs(image.layers)
+        argv, path = find_entrypoint(image, rootfs, f"{target} ({plat})")
+        with tempfile.TemporaryDirectory(prefix="slimgo-inspect-") as tmp:
+            binary = Path(tmp) / Path(path).name
+            extract_file(rootfs, path, binary, f"{target} ({plat})")
+            source = ImageSource(target, plat, argv, path, str(image.digest))
+            try:
+                report = inspect_binary(binary, target, compress=compress, image=source)
+            except ElfError as err:
+                raise ElfError(f"{target} ({plat}) {path}", err.cause, err.fix) from None
+        reports.append(report)
+    return reports
+
+
+def inspect_target(target: str, *, platform: str | None = None, compress: bool = True,
+                   all_platforms: bool = False) -> list[BinaryReport]:
+    """Reports for ``target``: one for a binary, one per selected platform for an image."""
+    if is_image_target(target):
+        return inspect_images(target, platform, compress=compress, all_platforms=all_platforms)
+    return [inspect_binary(Path(target), target, compress=compress)]

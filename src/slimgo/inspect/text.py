@@ -1,0 +1,183 @@
+"""Rich renderables for inspect reports and diffs; the CLI prints them, nothing here writes to a stream."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from slimgo.elf.buildinfo import BuildInfo
+from slimgo.inspect.binary import BinaryReport
+from slimgo.inspect.diff import DeltaRow, Diff
+
+KEY_SETTINGS = ("CGO_ENABLED", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "-trimpath", "-ldflags", "-tags",
+                "-buildmode", "vcs", "vcs.revision", "vcs.time", "vcs.modified")
+_STATUS_STYLE = {"ok": "green", "weak": "yellow", "not applicable": "dim", "info": "cyan"}
+
+
+def human(n: int | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def signed(n: int) -> str:
+    return ("+" if n > 0 else "") + f"{n:,}"
+
+
+def _heading(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def _kv(rows: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def _go(info: BuildInfo | None) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading("Go")]
+    if info is None:
+        parts.append(Text("no Go build information could be read", style="yellow"))
+        return parts
+    rows = [("toolchain", info.go_version)]
+    if not info.supported:
+        parts += [_kv(rows), Text(info.note or "unsupported", style="yellow")]
+        return parts
+    if info.path:
+        rows.append(("path", info.path))
+    if info.main:
+        rows.append(("main module", " ".join(x for x in (info.main.path, info.main.version, info.main.sum) if x)))
+    settings = info.settings_dict()
+    rows += [(key, settings[key]) for key in KEY_SETTINGS if key in settings]
+    parts.append(_kv(rows))
+    if info.deps:
+        deps = Table(title=f"dependencies ({len(info.deps)})", title_justify="left", show_edge=False)
+        for col in ("path", "version", "sum", "replaced by"):
+            deps.add_column(col, overflow="fold")
+        for dep in info.deps:
+            repl = f"{dep.replace.path} {dep.replace.version}".strip() if dep.replace else ""
+            deps.add_row(dep.path, dep.version, dep.sum, repl)
+        parts.append(deps)
+    return parts
+
+
+def _linking(report: BinaryReport) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading("Linking")]
+    link = report.linking
+    if link is None:
+        parts.append(Text("the linking information could not be read", style="yellow"))
+        return parts
+    verdict = Text("static", style="green bold") if link.static else Text("dynamic", style="yellow bold")
+    parts.append(Text.assemble("verdict: ", verdict))
+    rows = [
+        ("ELF", f"{link.elf_class}-bit {link.byteorder}-endian {link.machine} ({link.elf_type})"),
+        ("interpreter", link.interpreter or "none (no PT_INTERP)"),
+        ("needed", ", ".join(link.needed) or "none (no DT_NEEDED)"),
+    ]
+    if link.rpath:
+        rows.append(("RPATH", ":".join(link.rpath)))
+    if link.runpath:
+        rows.append(("RUNPATH", ":".join(link.runpath)))
+    if link.required_versions:
+        rows.append(("versions", ", ".join(link.required_versions)))
+    if link.glibc_required:
+        rows.append(("glibc", f"needs glibc >= {link.glibc_required}"))
+    parts.append(_kv(rows))
+    return parts
+
+
+def _hardening(report: BinaryReport) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading("Hardening")]
+    if report.hardening is None:
+        parts.append(Text("the hardening information could not be read", style="yellow"))
+        return parts
+    table = Table(show_edge=False)
+    for col in ("check", "status", "detail", "fix"):
+        table.add_column(col, overflow="fold")
+    for check in report.hardening.checks:
+        table.add_row(check.name, Text(check.status, style=_STATUS_STYLE[check.status]), check.detail,
+                      check.fix or "")
+    parts.append(table)
+    return parts
+
+
+def _size(report: BinaryReport, top: int) -> list[RenderableType]:
+    size = report.size
+    parts: list[RenderableType] = [_heading("Size")]
+    rows = [("file", f"{size.file_bytes:,} bytes ({human(size.file_bytes)})")]
+    if size.layer:
+        rows.append(("as a layer", f"gzip -6 {human(size.layer.gzip_bytes)}, zstd -3 {human(size.layer.zstd_bytes)}"))
+    if size.strip_savings_bytes:
+        rows.append(("-s -w would save", f"{size.strip_savings_bytes:,} bytes ({human(size.strip_savings_bytes)})"))
+    if size.function_bytes is not None:
+        rows.append(("Go functions", f"{size.function_bytes:,} bytes + {size.padding_bytes:,} alignment padding"
+                     f" (.text {size.text_bytes or 0:,})"))
+    parts.append(_kv(rows))
+    sections = Table(title="by section (file bytes)", title_justify="left", show_edge=False)
+    sections.add_column("section")
+    sections.add_column("bytes", justify="right")
+    sections.add_column("share", justify="right")
+    for name, nbytes in size.sections[:top]:
+        sections.add_row(name, f"{nbytes:,}", f"{100 * nbytes / max(size.file_bytes, 1):.1f}%")
+    parts.append(sections)
+    if size.groups:
+        groups = Table(title="by group (function bytes)", title_justify="left", show_edge=False)
+        groups.add_column("group")
+        groups.add_column("bytes", justify="right")
+        for name, nbytes in size.groups.items():
+            groups.add_row(name, f"{nbytes:,}")
+        parts.append(groups)
+    if size.packages:
+        packages = Table(title=f"by package (top {min(top, len(size.packages))} of {len(size.packages)})",
+                         title_justify="left", show_edge=False)
+        for col, justify in (("package", "left"), ("group", "left"), ("functions", "right"), ("bytes", "right")):
+            packages.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for pkg in size.packages[:top]:
+            packages.add_row(pkg.name, pkg.group, str(pkg.functions), f"{pkg.size:,}")
+        parts.append(packages)
+    return parts
+
+
+def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
+    title = Text.assemble((report.target, "bold"), f"  {report.platform}  {report.file_bytes:,} bytes")
+    parts: list[RenderableType] = [title]
+    if report.image:
+        parts.append(Text(f"entrypoint {' '.join(report.image.entrypoint)} -> {report.image.path_in_image}"))
+    parts += _go(report.go) + _linking(report) + _hardening(report) + _size(report, top)
+    if report.problems:
+        parts.append(_heading("Could not read"))
+        for problem in report.problems:
+            parts.append(Text(f"{problem.part}: {problem.message}", style="yellow"))
+    return Group(*parts)
+
+
+def _delta_table(title: str, rows: list[DeltaRow], top: int) -> Table:
+    changed = [row for row in rows if row.delta]
+    table = Table(title=f"{title} ({len(changed)} changed)", title_justify="left", show_edge=False)
+    for col, justify in (("name", "left"), ("A", "right"), ("B", "right"), ("delta", "right")):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in changed[:top]:
+        style = "red" if row.delta > 0 else "green"
+        table.add_row(row.name, f"{row.a:,}", f"{row.b:,}", Text(signed(row.delta), style=style))
+    return table
+
+
+def render_diff(diff: Diff, top: int = 20) -> RenderableType:
+    f = diff.file_bytes
+    return Group(
+        Text.assemble(("A ", "bold"), diff.a),
+        Text.assemble(("B ", "bold"), diff.b),
+        Text(f"file: {f.a:,} -> {f.b:,} bytes ({signed(f.delta)})"),
+        _delta_table("sections", diff.sections, top),
+        _delta_table("groups", diff.groups, top),
+        _delta_table("packages", diff.packages, top),
+    )
