@@ -70,3 +70,18 @@ def test_console_script(project: Path) -> None:
     proc = subprocess.run([exe, "lint", "bad.Dockerfile"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "SG141" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_unparseable_dockerfile_names_the_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "broken.Dockerfile").write_text("FROM scratch\nCOPY a /\nFOO bar\n")
+    assert main(["lint", "broken.Dockerfile"]) == 1
+    out = capsys.readouterr().out
+    assert "broken.Dockerfile:3" in out and "SG100" in out and "FOO" in out
+
+
+def test_image_that_cannot_be_opened_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "deploy.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
+                                         "spec:\n  containers:\n  - {name: a, image: x}\n")
+    assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-layout" in err and "Traceback" not in err and "internal error" not in err
