@@ -150,7 +150,7 @@ class Stage:
         return [ins for stage in reversed(self.chain()) for ins in stage.instructions]
 
     def label(self) -> str:
-        return self.name or f"stage {self.index}"
+        return f"stage '{self.name}'" if self.name else f"stage {self.index}"
 
 
 @dataclass(frozen=True)
