@@ -11,7 +11,7 @@ from slimgo.cli.main import main
 from slimgo.lint.generate import GenerateError, pins, plan, write
 from slimgo.lint.generate.gomod import package_name
 from slimgo.lint.runner import lint_paths
-from tests.lint.generate.conftest import write_module
+from tests.lint.generate.gomodule import write_module
 
 
 def test_finds_the_main_packages(module: Path) -> None:

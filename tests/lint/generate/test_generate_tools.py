@@ -11,7 +11,7 @@ import pytest
 
 from slimgo.lint.generate import plan, write
 from tests.conftest import require_tool
-from tests.lint.generate.conftest import write_module
+from tests.lint.generate.gomodule import write_module
 
 pytestmark = pytest.mark.integration
 
