@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 MAX_LINKS = 40  # what the Linux kernel allows when resolving one path
@@ -19,13 +20,16 @@ def components(name: str) -> list[str]:
     return [part for part in name.split("/") if part not in ("", ".")]
 
 
-def resolve(root: Path, parts: Sequence[str], follow_last: bool = True) -> list[str]:
+def resolve(root: Path, parts: Sequence[str], follow_last: bool = True,
+            known_dirs: AbstractSet[str] = frozenset()) -> list[str]:
     """The components of ``parts`` inside ``root`` after following symlinks as the container would.
 
     An absolute symlink target starts again at ``root`` (it names a path of the image, not of the host); a ``..``
     that would climb above ``root`` raises :class:`Escape`. Every returned prefix that exists is a real directory
     or the final entry, so ``root.joinpath(*result)`` can be written without following any symlink of the host.
+    ``known_dirs`` holds host paths already known to be real directories (no lstat needed for them).
     """
+    base = os.fspath(root)
     pending = list(reversed(parts))
     resolved: list[str] = []
     links = 0
@@ -38,7 +42,10 @@ def resolve(root: Path, parts: Sequence[str], follow_last: bool = True) -> list[
                 raise Escape("climbs above the root filesystem")
             resolved.pop()
             continue
-        candidate = root.joinpath(*resolved, part)
+        candidate = "/".join((base, *resolved, part))
+        if candidate in known_dirs:
+            resolved.append(part)
+            continue
         try:
             info = os.lstat(candidate)
         except FileNotFoundError:

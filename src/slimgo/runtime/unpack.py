@@ -63,7 +63,7 @@ class _HashingReader:
 
 def unpack_layers(layers: Sequence[Layer], rootfs: Path, note: Note) -> None:
     """Apply ``layers`` in order into ``rootfs`` (created if missing)."""
-    rootfs.mkdir(mode=0o755, exist_ok=True)
+    rootfs.mkdir(mode=0o755, parents=True, exist_ok=True)
     for layer in layers:
         unpack_layer(layer, rootfs, note)
 
@@ -98,6 +98,7 @@ class _Applier:
         self.where = where
         self.note = note
         self.written: set[tuple[str, ...]] = set()
+        self.dirs: set[str] = set()  # host paths known to be real directories, to spare an lstat per component
 
     def unsafe(self, name: str, cause: str) -> UnsafeLayer:
         return UnsafeLayer(f"{self.where} entry {name!r}", cause, _UNSAFE_FIX)
@@ -112,7 +113,7 @@ class _Applier:
 
     def resolve(self, name: str, parts: Sequence[str], follow_last: bool = True) -> list[str]:
         try:
-            return resolve(self.root, parts, follow_last)
+            return resolve(self.root, parts, follow_last, self.dirs)
         except Escape as err:
             raise self.unsafe(name, f"would be written through a symlink: its path {err}") from None
 
@@ -160,19 +161,28 @@ class _Applier:
     def make_parent(self, name: str, parent_parts: Sequence[str]) -> list[str]:
         """Resolve the parent inside the rootfs and create what is missing (layers may omit parent entries)."""
         parent = self.resolve(name, parent_parts)
-        path = self.root
+        path = os.fspath(self.root)
         for depth, part in enumerate(parent, 1):
-            path = path / part
+            path = f"{path}/{part}"
+            if path in self.dirs:
+                continue
             try:
                 info = os.lstat(path)
             except FileNotFoundError:
                 os.mkdir(path, 0o755)
                 self.written.add(tuple(parent[:depth]))
-                continue
+                info = os.lstat(path)
             if not stat.S_ISDIR(info.st_mode):
                 raise ImageFormatError(f"{self.where} entry {name!r}",
                                        f"needs /{'/'.join(parent[:depth])} to be a directory, but it is not", CORRUPT)
+            self.dirs.add(path)
         return parent
+
+    def forget(self, path: Path | str) -> None:
+        """``path`` is about to be removed or replaced: it and what is under it are no longer known directories."""
+        text = os.fspath(path)
+        prefix = text + "/"
+        self.dirs = {d for d in self.dirs if d != text and not d.startswith(prefix)}
 
     def clear(self, dest: Path, want_dir: bool) -> bool:
         """Remove what is at ``dest`` (never following a symlink); keep an existing directory if one is wanted."""
@@ -183,6 +193,7 @@ class _Applier:
         if stat.S_ISDIR(info.st_mode):
             if want_dir:
                 return True
+            self.forget(dest)
             shutil.rmtree(dest)
         else:
             os.unlink(dest)
@@ -238,6 +249,7 @@ class _Applier:
         except (FileNotFoundError, NotADirectoryError):
             return
         if stat.S_ISDIR(info.st_mode):
+            self.forget(path)
             shutil.rmtree(path)
         else:
             os.unlink(path)
@@ -259,6 +271,7 @@ class _Applier:
                 if is_dir:
                     self.prune(Path(child.path), child_key)
             elif is_dir:
+                self.forget(child.path)
                 shutil.rmtree(child.path)
             else:
                 os.unlink(child.path)

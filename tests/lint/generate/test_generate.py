@@ -128,3 +128,14 @@ def test_cli(module: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert "--force" in capsys.readouterr().err
     assert main(["lint", "."]) == 0
     assert main(["dockerfile", "./internal/lib", "-o", "x"]) == 1
+
+
+def test_vendored_module_builds_from_vendor(module: Path) -> None:
+    (module / "vendor").mkdir()
+    (module / "vendor" / "modules.txt").write_text("# example.com/dep v1.0.0\n")
+    p = plan([], cwd=module)
+    text = p.files[module / "Dockerfile"]
+    assert "GOFLAGS=-mod=vendor" in text and "go mod download" not in text and "COPY go.mod" not in text
+    assert any("vendor" in note for note in p.notes)
+    write(p)
+    assert lint_paths([str(module / "Dockerfile")]).findings == []

@@ -23,7 +23,11 @@ def test_hadolint_passes_generated_dockerfiles(tmp_path: Path) -> None:
     write(plan([], cwd=many))
     write(plan([], cwd=one))
     write(plan([], out_dir=Path("deploy"), cwd=many))
-    files = [many / "Dockerfile", one / "Dockerfile", many / "deploy" / "Dockerfile"]
+    vendored = write_module(tmp_path / "vendored")
+    (vendored / "vendor").mkdir()
+    (vendored / "vendor" / "modules.txt").write_text("")
+    write(plan([], cwd=vendored))
+    files = [many / "Dockerfile", one / "Dockerfile", many / "deploy" / "Dockerfile", vendored / "Dockerfile"]
     proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", *map(str, files)],
                           capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

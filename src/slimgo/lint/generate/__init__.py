@@ -18,6 +18,8 @@ _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("slimgo.lint.generate", "templates"),
     autoescape=False,  # Dockerfiles and HCL, not HTML
     keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
 
@@ -70,7 +72,7 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
         notes.append(f"go.mod asks for go {wanted}, newer than the builder's {pins.BUILDER_GO}: the build downloads "
                      "that toolchain (GOTOOLCHAIN=auto); bump the builder image to skip the download")
     if module.has_vendor:
-        notes.append("vendor/ is present: go build uses it and `go mod download` only warms the cache")
+        notes.append("vendor/modules.txt is present: the build uses -mod=vendor and downloads nothing")
     return Plan(module, packages, files, notes)
 
 
