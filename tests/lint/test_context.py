@@ -138,3 +138,18 @@ def test_cli_text_suggest_and_fail_on(ctx: Path, capsys: pytest.CaptureFixture[s
     assert main(["context", str(ctx), "--suggest"]) == 0
     assert ".git" in capsys.readouterr().out.splitlines()
     assert main(["context", str(ctx / "missing")]) == 1
+
+
+def test_pruned_totals_agree_between_find_and_python(ctx: Path) -> None:
+    (ctx / ".dockerignore").write_text(".git\nnode_modules\n")
+    os.link(ctx / ".git" / "HEAD", ctx / ".git" / "HEAD2")  # a hard link counts once
+    os.symlink("HEAD", ctx / ".git" / "link")
+    fast = scan_context(ctx)
+
+    def plain(path: str) -> Iterator[os.DirEntry[str]]:
+        return os.scandir(path)  # type: ignore[return-value]
+
+    slow = scan_context(ctx, scandir=plain)  # type: ignore[arg-type]
+    assert (fast.total.files, fast.total.bytes, fast.total.dirs) == (slow.total.files, slow.total.bytes,
+                                                                     slow.total.dirs)
+    assert fast.total.files == 14 and fast.sent.files == 9

@@ -5,8 +5,11 @@ from __future__ import annotations
 import heapq
 import os
 import posixpath
+import shutil
 import stat
+import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +138,12 @@ class _Walker:
         self.inodes_total: set[tuple[int, int]] = set()
         self.inodes_sent: set[tuple[int, int]] = set()
         self.pruned = 0
+        self.pruned_paths: list[str] = []
+        self.find = shutil.which("find") if scandir is os.scandir else None
+        self.use_find = self.find is not None
+        # `find` counts pruned directories on the other core while Python walks what is sent.
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.find_jobs: list[Future[bytes | None]] = []
         self.entries = 0
         self.fails = False
 
@@ -175,6 +184,12 @@ class _Walker:
             self.report_paths.append((rel, kind, size))
 
     def walk(self) -> None:
+        try:
+            self._walk()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _walk(self) -> None:
         root_dir = _Dir("", MatchInfo(), True, False)
         stack: list[tuple[_Dir, list[_Dir]]] = [(root_dir, [])]
         # Depth-first, entries sorted by name: the order of Go's filepath.WalkDir, which fsutil uses.
@@ -195,18 +210,24 @@ class _Walker:
                     raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
                                     "narrow the context directory")
                 rel = f"{current.path}/{entry.name}" if current.path else entry.name
+                # d_type answers dir/link without a syscall; only regular files need stat (size, links).
                 try:
-                    st = entry.stat(follow_symlinks=False)
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_link = not is_dir and entry.is_symlink()
+                    st = None if is_dir or is_link else entry.stat(follow_symlinks=False)
                 except OSError as err:
                     self._unreadable_entry(rel, err)
                     continue
-                mode = st.st_mode
-                is_dir = stat.S_ISDIR(mode)
-                kind = "dir" if is_dir else "file" if stat.S_ISREG(mode) else "symlink" if stat.S_ISLNK(mode) \
-                    else "other"
-                size = st.st_size if kind in ("file", "symlink") else 0
-                counted = size if kind == "file" else 0
-                if kind == "file" and st.st_nlink > 1:
+                if is_dir:
+                    kind = "dir"
+                elif is_link:
+                    kind = "symlink"
+                else:
+                    assert st is not None
+                    kind = "file" if stat.S_ISREG(st.st_mode) else "other"
+                size = st.st_size if st is not None and kind == "file" else 0
+                counted = size
+                if st is not None and kind == "file" and st.st_nlink > 1:
                     key = (st.st_dev, st.st_ino)
                     if key in self.inodes_total:
                         counted = 0
@@ -225,7 +246,9 @@ class _Walker:
                     node = _Dir(rel, info, False, excluded)
                     if excluded and self._may_skip(rel):
                         self.pruned += 1
-                        self._count_pruned(rel)
+                        self.pruned_paths.append(rel)
+                        if self.use_find:
+                            self.find_jobs.append(self.pool.submit(self._run_find, rel))
                         continue
                     if not excluded:
                         node.sent = True
@@ -236,7 +259,7 @@ class _Walker:
                 if excluded:
                     continue
                 sent_size = counted
-                if kind == "file" and st.st_nlink > 1:
+                if st is not None and kind == "file" and st.st_nlink > 1:
                     key = (st.st_dev, st.st_ino)
                     if key in self.inodes_sent:
                         sent_size = 0
@@ -246,6 +269,55 @@ class _Walker:
                 if kind == "symlink":
                     self._check_link(rel, abs_dir, entry.name)
             stack.extend(reversed(pending))
+        self._count_all_pruned()
+
+    def _count_all_pruned(self) -> None:
+        outputs = [job.result() for job in self.find_jobs]
+        if not self.pruned_paths:
+            return
+        if self.use_find and all(out is not None for out in outputs):
+            for out in outputs:
+                assert out is not None
+                self._add_find_output(out)
+            return
+        for rel in self.pruned_paths:
+            self._count_pruned(rel)
+
+    def _run_find(self, rel: str) -> bytes | None:
+        """Type, size, links, device and inode of everything below one pruned directory, from `find`."""
+        assert self.find is not None
+        path = os.path.join(os.path.abspath(self.root), rel)
+        try:
+            proc = subprocess.run([self.find, "-P", path, "-mindepth", "1", "-printf", r"%y %s %n %D %i\n"],
+                                  capture_output=True, check=False, timeout=3600)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if proc.returncode != 0 and not proc.stdout:
+            return None
+        return proc.stdout
+
+    def _add_find_output(self, out: bytes) -> None:
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) != 5:
+                continue
+            kind = parts[0]
+            if kind == b"d":
+                self.total.dirs += 1
+                continue
+            self.total.files += 1
+            if kind != b"f":
+                continue
+            if parts[2] != b"1":
+                key = (int(parts[3]), int(parts[4]))
+                if key in self.inodes_total:
+                    continue
+                self.inodes_total.add(key)
+            self.total.bytes += int(parts[1])
+        self.entries += out.count(b"\n")
+        if self.entries > MAX_ENTRIES:
+            raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
+                            "narrow the context directory")
 
     def _count_pruned(self, rel: str) -> None:
         """Totals still count what a pruned directory holds; nothing in it is matched or sent."""
@@ -346,8 +418,9 @@ class _Walker:
 def _dir_tallies(sent_paths: list[tuple[str, str, int]], dirs: list[str]) -> dict[str, tuple[int, int]]:
     """Files and bytes sent below each of ``dirs``, in one pass over what was sent."""
     counts = {d: [0, 0] for d in dirs}
+    prefixes = tuple(d + "/" for d in dirs)
     for path, kind, size in sent_paths:
-        if kind == "dir":
+        if kind == "dir" or not path.startswith(prefixes):
             continue
         parent = posixpath.dirname(path)
         while parent:

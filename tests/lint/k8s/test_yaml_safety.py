@@ -43,9 +43,14 @@ def test_recursive_alias_is_refused() -> None:
 
 
 def test_deep_nesting_is_refused() -> None:
-    text = "apiVersion: v1\nkind: Pod\nspec: " + "[" * 400 + "]" * 400 + "\n"
+    text = "apiVersion: v1\nkind: Pod\nspec: " + "[" * 20_000 + "]" * 20_000 + "\n"
     rule, _ = only(text)
     assert rule in ("SG490", "SG491")
+
+
+def test_deep_nesting_through_anchors_is_refused() -> None:
+    text = "apiVersion: v1\nkind: Pod\nspec: &a " + "[" * 300 + "]" * 300 + "\nx: *a\n"
+    assert only(text)[0] == "SG491"
 
 
 def test_huge_and_binary_inputs() -> None:

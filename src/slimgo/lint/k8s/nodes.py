@@ -12,6 +12,20 @@ _MERGE = "tag:yaml.org,2002:merge"
 _TRUE = frozenset({"true", "yes", "on", "y"})
 
 
+_CACHE = "_slimgo_pairs"
+
+
+def _lookup(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """The merged key table of a mapping, computed once per node (checks ask the same node many times)."""
+    table: dict[str, tuple[yaml.Node, yaml.Node]] | None = node.__dict__.get(_CACHE)
+    if table is None:
+        table = {}
+        for name, knode, value in _pairs(node):
+            table.setdefault(name, (knode, value))
+        node.__dict__[_CACHE] = table
+    return table
+
+
 def _pairs(node: yaml.MappingNode, depth: int = 0) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """(key, key node, value node) with YAML merge keys ('<<') applied; own keys win over merged ones."""
     own: list[tuple[str, yaml.Node, yaml.Node]] = []
@@ -46,10 +60,10 @@ class Y:
     def get(self, key: str) -> Y | None:
         if not isinstance(self.node, yaml.MappingNode):
             return None
-        for name, knode, value in _pairs(self.node):
-            if name == key:
-                return Y(value, self.child_path(key), knode.start_mark.line + 1)
-        return None
+        found = _lookup(self.node).get(key)
+        if found is None:
+            return None
+        return Y(found[1], self.child_path(key), found[0].start_mark.line + 1)
 
     def dig(self, *keys: str) -> Y | None:
         cur: Y | None = self

@@ -86,6 +86,8 @@ def load_documents(text: str) -> list[Document]:
                           "split the manifests into smaller files")
     if "\0" in text:
         raise YamlProblem(1, "SG493", "file holds NUL bytes: it is binary, not YAML", "lint the YAML source instead")
+    # Without an anchor there is no alias, and a document is no bigger than its text: skip the size walk.
+    has_anchors = "&" in text
     loader = _Loader(text)
     docs: list[Document] = []
     try:
@@ -97,7 +99,7 @@ def load_documents(text: str) -> list[Document]:
             if node is None:
                 docs.append(Document(None, 1))
                 continue
-            size = _expanded_size(node)
+            size = _expanded_size(node) if has_anchors else 0
             if size > MAX_EXPANDED_NODES:
                 raise YamlProblem(node.start_mark.line + 1, "SG491",
                                   f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} nodes "
@@ -110,6 +112,8 @@ def load_documents(text: str) -> list[Document]:
         raise YamlProblem(line, "SG490", f"YAML syntax error: {problem}", "fix the YAML syntax at this line") from None
     except yaml.YAMLError as err:
         raise YamlProblem(1, "SG490", f"YAML error: {err}", "fix the YAML syntax") from None
+    except RecursionError:  # the pure-Python composer recurses per nesting level
+        raise YamlProblem(1, "SG491", "YAML nested too deeply to read", "flatten the document") from None
     finally:
         loader.dispose()
     return docs
