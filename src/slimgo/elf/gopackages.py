@@ -25,6 +25,12 @@ class PackageResolver:
         self.dep_paths = sorted(set(dep_paths), key=len, reverse=True)
         self._modules = sorted({p for p in [self.main_path, *self.dep_paths] if p}, key=len, reverse=True)
         self._cache: dict[str, str] = {}
+        self._dotted: dict[str, list[str]] = {}
+        for module in self._modules:
+            last = module.rsplit("/", 1)[-1]
+            if "." in last and "/" in module:
+                naive = module[: module.rfind("/") + 1 + last.find(".")]
+                self._dotted.setdefault(naive, []).append(module)
 
     def package(self, name: str) -> str:
         found = self._cache.get(name)
@@ -33,28 +39,26 @@ class PackageResolver:
         return found
 
     def _package(self, name: str) -> str:
-        for prefix in _GENERATED_PREFIXES:
-            if name.startswith(prefix):
-                name = name[len(prefix) :].lstrip("*")
-                break
-        if name.startswith("go:"):
-            return NO_PACKAGE
+        if name.startswith(("type:", "go:")):
+            for prefix in _GENERATED_PREFIXES:
+                if name.startswith(prefix):
+                    name = name[len(prefix) :].lstrip("*")
+                    break
+            if name.startswith("go:"):
+                return NO_PACKAGE
         bracket = name.find("[")  # generic instantiation: its arguments may name other packages
         if bracket >= 0:
             name = name[:bracket]
-        for module in self._modules:
-            if name.startswith(module) and name[len(module) : len(module) + 1] in (".", "/"):
-                rest = name[len(module) :]
-                if rest.startswith("."):
-                    return module
-                slash = rest.rfind("/")
-                dot = rest.find(".", slash + 1)
-                return module + (rest[:dot] if dot >= 0 else rest)
         slash = name.rfind("/")
         dot = name.find(".", slash + 1)
         if dot <= 0:
             return NO_PACKAGE
-        return name[:dot]
+        package = name[:dot]
+        # a module whose last path element has a dot (gopkg.in/yaml.v3) is cut short by the rule above
+        for module in self._dotted.get(package, ()):
+            if name.startswith(module) and name[len(module) : len(module) + 1] in (".", ""):
+                return module
+        return package
 
     def group(self, package: str) -> str:
         """The group of ``package``: runtime, standard library, main module or dependencies."""

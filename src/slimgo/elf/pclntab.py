@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import array
 import itertools
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -204,20 +206,27 @@ def _functab(image: ElfImage, header: PcHeader, table: bytes | memoryview) -> tu
 
 
 def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...]) -> list[str]:
-    order = "<" if image.little_endian else ">"
-    unpack = struct.Struct(order + "i").unpack_from
     base = header.pcln_offset
     nametab = header.funcname_offset
     data = bytes(table)
-    limit = len(data) - 8
+    funcoffs = functab[1:-2:2]
+    if not funcoffs:
+        return []
+    last = max(funcoffs)
+    if min(funcoffs) < 0 or base + last + 8 > len(data):
+        raise _corrupt(image, "a function record lies outside the table")
+    # nameOff is the second int32 of each _func record; records are 4-byte aligned, so read them as an array
+    raw = data[base : base + last + 8]
+    words = array.array("i", raw + b"\0" * (-len(raw) % 4))
+    if image.little_endian != (sys.byteorder == "little"):
+        words.byteswap()
+    find = data.find
     names: list[str] = []
     append = names.append
-    find = data.find
-    for funcoff in functab[1:-2:2]:
-        at = base + funcoff
-        if not 0 <= at <= limit:
-            raise _corrupt(image, f"function record offset {funcoff:#x} outside the table")
-        start = nametab + unpack(data, at + 4)[0]
+    for funcoff in funcoffs:
+        if funcoff & 3:
+            raise _corrupt(image, f"misaligned function record offset {funcoff:#x}")
+        start = nametab + words[(funcoff >> 2) + 1]
         end = find(b"\0", start)
         if start < nametab or end < 0:
             raise _corrupt(image, "function name outside the name table")
@@ -243,14 +252,17 @@ def func_table_of(image: ElfImage) -> FuncTable:
     width = len(unit)
     sizes: list[int] = []
     paddings: list[int] = []
-    for i in range(len(offsets) - 1):
-        start, end = offsets[i], offsets[i + 1]
+    fill_byte = unit[:1]
+    for start, end in itertools.pairwise(offsets):
         span = end - start
-        lo = text_off + max(start, end - _PAD_WINDOW)
-        tail = text[lo : text_off + end]
-        fill = len(tail) - len(tail.rstrip(unit[:1]))
-        fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
-        fill = min(fill, span)
+        hi = text_off + end
+        tail = text[hi - min(span, 64) : hi]  # fill is shorter than the function alignment (at most 64)
+        fill = len(tail) - len(tail.rstrip(fill_byte))
+        if fill == len(tail) and span > 64:
+            tail = text[hi - min(span, _PAD_WINDOW) : hi]
+            fill = len(tail) - len(tail.rstrip(fill_byte))
+        if width > 1:
+            fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
         sizes.append(span - fill)
         paddings.append(fill)
     return FuncTable(

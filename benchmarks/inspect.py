@@ -1,0 +1,104 @@
+"""slimgo inspect vs `go version -m` + `go tool nm -size` (and go-size-analyzer when installable) on a large binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks._report import markdown_table, write_section
+
+RUNS = 5
+ENV = {**os.environ, "GOFLAGS": "-buildvcs=false", "GOTOOLCHAIN": "local"}
+
+
+def _median(fn: Callable[[], object], runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _run(*args: str) -> None:
+    subprocess.run(args, env=ENV, check=True, capture_output=True, timeout=600)
+
+
+def _largest_binary(out: Path) -> Path:
+    """GOROOT's cmd/compile: the largest Go program every machine with a Go toolchain can build."""
+    binary = out / "compile"
+    _run("go", "build", "-o", str(binary), "cmd/compile")
+    return binary
+
+
+def _gsa(out: Path) -> str | None:
+    found = shutil.which("gsa")
+    if found:
+        return found
+    proc = subprocess.run(["go", "install", "github.com/Zxilly/go-size-analyzer/cmd/gsa@latest"],
+                          env={**ENV, "GOBIN": str(out)}, capture_output=True, text=True, timeout=600, check=False)
+    return str(out / "gsa") if proc.returncode == 0 else None
+
+
+def main() -> None:
+    from slimgo.elf._reader import open_elf
+    from slimgo.elf.buildinfo import buildinfo_of
+    from slimgo.elf.pclntab import func_table_of
+    from slimgo.inspect.size import package_sizes
+
+    with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp:
+        out = Path(tmp)
+        binary = _largest_binary(out)
+        stripped = out / "compile-sw"
+        _run("go", "build", "-ldflags=-s -w", "-o", str(stripped), "cmd/compile")
+        size_mb = binary.stat().st_size / 1e6
+
+        def attribution(path: Path) -> int:
+            with open_elf(path) as image:
+                info = buildinfo_of(image)
+                table = func_table_of(image)
+                packages, _groups = package_sizes(table, info)
+            return len(packages)
+
+        attribution(binary)  # warm the page cache
+        nfunc = 0
+        with open_elf(binary) as image:
+            nfunc = len(func_table_of(image).names)
+        in_process = _median(lambda: attribution(binary))
+        in_process_sw = _median(lambda: attribution(stripped))
+        slimgo = [sys.executable, "-m", "slimgo", "inspect", "--json"]
+        whole = _median(lambda: _run(*slimgo, str(binary)))
+        whole_no_layer = _median(lambda: _run(*slimgo, "--no-layer-size", str(binary)))
+        go_tools = _median(lambda: (_run("go", "version", "-m", str(binary)),
+                                    _run("go", "tool", "nm", "-size", str(binary))))
+        rows: list[list[object]] = [
+            ["slimgo: buildinfo + pclntab attribution, in process", f"{in_process * 1000:.0f} ms",
+             "target < 100 ms"],
+            ["  same on the -s -w build", f"{in_process_sw * 1000:.0f} ms", ""],
+            ["`slimgo inspect --json` (whole command, with gzip+zstd layer sizes)", f"{whole * 1000:.0f} ms", ""],
+            ["`slimgo inspect --json --no-layer-size`", f"{whole_no_layer * 1000:.0f} ms", ""],
+            ["`go version -m` + `go tool nm -size`", f"{go_tools * 1000:.0f} ms", "peer"],
+        ]
+        gsa = _gsa(out)
+        if gsa:
+            gsa_time = _median(lambda: _run(gsa, "-f", "json", str(binary)))
+            rows.append(["go-size-analyzer `gsa -f json`", f"{gsa_time * 1000:.0f} ms", "peer"])
+        else:
+            rows.append(["go-size-analyzer", "not measured", "`go install ...gsa@latest` failed here"])
+    body = (
+        f"Binary: GOROOT `cmd/compile` ({size_mb:.1f} MB unstripped, {nfunc:,} functions), "
+        f"median of {RUNS} runs; the whole-command times include Python start-up.\n\n"
+        + markdown_table(["what", "time", "note"], rows)
+    )
+    write_section("inspect", "slimgo inspect", body)
+
+
+if __name__ == "__main__":
+    main()

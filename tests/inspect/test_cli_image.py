@@ -1,0 +1,85 @@
+"""`slimgo inspect` on images written by `slimgo build`: the entrypoint is read out of the layers, per platform."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from slimgo.cli.main import main
+from tests.elf.gofixtures import SOURCES, go_env
+from tests.inspect.test_cli_binary import SCHEMA
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("images")
+    layout, archive = f"oci:{out / 'layout'}:v1", f"oci-archive:{out / 'img.tar'}:v1"
+    single = f"docker-archive:{out / 'docker.tar'}"
+    for outputs, platforms in (((layout, archive), "linux/amd64,linux/arm64"), ((single,), "linux/amd64")):
+        args = [sys.executable, "-m", "slimgo", "build", "--platform", platforms]
+        for output in outputs:
+            args += ["-o", output]
+        proc = subprocess.run([*args, "."], cwd=SOURCES / "tiny", env=go_env({}), capture_output=True, text=True,
+                              timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr
+    return {"layout": layout, "archive": archive, "docker": single}
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert main(["inspect", "--json", "--no-layer-size", *args]) == 0
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def test_every_platform_of_an_index(images: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    for key in ("layout", "archive"):
+        data = _json(capsys, images[key])
+        assert data["kind"] == "slimgo.inspect.reports"
+        by_platform = {r["platform"]: r for r in data["reports"]}
+        assert set(by_platform) == {"linux/amd64", "linux/arm64"}
+        for platform, report in by_platform.items():
+            assert report["image"]["platform"] == platform
+            assert report["image"]["path_in_image"] == report["image"]["entrypoint"][0]
+            assert report["linking"]["static"] is True
+            assert report["linking"]["machine"] == platform.split("/")[1]
+            assert report["go"]["path"] == "example.com/tiny"
+            assert report["hardening"]["stripped"] is True  # slimgo build strips by default
+
+
+def test_one_platform_and_a_docker_archive(images: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, "--platform", "linux/arm64", images["layout"])
+    assert data["kind"] == "slimgo.inspect.report" and data["platform"] == "linux/arm64"
+    docker = _json(capsys, images["docker"])
+    assert docker["platform"] == "linux/amd64"
+    assert docker["go"]["settings"]["CGO_ENABLED"] == "0"
+
+
+def test_image_against_the_binary_itself(
+    images: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the report of the extracted entrypoint equals the report of the same binary built the same way
+    report = _json(capsys, "--platform", "linux/amd64", images["layout"])
+    assert report["go"]["settings_list"][0] == ["-buildmode", "exe"]
+    assert report["size"]["file_bytes"] > 100_000
+    assert report["size"]["attributed_bytes"] == report["size"]["text_bytes"]
+    assert main(["inspect", "--diff", "--json", "--no-layer-size", "--platform", "linux/amd64",
+                 images["layout"], images["docker"]]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["file_bytes"]["delta"] == 0  # the same reproducible build in both
+
+
+def test_missing_image_and_unknown_platform(images: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    assert main(["inspect", f"oci:{tmp_path / 'none'}"]) == 1
+    assert main(["inspect", "--platform", "linux/s390x", images["layout"]]) == 1
+    err = capsys.readouterr().err
+    assert "linux/s390x" in err and "Traceback" not in err
