@@ -178,3 +178,14 @@ def test_missing_image_is_a_clear_error(images: Images, tmp_path: Path, capsys: 
     assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 1
     err = capsys.readouterr().err
     assert "is not an OCI image layout" in err and "fix:" in err
+
+
+def test_missing_command_is_caught_before_runc(images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    assert main(["run", "--entrypoint", "/app/nope", images.ref("server")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: command '/app/nope': is not an executable file in the image")
+    assert "fix:" in err and list(tmpdir.iterdir()) == []

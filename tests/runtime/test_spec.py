@@ -16,6 +16,7 @@ from slimgo.runtime.spec import (
     RunOptions,
     User,
     build_process,
+    find_executable,
     process_args,
     process_env,
     resolve_user,
@@ -36,6 +37,10 @@ def rootfs(tmp_path: Path) -> Path:
     (root / "etc").mkdir(parents=True)
     (root / "etc/passwd").write_text(PASSWD)
     (root / "etc/group").write_text(GROUP)
+    (root / "app").mkdir()
+    for name in ("server", "app"):
+        (root / "app" / name).write_bytes(b"\x7fELF")
+        (root / "app" / name).chmod(0o755)
     return root
 
 
@@ -138,7 +143,7 @@ def test_spec_for_host_network(rootfs: Path, tmp_path: Path) -> None:
 
 def test_spec_for_no_network_and_defaults(rootfs: Path) -> None:
     options = RunOptions(network="none")
-    process = build_process(config(Cmd=["/app"]), options, rootfs)
+    process = build_process(config(Cmd=["/app/app"]), options, rootfs)
     spec = runtime_spec(process, options, host_files=[])
     assert [ns["type"] for ns in spec["linux"]["namespaces"]] == ["pid", "ipc", "uts", "mount", "network"]
     assert spec["process"]["cwd"] == "/" and spec["process"]["user"] == {"uid": 0, "gid": 0}
@@ -154,3 +159,21 @@ def test_missing_runc_or_root_says_how_to_fix() -> None:
         find_runc(which=lambda _: "/usr/bin/runc", euid=lambda: 1000)
     assert "uid 1000" in not_root.value.diagnostics() and "as root" in not_root.value.diagnostics()
     assert find_runc(which=lambda _: "/usr/bin/runc", euid=lambda: 0) == "/usr/bin/runc"
+
+
+def test_the_command_must_exist_in_the_image(rootfs: Path) -> None:
+    (rootfs / "usr/bin").mkdir(parents=True)
+    (rootfs / "usr/bin/tool").symlink_to("/app/server")  # absolute: the image's /app/server
+    (rootfs / "app/data.txt").write_text("not a program")
+    env = [f"PATH={DEFAULT_PATH}"]
+    assert find_executable(rootfs, "/app/server", env, "/") == "/app/server"
+    assert find_executable(rootfs, "tool", env, "/") == "/usr/bin/tool"
+    assert find_executable(rootfs, "./server", env, "/app") == "/app/./server"
+    assert find_executable(rootfs, "tool", ["PATH=/app"], "/") is None
+    assert find_executable(rootfs, "/app/data.txt", env, "/") is None  # not executable
+    assert find_executable(rootfs, "/app", env, "/") is None  # a directory
+    with pytest.raises(RunError) as err:
+        build_process(config(Entrypoint=["/nope"]), RunOptions(), rootfs)
+    assert err.value.diagnostics().startswith("command '/nope': is not an executable file in the image")
+    with pytest.raises(RunError, match="searched PATH=/usr/local/sbin"):
+        build_process(config(Cmd=["sh", "-c", "x"]), RunOptions(), rootfs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from slimgo.errors import RunError, UsageError
 from slimgo.oci.config import ImageConfig, env_get, env_set
-from slimgo.runtime.rootpath import read_file
+from slimgo.runtime.rootpath import Escape, components, read_file, resolve
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 NETWORKS = ("host", "none")
@@ -152,13 +153,38 @@ def process_env(config: ImageConfig, options: RunOptions, user: User,
     return env
 
 
+def find_executable(rootfs: Path, command: str, env: Sequence[str], cwd: str) -> str | None:
+    """Where ``command`` is in the rootfs, as the container's exec would find it (PATH for bare names), or None."""
+    if "/" in command:
+        candidates = [command if command.startswith("/") else f"{cwd.rstrip('/')}/{command}"]
+    else:
+        search = env_get(list(env), "PATH") or DEFAULT_PATH
+        candidates = [f"{d.rstrip('/') or ''}/{command}" for d in search.split(":") if d.startswith("/")]
+    for candidate in candidates:
+        try:
+            path = rootfs.joinpath(*resolve(rootfs, components(candidate)))
+            info = os.stat(path, follow_symlinks=False)
+        except (Escape, OSError):
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_mode & 0o111:
+            return candidate
+    return None
+
+
 def build_process(config: ImageConfig, options: RunOptions, rootfs: Path) -> Process:
-    """Everything about the container's process: the user is resolved against the unpacked rootfs."""
+    """Everything about the container's process: the user and the command are checked against the rootfs."""
     user = resolve_user(options.user if options.user is not None else config.user, rootfs)
     cwd = config.working_dir or "/"
     if not cwd.startswith("/"):
         cwd = "/" + cwd  # Docker treats a relative WorkingDir as relative to /
-    return Process(tuple(process_args(config, options)), tuple(process_env(config, options, user)), cwd, user)
+    args = process_args(config, options)
+    env = process_env(config, options, user)
+    if find_executable(rootfs, args[0], env, cwd) is None:
+        where = "" if "/" in args[0] else f" (searched PATH={env_get(env, 'PATH')})"
+        raise RunError(f"command {args[0]!r}", f"is not an executable file in the image{where}",
+                       "check the image's Entrypoint and Cmd (slimgo inspect IMAGE), or pass --entrypoint "
+                       "with the path of a program the image has")
+    return Process(tuple(args), tuple(env), cwd, user)
 
 
 def _mounts(host_files: Sequence[str]) -> list[dict[str, Any]]:
