@@ -26,7 +26,8 @@ from tests.runtime.procs import free_port, healthz, slimgo_run, stop
 pytestmark = pytest.mark.integration
 
 
-def test_server_is_reachable_and_a_signal_stops_it(images: Images, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_server_is_reachable_and_a_signal_stops_it(images: Images, tmp_path: Path, sig: int) -> None:
     port = free_port()
     tmpdir = tmp_path / "tmp"
     proc = slimgo_run("--timeout", "60", images.ref("server"), "--", "--addr", f"127.0.0.1:{port}",
@@ -35,12 +36,12 @@ def test_server_is_reachable_and_a_signal_stops_it(images: Images, tmp_path: Pat
         health = healthz(port, proc)
         assert (health["uid"], health["gid"]) == (65532, 65532)
         started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)  # forwarded to the server, which is PID 1 of the container
+        proc.send_signal(sig)  # forwarded to the server, which is PID 1 of the container
         _, err = proc.communicate(timeout=20)
     finally:
         stop(proc)
     assert time.monotonic() - started < 10
-    # A Go program that gets SIGTERM without handling it exits 2 when, as PID 1, it cannot die of the signal.
+    # A Go program that gets SIGTERM/SIGINT without handling it exits 2 when, as PID 1, it cannot die of it.
     assert proc.returncode == 2, err.decode()
     assert f"listening on 127.0.0.1:{port}" in err.decode()
     assert list(tmpdir.iterdir()) == []  # bundle and runc state removed
