@@ -140,22 +140,29 @@ class RegistryClient:
         return f"{self.base}/v2/{path}"
 
     def request(self, method: str, url: str, scopes: Sequence[str], *, headers: dict[str, str] | None = None,
-                body: Body = None, stream: bool = False, retry: bool = True) -> requests.Response:
+                body: Body = None, stream: bool = False, retry: bool = True,
+                limit: int | None = None) -> requests.Response:
         """Send with authentication; a 401 is answered once with a fresh token, then it is an error."""
         self.ping()
-        for attempt in range(2):
+        # Basic credentials are refused for good on the second 401; a fresh Bearer token gets one more chance,
+        # since a token can expire (or be revoked) between being issued and being used.
+        attempts = 2
+        for attempt in range(3):
             sent = dict(headers or {})
             authorization = self.auth.header(scopes)
             if authorization:
                 sent["Authorization"] = authorization
             response = self.http.send(method, url, registry=self.registry, headers=sent, body=body,
-                                      stream=stream, retry=retry)
+                                      stream=stream, retry=retry, limit=limit)
             if response.status_code != 401:
                 return response
             response.close()
-            if attempt == 0:
-                self.auth.learn(response)
-                self.auth.invalidate(scopes)
+            self.auth.learn(response)
+            self.auth.invalidate(scopes)
+            if self.auth.challenge is not None and self.auth.challenge.scheme == "bearer":
+                attempts = 3
+            if attempt + 1 >= attempts:
+                break
         raise self.auth.rejected()
 
     def _check_denied(self, response: requests.Response, repository: str, action: str) -> None:
@@ -242,11 +249,14 @@ class RegistryClient:
             try:
                 if location is None:
                     location, offset = self._start_upload(repository), 0
+                # After an interruption the registry's partial copy may hold a torn write: a digest mismatch
+                # then means "start over", not "your content is corrupt".
+                clean = failures == 0
                 if chunked:
                     location = self._patch_chunks(repository, location, offset, desc, opener, chunk_size, progress)
-                    self._finish_upload(repository, location, desc, None, progress)
+                    self._finish_upload(repository, location, desc, None, progress, clean)
                 else:
-                    self._finish_upload(repository, location, desc, opener, progress)
+                    self._finish_upload(repository, location, desc, opener, progress, clean)
                 return
             except _Interrupted as cut:
                 failures += 1
@@ -304,7 +314,7 @@ class RegistryClient:
         return location
 
     def _finish_upload(self, repository: str, location: str, desc: Descriptor,
-                       opener: Callable[[], IO[bytes]] | None, progress: Progress) -> None:
+                       opener: Callable[[], IO[bytes]] | None, progress: Progress, clean: bool = True) -> None:
         url = location + ("&" if "?" in location else "?") + f"digest={desc.digest}"
         body: Body = None
         headers = {"Content-Type": "application/octet-stream", "Content-Length": "0"}
@@ -323,6 +333,8 @@ class RegistryClient:
             if response.status_code == 404:
                 raise _Interrupted("the upload session expired", response, None)
             text = registry_errors(response)
+            if ("DIGEST_INVALID" in text or "SIZE_INVALID" in text) and not clean:
+                raise _Interrupted("the registry's copy of an interrupted upload was damaged", response, None)
             if "DIGEST_INVALID" in text or "SIZE_INVALID" in text:
                 raise ImageFormatError(f"blob {desc.digest}", f"was refused by the registry ({text})",
                                        "the local content does not match its digest: rebuild or re-pull the image")
@@ -348,7 +360,7 @@ class RegistryClient:
             f"{self.registry}/{repository}@{identifier}"
         scopes = [repository_scope(repository, "pull")]
         with self.request("GET", self.url(f"{repository}/manifests/{identifier}"), scopes,
-                          headers={"Accept": MANIFEST_ACCEPT}, stream=True) as response:
+                          headers={"Accept": MANIFEST_ACCEPT}, limit=MANIFEST_LIMIT) as response:
             if response.status_code == 404:
                 raise RegistryError(where, "does not exist (no such repository, tag or digest)",
                                     "check the name and tag; `skopeo list-tags docker://...` lists tags")
@@ -356,7 +368,7 @@ class RegistryClient:
             if response.status_code != 200:
                 raise RegistryError(where, f"cannot be read ({registry_errors(response)})",
                                     "check the registry's health")
-            raw = _read_capped(response, MANIFEST_LIMIT, where)
+            raw = response.content
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
             reported = response.headers.get("Docker-Content-Digest")
         digest = Digest.of(raw)
@@ -451,15 +463,3 @@ def _range_end(header: str | None, default: int) -> int:
         return int(header.replace("bytes=", "").split("-", 1)[1])
     except (IndexError, ValueError):
         return default
-
-
-def _read_capped(response: requests.Response, limit: int, where: str) -> bytes:
-    parts: list[bytes] = []
-    total = 0
-    for chunk in response.iter_content(1 << 16):
-        total += len(chunk)
-        if total > limit:
-            raise ImageFormatError(where, f"is larger than {limit} bytes, which no manifest is",
-                                   "the registry is broken or this is not a manifest")
-        parts.append(chunk)
-    return b"".join(parts)

@@ -77,13 +77,20 @@ class Http:
 
     # -- sending ---------------------------------------------------------------------------------------
     def send(self, method: str, url: str, *, registry: str, headers: Mapping[str, str] | None = None,
-             body: Body = None, stream: bool = False, retry: bool = True) -> requests.Response:
-        """One request, retried on transient failures when ``retry``; returns any final response (even 4xx)."""
+             body: Body = None, stream: bool = False, retry: bool = True,
+             limit: int | None = None) -> requests.Response:
+        """One request, retried on transient failures when ``retry``; returns any final response (even 4xx).
+
+        With ``limit``, the body is read inside the retry loop (so a cut answer is asked again) and refused
+        when it grows past ``limit`` bytes.
+        """
         attempts = self.policy.attempts if retry else 1
         last = ""
         for attempt in range(attempts):
             try:
-                response = self._send_once(method, url, headers or {}, body, stream)
+                response = self._send_once(method, url, headers or {}, body, stream or limit is not None)
+                if limit is not None:
+                    _preload(response, limit, registry)
             except requests.exceptions.SSLError as err:
                 raise RegistryError(registry, f"TLS verification failed ({_reason(err)})",
                                     "set SSL_CERT_FILE to a CA bundle that signs the registry's certificate, "
@@ -101,8 +108,11 @@ class Http:
                 continue
             with self._lock:
                 self._reached.add(registry)
-            if response.status_code in RETRY_STATUS and attempt + 1 < attempts:
+            if response.status_code in RETRY_STATUS and retry:
                 last = f"HTTP {response.status_code}"
+                if attempt + 1 == attempts:
+                    response.close()
+                    break
                 delay = self.backoff(attempt, response)
                 log.debug("%s %s -> %d, retrying in %.2fs", method, _safe_url(url), response.status_code, delay)
                 response.close()
@@ -145,6 +155,23 @@ class Http:
             if after is not None:
                 return min(after, self.policy.retry_after_cap)
         return random.uniform(0, min(self.policy.cap, self.policy.base * (2 ** attempt)))
+
+
+def _preload(response: requests.Response, limit: int, registry: str) -> None:
+    parts: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_content(1 << 16):
+            total += len(chunk)
+            if total > limit:
+                raise RegistryError(registry, f"answered {response.url} with more than {limit} bytes",
+                                    "the registry is broken, or this is not what was asked for")
+            parts.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(parts)  # what requests itself does when it reads a body eagerly
+    setattr(response, "_content_consumed", True)  # noqa: B010
 
 
 def retry_after(value: str | None) -> float | None:

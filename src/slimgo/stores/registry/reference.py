@@ -141,8 +141,9 @@ def _split_domain(name: str) -> tuple[str, str]:
 def _check_domain(domain: str, subject: str) -> None:
     if not _DOMAIN.match(domain):
         raise InvalidReference(subject, f"has an invalid registry host {domain!r}", _FIX)
-    host, _, port = domain.rpartition(":") if not domain.endswith("]") else (domain, "", "")
-    if port and (not port.isdigit() or not 0 < int(port) < 65536 or not host):
+    tail = domain[domain.find("]") + 1:] if domain.startswith("[") else domain
+    host, colon, port = tail.rpartition(":")
+    if colon and (not port.isdigit() or not 0 < int(port) < 65536 or not (host or domain.startswith("["))):
         raise InvalidReference(subject, f"has an invalid port in {domain!r}", _FIX)
 
 
