@@ -97,11 +97,11 @@ def test_timeout_kills_a_stuck_container(images: Images, tmp_path: Path) -> None
 
 def test_network_none_isolates_the_server(images: Images, tmp_path: Path) -> None:
     port = free_port()
-    proc = slimgo_run("--network", "none", "--timeout", "3", images.ref("server"), "--",
+    proc = slimgo_run("--network", "none", "--timeout", "4", images.ref("server"), "--",
                       "--addr", f"127.0.0.1:{port}", tmpdir=tmp_path / "tmp", stderr=subprocess.PIPE)
     reached = False
     try:
-        deadline = time.monotonic() + 2.5
+        deadline = time.monotonic() + 3.0
         while time.monotonic() < deadline and proc.poll() is None:
             with socket.socket() as sock:
                 sock.settimeout(0.5)
