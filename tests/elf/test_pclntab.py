@@ -71,3 +71,37 @@ def test_cross_compiled_names_match_nm(gobin: dict[str, Path], name: str) -> Non
     names = function_names(gobin[name])
     assert "main.main" in names
     assert len(names & set(nm)) >= 0.99 * len(names)
+
+
+def _without_section_name(path: Path, out: Path, name: bytes) -> Path:
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\0" + name + b"\0")
+    assert at >= 0
+    data[at + 1 : at + 1 + len(name)] = b"x" * len(name)  # the section stays, under another name
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _without_section_headers(path: Path, out: Path) -> Path:
+    data = bytearray(path.read_bytes())
+    assert data[4] == 2 and data[5] == 1  # 64-bit little-endian: e_shoff at 0x28, e_shnum at 0x3c
+    data[0x28:0x30] = b"\0" * 8
+    data[0x3C:0x40] = b"\0" * 4  # e_shnum and e_shstrndx
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_table_found_through_moduledata_or_a_scan(gobin: dict[str, Path], tmp_path: Path) -> None:
+    expected = read_functions(gobin["stripped"])
+    renamed = _without_section_name(gobin["stripped"], tmp_path / "renamed", b".gopclntab")
+    with open_elf(renamed) as image:
+        table = func_table_of(image)
+    assert table.header.source == "moduledata (.go.module)"
+    assert table.functions == expected
+    headless = _without_section_headers(gobin["stripped"], tmp_path / "headless")
+    with open_elf(headless) as image:
+        assert image.sections == []
+        table = func_table_of(image)
+    assert table.header.source.startswith("segment scan")
+    assert [f.name for f in table.functions] == [f.name for f in expected]
+    assert [f.entry for f in table.functions] == [f.entry for f in expected]

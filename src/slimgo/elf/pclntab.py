@@ -156,9 +156,10 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
     )
 
 
-def read_header(image: ElfImage) -> tuple[PcHeader, bytes | memoryview]:
-    table, source, _offset = locate(image)
-    return _parse_header(image, table, source), table
+def read_header(image: ElfImage) -> tuple[PcHeader, bytes | memoryview, int]:
+    """The parsed header, the table bytes, and the file offset of the table."""
+    table, source, offset = locate(image)
+    return _parse_header(image, table, source), table, offset
 
 
 _MODULEDATA_TEXT_WORD = 22  # moduledata: pcHeader, 6 slices (3 words each), findfunctab, minpc, maxpc, text
@@ -171,7 +172,38 @@ def _is_executable(image: ElfImage, addr: int) -> bool:
     )
 
 
-def _text_start(image: ElfImage, header: PcHeader) -> int:
+def _offset_to_vaddr(image: ElfImage, offset: int) -> int | None:
+    for seg in image.segments:
+        if seg.type == PT_LOAD and seg.offset <= offset < seg.offset + seg.filesz:
+            return seg.vaddr + offset - seg.offset
+    return None
+
+
+def _moduledata_text(image: ElfImage, table_offset: int) -> int | None:
+    """runtime.text from the moduledata that points at the table, found by scanning the data segments."""
+    addr = _offset_to_vaddr(image, table_offset)
+    if addr is None:
+        return None
+    ptr = 8 if image.elf_class == 64 else 4
+    needle = addr.to_bytes(ptr, image.byteorder)
+    for seg in image.segments:
+        if seg.type != PT_LOAD or not seg.flags & PF_W:
+            continue
+        end = min(seg.offset + seg.filesz, image.size)
+        pos = image.data.find(needle, seg.offset, end)
+        for _ in range(64):
+            if pos < 0:
+                break
+            word = pos + ptr * _MODULEDATA_TEXT_WORD
+            if (pos - seg.offset) % ptr == 0 and word + ptr <= end:
+                text = int.from_bytes(image.data[word : word + ptr], image.byteorder)
+                if _is_executable(image, text):
+                    return text
+            pos = image.data.find(needle, pos + 1, end)
+    return None
+
+
+def _text_start(image: ElfImage, header: PcHeader, table_offset: int) -> int:
     """Address of runtime.text, which function entries are relative to.
 
     Go 1.26 leaves the header's textStart 0 but keeps moduledata in `.go.module`; external linking puts
@@ -189,7 +221,10 @@ def _text_start(image: ElfImage, header: PcHeader) -> int:
     text = image.section(".text")
     if text is not None:
         return text.addr
-    for seg in image.segments:  # no section headers: assume the text starts the executable segment
+    found = _moduledata_text(image, table_offset)
+    if found is not None:
+        return found
+    for seg in image.segments:  # last resort: assume the text starts the executable segment
         if seg.type == PT_LOAD and seg.flags & PF_X:
             return seg.vaddr
     return 0
@@ -236,10 +271,10 @@ def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab
 
 def func_table_of(image: ElfImage) -> FuncTable:
     """Read every function of an already opened ELF image, with sizes split from their padding."""
-    header, table = read_header(image)
+    header, table, table_offset = read_header(image)
     functab = _functab(image, header, table)
     names = _names(image, header, table, functab)
-    text_start = _text_start(image, header)
+    text_start = _text_start(image, header, table_offset)
     offsets = functab[0::2]
     if any(b < a for a, b in itertools.pairwise(offsets)):
         raise _corrupt(image, "function entries are not in address order")
@@ -294,7 +329,7 @@ def read_functions(path: Path) -> list[Func]:
 def function_names(path: Path) -> set[str]:
     """The names of every function in the binary at ``path`` (works on `-s -w` binaries)."""
     with open_elf(path) as image:
-        header, table = read_header(image)
+        header, table, _offset = read_header(image)
         return set(_names(image, header, table, _functab(image, header, table)))
 
 
