@@ -6,10 +6,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class Bars(Protocol):
@@ -62,6 +62,10 @@ def bars(enabled: bool | None) -> Iterator[Bars]:
     if not show:
         yield NoBars()
         return
+    # rich is imported only for a person watching: scripts and CI never pay for it.
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                         console=Console(stderr=True), transient=False)
     with progress:
