@@ -107,7 +107,7 @@ def main() -> None:
         f"median of {RUNS} runs (in-process: best of {RUNS}); whole-command times include Python start-up.\n\n"
         + markdown_table(["what", "time", "note"], rows)
     )
-    write_section("inspect", "slimgo inspect", body)
+    write_section("inspect_binary", "slimgo inspect", body)
 
 
 if __name__ == "__main__":
