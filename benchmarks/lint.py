@@ -11,11 +11,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# run as a script, this folder is sys.path[0], where a benchmark named like a stdlib module (inspect.py)
+# would shadow it: import from the repository root instead
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
-from benchmarks._report import markdown_table, write_section
-from slimgo.lint.generate import pins
-from slimgo.lint.runner import lint_paths
+from benchmarks._report import markdown_table, write_section  # noqa: E402
+from slimgo.lint.generate import pins  # noqa: E402
+from slimgo.lint.runner import lint_paths  # noqa: E402
 
 DOCKERFILES = 1_000
 MANIFEST_FILES = 100
