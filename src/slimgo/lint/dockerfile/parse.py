@@ -231,7 +231,7 @@ def _env_pairs(ins: Instruction) -> list[tuple[str, str]]:
 def _validate(ins: Instruction) -> None:
     if ins.cmd not in _KNOWN_CMDS:
         raise DockerfileSyntaxError(ins.line, f"unknown instruction {ins.cmd}")
-    if ins.cmd in _NEEDS_ARGS and not any(a.strip() for a in ins.args):
+    if ins.cmd in _NEEDS_ARGS and not ins.json and not any(a.strip() for a in ins.args):
         raise DockerfileSyntaxError(ins.line, f"{ins.cmd} needs at least one argument")
     if ins.cmd in {"COPY", "ADD"} and len(ins.args) < 2:
         raise DockerfileSyntaxError(ins.line, f"{ins.cmd} needs a source and a destination")
