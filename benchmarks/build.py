@@ -467,7 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "SBOM on). Its default base (cgr.dev/chainguard/static) is not reachable offline, so "
             "`KO_DEFAULTBASEIMAGE` names a stand-in served by a local docker-registry: one layer of slimgo's "
             "distroless-equivalent static rootfs (passwd/group, CA bundle, nsswitch, /tmp) plus the full "
-            "zoneinfo tree, user 65532 — the content of Chainguard static"
+            "zoneinfo tree, user 65532 — the same kinds of files as Chainguard static, not its bytes; ko fetches "
+            "it from that registry on every build, as it does by default"
             + (f" ({_fmt_mb(base_sizes.compressed)} MB compressed, {_fmt_mb(base_sizes.uncompressed)} MB "
                "uncompressed)." if base_sizes else "."),
             "One-line change: before every run of every tool, a string in main.go gets a fresh random suffix, so "
