@@ -83,9 +83,20 @@ class GoToolchain:
             raise BuildError(f"go {' '.join(args[:2])}", f"did not finish within {timeout:.0f}s",
                              "check the build for hangs (e.g. a module download that never completes)") from None
 
-    def goflags(self, cwd: Path) -> str:
-        result = self._call(["env", "GOFLAGS"], cwd)
-        return result.stdout.strip() if result.returncode == 0 else os.environ.get("GOFLAGS", "")
+    def goflags(self) -> str:
+        """GOFLAGS as `go` will see it: the environment, else the `go env -w` file (read directly: no subprocess)."""
+        if "GOFLAGS" in os.environ:
+            return os.environ["GOFLAGS"]
+        config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        env_file = Path(os.environ.get("GOENV") or Path(config) / "go" / "env")
+        try:
+            for line in env_file.read_text().splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.strip() == "GOFLAGS":
+                    return value.strip()
+        except OSError:
+            pass
+        return ""
 
     def list_main_packages(self, patterns: Sequence[str], cwd: Path) -> list[GoPackage]:
         """Resolve ``patterns`` to main packages; an explicitly named non-main package is an error.
@@ -93,7 +104,7 @@ class GoToolchain:
         A directory pattern is listed from inside that directory, so `slimgo build /elsewhere/cmd/app` works
         from anywhere (its go.mod is found from there, as `cd dir && go build` would).
         """
-        check_goflags(self.goflags(cwd))
+        check_goflags(self.goflags())
         packages: list[GoPackage] = []
         for pattern in patterns:
             directory, go_pattern = _split_directory(pattern, cwd)
