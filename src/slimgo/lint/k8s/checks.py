@@ -159,7 +159,7 @@ class Checker:
                 keep = [cap for cap in caps if cap in BASELINE_CAPABILITIES]
                 self.emit("SG402", add.line,
                           f"container {c.name!r} adds non-default capabilities {', '.join(bad)}",
-                          f"{add.path}: {_flow(keep)}")
+                          f"{add.path}: {_flow(keep)}" if keep else f"remove {add.path}")
 
     def host_path_volumes(self) -> None:
         for vol in _volumes(self.spec):
