@@ -23,6 +23,8 @@ from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, open_tar
 from slimgo.oci.platform import Platform
+from slimgo.stores.layout import Artifact
+from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
 from slimgo.stores.transport import Location, write_artifact
 
 # Flags a .slimgo.yaml may set (click parameter names).
@@ -35,8 +37,17 @@ SETTABLE = {
 @click.command()
 @click.argument("packages", nargs=-1)
 @click.option("-o", "--output", multiple=True, metavar="TRANSPORT",
-              help="Where to write: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG]. "
-                   "Repeatable. Default: oci:dist/oci:<name>.")
+              help="Where to write: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], "
+                   "docker://REF. Repeatable. Default: docker://$SLIMGO_REPO/<name> when SLIMGO_REPO is set, "
+                   "else oci:dist/oci:<name>.")
+@click.option("--tag", "image_tags", multiple=True, metavar="TAG",
+              help="Tag for docker:// outputs (default: latest) and the default tag elsewhere. Repeatable.")
+@click.option("--bare", is_flag=True, help="Push to $SLIMGO_REPO itself instead of $SLIMGO_REPO/<name>.")
+@click.option("--pull", type=click.Choice(PULL_POLICIES), default="missing", show_default=True,
+              help="docker:// bases: always ask the registry; missing: use the local cache when it has the "
+                   "image; never: the cache only (offline).")
+@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
+              help="Allow plain HTTP to this registry (localhost and 127.0.0.1 always are). Repeatable.")
 @click.option("--platform", metavar="LIST", help="Comma-separated os/arch[/variant]; default: the host's.")
 @click.option("--base", default="static", show_default=True,
               help="static (embedded distroless-equivalent), scratch, or an image in a transport.")
@@ -59,14 +70,20 @@ SETTABLE = {
 @click.option("--label", multiple=True, metavar="K=V", help="Config label. Repeatable.")
 @click.option("--annotation", multiple=True, metavar="K=V", help="Manifest annotation. Repeatable.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU count",
-              help="Packages/platforms built in parallel.")
+              help="Packages/platforms built, and blobs pushed, in parallel.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image instead of a reference.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Settings file (default: .slimgo.yaml at the module root).")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], as_json: bool, config_path: Path | None,
-          **flags: Any) -> None:
+          image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
+    with using(from_flags(pull, insecure, int(flags["jobs"]))):
+        _build(ctx, packages, as_json, config_path, image_tags, bare, flags)
+
+
+def _build(ctx: click.Context, packages: tuple[str, ...], as_json: bool, config_path: Path | None,
+           image_tags: tuple[str, ...], bare: bool, flags: dict[str, Any]) -> None:
     patterns = list(packages) or ["."]
     toolchain = GoToolchain()
     cwd = Path.cwd()
@@ -76,7 +93,8 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], as_json: bool, confi
     plans = []
     for package in found:
         values = _merge(ctx, flags, settings.for_main(package.binary_name))
-        plans.append((package, _go_options(values), _image_options(values), _outputs(values, package, len(found))))
+        outputs = _outputs(values, package, len(found), bare)
+        plans.append((package, _go_options(values), _image_options(values), outputs))
     jobs = int(flags["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
@@ -86,7 +104,7 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], as_json: bool, confi
             results = [f.result() for f in futures]
         # Every image is built before anything is written: a failed build leaves no partial output.
         for (_package, _gopts, _iopts, outputs), result in zip(plans, results, strict=True):
-            refs = [write_artifact(location, result.artifact, result.name) for location in outputs]
+            refs = [_write(location, result.artifact, result.name, image_tags) for location in outputs]
             if as_json:
                 render.json_line(describe(result, refs[0]))
             else:
@@ -147,8 +165,27 @@ def _image_options(values: dict[str, Any]) -> ImageOptions:
     )
 
 
-def _outputs(values: dict[str, Any], package: GoPackage, count: int) -> list[Location]:
-    specs = list(values["output"]) or ["oci:dist/oci"]
+def _write(location: Location, artifact: Artifact, name: str, image_tags: tuple[str, ...]) -> str:
+    """Write one output; a docker:// output is pushed under every --tag (its own tag, or latest, otherwise)."""
+    if location.transport != "docker":
+        return write_artifact(location, artifact, image_tags[0] if image_tags else name)
+    from slimgo.stores import registry
+
+    ref = registry.Reference.parse(location.path)
+    if image_tags:
+        ref = ref.with_tag(image_tags[0])
+    return registry.pushed_reference(ref, registry.write(ref, artifact, extra_tags=image_tags[1:]))
+
+
+def _outputs(values: dict[str, Any], package: GoPackage, count: int, bare: bool = False) -> list[Location]:
+    repo = os.environ.get("SLIMGO_REPO", "").strip().removeprefix("docker://").rstrip("/")
+    if bare and not repo:
+        raise UsageError("--bare", "needs SLIMGO_REPO", "set SLIMGO_REPO=REGISTRY/REPOSITORY, or pass -o")
+    if bare and count > 1:
+        raise UsageError("--bare", f"would push {count} main packages to one repository",
+                         "build one package with --bare, or drop --bare to push each to SLIMGO_REPO/<name>")
+    default = (f"docker://{repo}" if bare else f"docker://{repo}/{package.binary_name}") if repo else "oci:dist/oci"
+    specs = list(values["output"]) or [default]
     locations = [Location.parse(s) for s in specs]
     for location in locations:
         if count > 1 and location.tag and location.transport != "docker":

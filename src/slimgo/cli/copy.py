@@ -9,14 +9,8 @@ from slimgo.oci.image import ImageIndex
 from slimgo.oci.platform import Platform
 from slimgo.stores import registry
 from slimgo.stores.layout import Artifact
-from slimgo.stores.registry.options import PULL_POLICIES, from_environment, using
+from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
 from slimgo.stores.transport import Location, image_for_platform, read_artifact, write_artifact
-
-
-def registry_flags(pull: str, insecure: tuple[str, ...], jobs: int) -> registry.RegistryOptions:
-    """The registry options a command's --pull, --insecure-registry and --jobs flags describe."""
-    base = from_environment()
-    return base.with_changes(pull=pull, insecure=base.insecure | frozenset(insecure), jobs=jobs)
 
 
 @click.command()
@@ -42,7 +36,7 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
     src = Location.parse(source)
     dst = Location.parse(destination)
     platform = Platform.parse(platform_text) if platform_text else None
-    opts = registry_flags(pull, insecure, jobs)
+    opts = from_flags(pull, insecure, jobs)
     with using(opts):
         artifact: Artifact
         if src.transport == "docker":

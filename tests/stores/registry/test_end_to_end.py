@@ -125,3 +125,28 @@ def test_build_on_a_registry_base(registry: Registry, tmp_path: Path) -> None:
     assert isinstance(base_image, StoredImage) and isinstance(stacked, StoredImage)
     base_layers = [d.digest for d in base_image.manifest.layers]
     assert [d.digest for d in stacked.manifest.layers][: len(base_layers)] == base_layers
+
+
+def test_slimgo_repo_tags_bare_and_an_offline_rebuild(counting: tuple[Proxy, str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy, host = counting
+    server = source("server", tmp_path)
+    monkeypatch.setenv("SLIMGO_REPO", f"{host}/team")
+    printed = slimgo("build", "--tag", "1", "--tag", "stable", ".", cwd=server)
+    assert printed.startswith(f"docker://{host}/team/server:1@sha256:")
+    digest = printed.rpartition("@")[2]
+    for tag in ("1", "stable"):
+        assert str(remote.read(f"{host}/team/server:{tag}", prefetch=False).digest) == digest
+    monkeypatch.setenv("SLIMGO_REPO", f"{host}/solo")
+    assert slimgo("build", "--bare", ".", cwd=server) == f"docker://{host}/solo:latest@{digest}"
+
+    cli = source("stdincli", tmp_path)
+    base = f"docker://{host}/team/server:1"
+    first = slimgo("build", "--base", base, "-o", f"oci:{tmp_path}/out:a", ".", cwd=cli)
+    proxy.stop()  # the registry is unreachable now: the pulled base must come from the cache
+    again = slimgo("build", "--base", base, "-o", f"oci:{tmp_path}/out:b", ".", cwd=cli)
+    assert first.rpartition("@")[2] == again.rpartition("@")[2]
+    offline = subprocess.run([sys.executable, "-m", "slimgo", "build", "--pull", "always", "--base", base, "-o",
+                              f"oci:{tmp_path}/out:c", "."], cwd=cli, capture_output=True, text=True, timeout=300,
+                             check=False)
+    assert offline.returncode == 1 and "cannot connect" in offline.stderr and host in offline.stderr

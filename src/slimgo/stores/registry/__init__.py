@@ -8,15 +8,17 @@ from slimgo.oci.digest import Digest
 from slimgo.stores.layout import Artifact
 from slimgo.stores.registry import options as _options
 from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.progress import bars
-from slimgo.stores.registry.pull import Puller
-from slimgo.stores.registry.push import Pusher
 from slimgo.stores.registry.reference import Reference
-from slimgo.stores.registry.session import session_for
+
+# The HTTP stack (requests) loads on the first pull or push, not when a command merely parses its flags.
 
 
 def read(reference: str | Reference, opts: RegistryOptions | None = None, prefetch: bool = True) -> Artifact:
     """The image or index at ``reference``, verified; layers are cached (fetched now when ``prefetch``)."""
+    from slimgo.stores.registry.progress import bars
+    from slimgo.stores.registry.pull import Puller
+    from slimgo.stores.registry.session import session_for
+
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
     opts = opts or _options.current()
     with bars(opts.progress) as progress:
@@ -26,6 +28,10 @@ def read(reference: str | Reference, opts: RegistryOptions | None = None, prefet
 def write(reference: str | Reference, artifact: Artifact, opts: RegistryOptions | None = None,
           extra_tags: Sequence[str] = ()) -> Digest:
     """Push ``artifact`` to ``reference`` (plus ``extra_tags``); returns the digest the registry confirmed."""
+    from slimgo.stores.registry.progress import bars
+    from slimgo.stores.registry.push import Pusher
+    from slimgo.stores.registry.session import session_for
+
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
     opts = opts or _options.current()
     with bars(opts.progress) as progress:

@@ -58,22 +58,30 @@ def from_environment() -> RegistryOptions:
 
 
 _CURRENT: ContextVar[RegistryOptions | None] = ContextVar("slimgo_registry_options", default=None)
+# Worker threads (a build's thread pool) do not inherit context variables: they fall back to this.
+_PROCESS: list[RegistryOptions] = []
 
 
 def current() -> RegistryOptions:
     opts = _CURRENT.get()
+    if opts is None and _PROCESS:
+        opts = _PROCESS[-1]
     return opts if opts is not None else from_environment()
-
-
-def set_options(opts: RegistryOptions) -> None:
-    """Set the options the docker:// transport uses from now on in this context (a CLI command calls this once)."""
-    _CURRENT.set(opts)
 
 
 @contextmanager
 def using(opts: RegistryOptions) -> Iterator[RegistryOptions]:
+    """The options the docker:// transport uses inside this block, in this thread and in threads it starts."""
     token = _CURRENT.set(opts)
+    _PROCESS.append(opts)
     try:
         yield opts
     finally:
+        _PROCESS.remove(opts)
         _CURRENT.reset(token)
+
+
+def from_flags(pull: str, insecure: tuple[str, ...], jobs: int) -> RegistryOptions:
+    """The options a command's --pull, --insecure-registry and --jobs flags describe (on top of the environment)."""
+    base = from_environment()
+    return base.with_changes(pull=pull, insecure=base.insecure | frozenset(insecure), jobs=jobs)
