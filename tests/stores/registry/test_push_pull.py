@@ -234,3 +234,15 @@ def test_pusher_reports_what_it_skipped(registry: Registry, tmp_path: Path) -> N
     assert second.uploaded_bytes == 0 and len(second.skipped) == len(img.layers) + 1
     puller = Puller(session)
     assert puller.pull(ref).digest == img.digest
+
+
+def test_progress_bars_only_when_asked_or_on_a_terminal(registry: Registry, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    img = random_image(tmp_path)
+    remote.write(f"{registry.host}/bars/app:1", img, RegistryOptions())  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    remote.write(f"{registry.host}/bars/app:2", random_image(tmp_path), RegistryOptions(progress=True))
+    err = capsys.readouterr().err
+    assert "pushed" in err and "push " in err
+    remote.write(f"{registry.host}/bars/app:3", img, RegistryOptions(progress=True))
+    assert "exists" in capsys.readouterr().err
