@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
+
+import certifi
 
 from slimgo.base import static
 from slimgo.errors import UsageError
@@ -48,7 +49,9 @@ class LayerCache:
 
 
 def tzdata_version() -> str:
-    return version("tzdata")
+    import tzdata
+
+    return str(tzdata.IANA_VERSION)
 
 
 def validate_base_spec(spec: str) -> None:
@@ -71,7 +74,7 @@ def resolve_base(spec: str, platform: Platform, cache: LayerCache, compression: 
         entry: dict[str, object] = {
             "created": created,
             "created_by": "slimgo: static base (passwd, group, CA certificates)",
-            "comment": f"certifi {version('certifi')}",
+            "comment": f"certifi {certifi.__version__}",
         }
         return Base("static", (layer,), (entry,), config)
     image = open_image(spec, platform)

@@ -6,15 +6,12 @@ import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
-from slimgo.build.base import LayerCache, validate_base_spec
-from slimgo.build.builder import BuildResult, ImageBuilder
 from slimgo.build.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
-from slimgo.build.settings import find_settings, load_settings
 from slimgo.cachedir import cache_root
 from slimgo.cli import render
 from slimgo.compression import COMPRESSIONS
@@ -26,6 +23,9 @@ from slimgo.oci.platform import Platform
 from slimgo.stores.layout import Artifact
 from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
 from slimgo.stores.transport import Location, write_artifact
+
+if TYPE_CHECKING:
+    from slimgo.build.builder import BuildResult, ImageBuilder
 
 # Flags a .slimgo.yaml may set (click parameter names).
 SETTABLE = {
@@ -84,6 +84,11 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], as_json: bool, confi
 
 def _build(ctx: click.Context, packages: tuple[str, ...], as_json: bool, config_path: Path | None,
            image_tags: tuple[str, ...], bare: bool, flags: dict[str, Any]) -> None:
+    # The build stack (ELF readers, base layers, YAML) loads here, not when `slimgo build --help` parses flags.
+    from slimgo.build.base import LayerCache
+    from slimgo.build.builder import ImageBuilder
+    from slimgo.build.settings import find_settings, load_settings
+
     patterns = list(packages) or ["."]
     toolchain = GoToolchain()
     cwd = Path.cwd()
@@ -94,7 +99,9 @@ def _build(ctx: click.Context, packages: tuple[str, ...], as_json: bool, config_
     for package in found:
         values = _merge(ctx, flags, settings.for_main(package.binary_name))
         outputs = _outputs(values, package, len(found), bare)
-        plans.append((package, _go_options(values), _image_options(values), outputs))
+        iopts = _image_options(values)
+        _check_outputs_take(outputs, iopts)
+        plans.append((package, _go_options(values), iopts, outputs))
     jobs = int(flags["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
@@ -144,6 +151,8 @@ def _go_options(values: dict[str, Any]) -> GoBuildOptions:
 
 
 def _image_options(values: dict[str, Any]) -> ImageOptions:
+    from slimgo.build.base import validate_base_spec
+
     platform_text = values.get("platform")
     platforms = tuple(Platform.parse_list(str(platform_text))) if platform_text else (Platform.host(),)
     validate_base_spec(str(values["base"]))
@@ -192,6 +201,17 @@ def _outputs(values: dict[str, Any], package: GoPackage, count: int, bare: bool 
             raise UsageError(f"-o {location}", f"names one tag, but {count} main packages are being built",
                              "leave the tag out (each image is tagged with its name) or build one package")
     return locations
+
+
+def _check_outputs_take(outputs: list[Location], iopts: ImageOptions) -> None:
+    """Refuse before building what an output cannot hold, so no output is written when another would fail."""
+    if len(iopts.platforms) > 1:
+        for location in outputs:
+            if location.transport == "docker-archive":
+                plats = ", ".join(str(p) for p in iopts.platforms)
+                raise UsageError(f"-o {location}", f"holds one platform only, but {len(iopts.platforms)} were asked "
+                                 f"for ({plats})",
+                                 "write an index with oci-archive:FILE or oci:DIR, or build a single --platform")
 
 
 def _uncompressed_size(layer: Layer) -> int:
