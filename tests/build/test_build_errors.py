@@ -95,10 +95,11 @@ def test_output_path_that_cannot_be_a_layout(tmp_path: Path, slimgo: Slimgo, go:
 
 def test_docker_archive_with_two_platforms(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
     src = copy_fixture("stdincli", tmp_path)
-    result = slimgo("build", "--platform", "linux/amd64,linux/arm64", "-o", f"docker-archive:{tmp_path}/x.tar",
-                    str(src))
+    result = slimgo("build", "--platform", "linux/amd64,linux/arm64", "-o", f"oci:{tmp_path}/lay",
+                    "-o", f"docker-archive:{tmp_path}/x.tar", str(src))
     assert_clean_failure(result, 2, "one platform only", "oci-archive")
     assert not (tmp_path / "x.tar").exists()
+    assert not (tmp_path / "lay").exists()  # no output is written when another cannot be
 
 
 def test_failed_build_keeps_existing_layout_untouched(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
