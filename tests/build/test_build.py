@@ -209,3 +209,48 @@ def test_zstd_layers_and_replaced_module(tmp_path: Path, slimgo: Slimgo, go: str
     binary.write_bytes(rootfs.read("/app/app"))
     modules = subprocess.run([go, "version", "-m", str(binary)], capture_output=True, text=True, check=True).stdout
     assert "=>\t../lib" in modules.replace(" ", "\t") or "../lib" in modules
+
+
+def test_config_flags_files_and_source_date_epoch(tmp_path: Path, slimgo: Slimgo, go: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    src = copy_fixture("stdincli", tmp_path)
+    assets = tmp_path / "assets"
+    (assets / "sub").mkdir(parents=True)
+    (assets / "sub" / "a.txt").write_text("a")
+    (assets / "run.sh").write_text("#!/bin/sh\n")
+    (assets / "run.sh").chmod(0o755)
+    (tmp_path / "conf.yaml").write_text("k: v\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = slimgo("build", "-o", f"oci:{tmp_path}/o", "--arg", "3", "--arg", "--verbose", "--workdir", "/data",
+                    "--env", "A=1", "--user", "1000:1000", "--annotation", "team=core", "--app-dir", "/opt/bin",
+                    "--file", f"{assets}:/srv/assets", "--file", f"{tmp_path}/conf.yaml:/etc/app/conf.yaml:0600",
+                    str(src))
+    assert result.code == 0, result.err
+    image = open_image(f"oci:{tmp_path}/o:stdincli")
+    config = image.config
+    assert config.entrypoint == ["/opt/bin/stdincli"] and config.cmd == ["3", "--verbose"]
+    assert config.working_dir == "/data" and config.user == "1000:1000" and "A=1" in config.env
+    assert config.data["created"] == "2023-11-14T22:13:20Z"
+    assert image.manifest.annotations["team"] == "core"
+    rootfs = Rootfs(image.layers)
+    assert rootfs.resolve("/srv/assets/sub/a.txt") is not None
+    assert rootfs.nodes["/srv/assets/run.sh"].mode == 0o755
+    assert rootfs.nodes["/srv/assets/sub/a.txt"].mode == 0o644
+    assert rootfs.nodes["/etc/app/conf.yaml"].mode == 0o600
+    assert rootfs.nodes["/opt/bin/stdincli"].mode == 0o755
+    with open_tar(image.layers[-1]) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+        assert {member.mtime for member in tar} == {1700000000}
+
+
+def test_arm_v7_variant_maps_to_goarm(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
+    src = copy_fixture("stdincli", tmp_path)
+    result = slimgo("build", "--json", "--platform", "linux/arm/v7", "-o", f"oci:{tmp_path}/o", str(src))
+    assert result.code == 0, result.err
+    from slimgo.oci.platform import Platform
+
+    image = open_image(f"oci:{tmp_path}/o:stdincli", Platform.parse("linux/arm/v7"))
+    assert (image.config.platform.architecture, image.config.platform.variant) == ("arm", "v7")
+    binary = tmp_path / "arm.bin"
+    binary.write_bytes(Rootfs(image.layers).read("/app/stdincli"))
+    modules = subprocess.run([go, "version", "-m", str(binary)], capture_output=True, text=True, check=True).stdout
+    assert "GOARM=7" in modules and "GOARCH=arm" in modules
