@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, require_tool
+from tests.conftest import FIXTURES, ROOT, require_tool
 
 SOURCES = FIXTURES / "inspect"
 
@@ -21,7 +21,7 @@ SOURCES = FIXTURES / "inspect"
 class Variant:
     """How one fixture binary is built: which program, environment and flags."""
 
-    program: str  # a directory under tests/fixtures/inspect, or a package path such as "cmd/addr2line"
+    program: str  # a directory under tests/fixtures/inspect, "examples/...", or a package such as "cmd/addr2line"
     env: Mapping[str, str]
     flags: tuple[str, ...] = ()
 
@@ -41,6 +41,7 @@ VARIANTS: dict[str, Variant] = {
     "i386": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "386"}),
     "s390x": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "s390x"}),  # big-endian
     "goroot_cmd": Variant("cmd/addr2line", {"CGO_ENABLED": "0"}),  # a program from the Go distribution
+    "example": Variant("examples/hello", {}),  # the project's example: no module dependencies at all
 }
 
 _lock = threading.Lock()
@@ -59,6 +60,8 @@ def _build(go: str, out_dir: Path, name: str, variant: Variant) -> Path:
     out = out_dir / name
     if variant.program.startswith("cmd/"):
         cwd, target = out_dir, variant.program
+    elif variant.program.startswith("examples/"):
+        cwd, target = ROOT / variant.program, "."
     else:
         cwd, target = SOURCES / variant.program, "."
     proc = subprocess.run(

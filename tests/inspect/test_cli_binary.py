@@ -57,6 +57,23 @@ def test_replaced_dependency_in_json(gobin: dict[str, Path], capsys: pytest.Capt
     assert groups["example.com/greet/loud"] == "dependencies"
     assert groups["runtime"] == "runtime"
     assert groups["fmt"] == "standard library"
+    greet = sum(p["size"] for p in data["size"]["packages"] if p["name"].startswith("example.com/greet"))
+    assert data["size"]["groups"]["dependencies"] == greet > 0
+
+
+@pytest.mark.parametrize("name", ["example", "goroot_cmd"])
+def test_no_dependency_bytes_without_dependencies(
+    gobin: dict[str, Path], capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    data = inspect_json(capsys, "--no-layer-size", str(gobin[name]))
+    assert data["go"]["deps"] == []
+    assert data["size"]["groups"]["dependencies"] == 0
+    groups = {p["name"]: p["group"] for p in data["size"]["packages"]}
+    if name == "example":  # net/http pulls GOROOT's vendored golang.org/x packages: standard library
+        vendored = [pkg for pkg in groups if pkg.startswith("vendor/golang.org/x/")]
+        assert vendored and all(groups[pkg] == "standard library" for pkg in vendored)
+    # every package is an import path: no fragments of anonymous struct types, no linker escapes
+    assert all(" " not in pkg and "%" not in pkg and "{" not in pkg for pkg in groups if pkg != NO_PACKAGE)
 
 
 def _nm_by_package(path: Path, resolver: PackageResolver) -> dict[str, int]:

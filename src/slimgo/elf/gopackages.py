@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 MAIN, DEPENDENCIES, STD, RUNTIME = "main module", "dependencies", "standard library", "runtime"
 GROUPS = (MAIN, DEPENDENCIES, STD, RUNTIME)
 NO_PACKAGE = "(assembly and linker symbols)"
 
-# compiler-generated functions named after a type: attribute them to the type's package
-_GENERATED_PREFIXES = ("type:.eq.", "type:.hash.", "go:struct {", "type:")
+# compiler-generated functions named after a type (equality and hash helpers): the rest of the name is a type.
+# Go 1.18-1.19 spelled the prefix "type..eq." where Go 1.20+ writes "type:.eq.".
+_TYPE_HELPER_PREFIXES = ("type:.eq.", "type:.hash.", "type..eq.", "type..hash.", "type:", "type..")
+_SHAPE = "go.shape."  # generic shape types: go.shape.int, go.shape.struct { ... }, go.shape.*uint8
+_TYPE_LITERALS = ("struct {", "interface {", "func(", "map[", "chan ", "chan<-", "<-chan")
+_TYPE_MODIFIER = re.compile(r"^(?:\*|\[\d*\]|\()+")  # pointer, array, slice, and "(*T).M" method syntax
+# a package path: elements split by "/", dots allowed except in the last one (the linker escapes those as %2e)
+_PATH = r"(?:[\w.\-~%+]+/)*[\w\-~%+]+"
+_QUALIFIED = re.compile(rf"({_PATH})\.[A-Za-z_\u00b7]")
+# an unexported field name qualified by the package that declared the struct: "{ crypto/x509.v *..." or "; p.x T"
+_FIELD_OWNER = re.compile(rf"(?:\{{ |; )({_PATH})\.[^\s.;{{}}]+ ")
+# gcc's clones and split parts of C functions in cgo binaries: x_cgo_munmap.cold, f.part.0, g.constprop.0
+_GCC_CLONE = re.compile(r"^[A-Za-z_]\w*\.(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\w+)*$")
+# a name's prefix that is no package: single-element names that Go never uses for a standard package
+_NOT_PACKAGES = frozenset({"go", "type"})
+
+
+def _strip_type_modifiers(expr: str) -> str:
+    expr = _TYPE_MODIFIER.sub("", expr)
+    while expr.startswith(_SHAPE):
+        expr = _TYPE_MODIFIER.sub("", expr[len(_SHAPE) :])
+    return expr
+
+
+def _literal_package(expr: str) -> str:
+    """The package an anonymous type belongs to: its first qualified field name, else its first named type."""
+    found = _FIELD_OWNER.search(expr) or _QUALIFIED.search(expr)
+    return found.group(1) if found else NO_PACKAGE
 
 
 class PackageResolver:
     """Maps function names to package paths, using the module paths from buildinfo to split them right.
 
-    A name is "<package path>.<symbol>"; the package path ends at the first dot after its last slash,
-    except that a module path may itself contain dots in its last element (gopkg.in/yaml.v3), so known
-    module paths are matched first.
+    A name is "<package path>.<symbol>"; the package path ends at the first dot after its last slash.
+    The linker escapes a dot in the last path element (gopkg.in/yaml.v3 becomes gopkg.in/yaml%2ev3), which
+    is undone here; for names written without the escape, known module paths with dots are matched first.
+    Compiler-generated helpers of anonymous types ("type:.eq.struct { ... }", "go:struct { io.Reader }.Read")
+    go to the package named inside the type, so they never invent packages of their own.
     """
 
     def __init__(self, main_path: str | None = None, dep_paths: Iterable[str] = ()) -> None:
@@ -39,13 +69,15 @@ class PackageResolver:
         return found
 
     def _package(self, name: str) -> str:
-        if name.startswith(("type:", "go:")):
-            for prefix in _GENERATED_PREFIXES:
-                if name.startswith(prefix):
-                    name = name[len(prefix) :].lstrip("*")
-                    break
-            if name.startswith("go:"):
-                return NO_PACKAGE
+        if name.startswith(("type:", "type..")):
+            prefix = next(p for p in _TYPE_HELPER_PREFIXES if name.startswith(p))
+            name = _strip_type_modifiers(name[len(prefix) :])
+        elif name.startswith("go:"):
+            name = _strip_type_modifiers(name[3:])
+            if not name.startswith(_TYPE_LITERALS):
+                return NO_PACKAGE  # linker symbols: go:buildid, go:textfipsstart, ...
+        if name.startswith(_TYPE_LITERALS):
+            return self._clean(_literal_package(name))
         bracket = name.find("[")  # generic instantiation: its arguments may name other packages
         if bracket >= 0:
             name = name[:bracket]
@@ -53,12 +85,20 @@ class PackageResolver:
         dot = name.find(".", slash + 1)
         if dot <= 0:
             return NO_PACKAGE
+        if slash < 0 and _GCC_CLONE.match(name) and not name.startswith("main."):
+            return NO_PACKAGE  # C code of a cgo binary
         package = name[:dot]
+        if package in _NOT_PACKAGES:
+            return NO_PACKAGE
         # a module whose last path element has a dot (gopkg.in/yaml.v3) is cut short by the rule above
         for module in self._dotted.get(package, ()):
             if name.startswith(module) and name[len(module) : len(module) + 1] in (".", ""):
                 return module
-        return package
+        return self._clean(package)
+
+    @staticmethod
+    def _clean(package: str) -> str:
+        return unquote(package) if "%" in package else package
 
     def group(self, package: str) -> str:
         """The group of ``package``: runtime, standard library, main module or dependencies."""
