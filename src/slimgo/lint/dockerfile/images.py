@@ -77,6 +77,23 @@ class ImageFacts:
     debug: bool
 
 
+_NONROOT_BY_DEFAULT = re.compile(r"(^|/)chainguard/(static|glibc-dynamic)$")
+
+
+def default_user(ref_text: str) -> str | None:
+    """The numeric non-root USER a well-known base image sets itself, or None when unknown or root.
+
+    Distroless ``:nonroot``/``:debug-nonroot`` tags and Chainguard's static images run as 65532.
+    """
+    ref = parse_ref(ref_text)
+    tag = (ref.tag or "").lower()
+    if re.search(r"(^|/)distroless/", ref.repository) and "nonroot" in tag:
+        return "65532"
+    if _NONROOT_BY_DEFAULT.search(ref.repository) and "dev" not in tag:
+        return "65532"
+    return None
+
+
 def classify(ref_text: str) -> ImageFacts:
     """Classify a base image by its reference alone (no registry access: lint must be fast and offline)."""
     if ref_text.strip().lower() == "scratch":

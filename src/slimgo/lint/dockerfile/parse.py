@@ -90,6 +90,7 @@ class Instruction:
     original: str
     heredocs: tuple[str, ...]
     env: Mapping[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    sub_cmd: str | None = None  # the instruction an ONBUILD defers (ARG, COPY, RUN ...)
 
     def flag(self, name: str) -> list[str]:
         """Values of ``--name=value`` flags (``--name`` alone gives "true")."""
@@ -275,6 +276,7 @@ def _commands(text: str) -> list[Instruction]:
             cmd=cmd.cmd.upper(), line=cmd.start_line, end_line=cmd.end_line, flags=tuple(cmd.flags),
             args=tuple(cmd.value), json=bool(cmd.json), original=cmd.original,
             heredocs=tuple(h.content for h in cmd.heredocs),
+            sub_cmd=cmd.sub_cmd.upper() if cmd.sub_cmd else None,
         )
         for cmd in commands
     ]

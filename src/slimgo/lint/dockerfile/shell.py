@@ -78,6 +78,13 @@ class GoBuild:
     trimpath: bool
     mod_vendor: bool
     packages: tuple[str, ...]
+    gcflags: str | None = None
+
+    @property
+    def for_debugger(self) -> bool:
+        """-gcflags with -N or -l: optimizations off for Delve, which needs the DWARF that -w would drop."""
+        words = [w.split("=", 1)[-1] for w in (self.gcflags or "").split()]
+        return "-N" in words or "-l" in words
 
 
 _VALUE_FLAGS = frozenset(
@@ -92,6 +99,7 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
     goflags = cmd.expanded_env.get("GOFLAGS") or ""
     words = [*_split_words(goflags), *cmd.words[2:]]
     ldflags: str | None = None
+    gcflags: str | None = None
     trimpath = False
     vendor = False
     packages: list[str] = []
@@ -106,6 +114,8 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
                 i += 1
             if flag == "-ldflags":
                 ldflags = value
+            elif flag == "-gcflags":
+                gcflags = value
             elif flag == "-trimpath":
                 trimpath = value.lower() not in {"false", "0"}
             elif flag == "-mod":
@@ -113,4 +123,4 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
         else:
             packages.append(word)
         i += 1
-    return GoBuild(ldflags, trimpath, vendor, tuple(packages))
+    return GoBuild(ldflags, trimpath, vendor, tuple(packages), gcflags)

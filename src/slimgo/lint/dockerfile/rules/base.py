@@ -43,6 +43,7 @@ def pinned_bases(f: Facts) -> Iterator[Finding]:
             yield RULES["SG104"].finding(
                 f.path, stage.line, f"base image {image} {what}: every build may get a different image",
             )
+            continue  # SG104's fix (a tag and a digest) covers SG105: one finding per FROM is enough
         if ref.digest is None:
             yield RULES["SG105"].finding(
                 f.path, stage.line, f"base image {image} is not pinned by digest: a tag can be moved",

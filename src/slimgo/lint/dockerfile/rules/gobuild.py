@@ -42,7 +42,7 @@ def static_stripped(f: Facts) -> Iterator[Finding]:
                 )
             opts = go_build(run.cmd)
             flags = (opts.ldflags or "").split()
-            if "-s" not in flags or "-w" not in flags:
+            if ("-s" not in flags or "-w" not in flags) and not opts.for_debugger:
                 missing = " and ".join(x for x in ("-s", "-w") if x not in flags)
                 yield RULES["SG111"].finding(
                     f.path, run.ins.line, f"-ldflags lacks {missing}: symbol table and DWARF stay in the binary",
@@ -108,11 +108,16 @@ def cache_mounts(f: Facts) -> Iterator[Finding]:
     for stage in f.df.stages:
         runs = f.runs[stage.index]
         # when the download used a cache mount, the modules are not in any layer: go build must mount them too
-        downloads = [r for r in runs if is_go(r.cmd, "mod") and "download" in r.cmd.words[2:3]]
+        # (a download in a stage this one is built FROM counts: its layer holds the modules)
+        downloads = [r for s in stage.chain() for r in f.runs[s.index] if _is_download(r)]
+        build_lines = {r.ins.line for r in runs if is_go(r.cmd, "build")}
+        download_lines = {r.ins.line for r in runs if _is_download(r)}
         seen: set[int] = set()
         for run in runs:
-            is_build = is_go(run.cmd, "build")
-            if run.ins.line in seen or not (is_build or run in downloads):
+            # one RUN may download and build: judge the instruction, not each command of it
+            is_build = run.ins.line in build_lines
+            is_download = run.ins.line in download_lines
+            if run.ins.line in seen or not (is_build or is_download):
                 continue
             seen.add(run.ins.line)
             gocache, gomodcache = _cache_paths(run.ins)
@@ -122,13 +127,17 @@ def cache_mounts(f: Facts) -> Iterator[Finding]:
             missing = []
             if is_build and not has_build:
                 missing.append(f"the build cache ({gocache})")
-            if not has_mod and (not is_build or not downloads or _downloads_cached(downloads)):
+            if not has_mod and (is_download or not downloads or _downloads_cached(downloads)):
                 missing.append(f"the module cache ({gomodcache})")
             if missing:
                 yield RULES["SG121"].finding(
                     f.path, run.ins.line, f"no BuildKit cache mount for {' or '.join(missing)}: every build "
                     "starts cold",
                 )
+
+
+def _is_download(run: Run) -> bool:
+    return is_go(run.cmd, "mod") and "download" in run.cmd.words[2:3]
 
 
 def _downloads_cached(downloads: list[Run]) -> bool:
@@ -166,14 +175,22 @@ def _refers(value: str | None, name: str) -> bool:
 
 def cross_compile(f: Facts) -> Iterator[Finding]:
     builders = f.builder_stages()
+    reported_roots: set[int] = set()
     for stage in builders:
         platform = _platform_of(stage)
         on_build_platform = platform is not None and "BUILDPLATFORM" in platform
         if not on_build_platform:
-            yield RULES["SG170"].finding(
-                f.path, stage.line, f"builder {stage.label()} has no --platform=$BUILDPLATFORM: a multi-arch "
-                "build compiles under QEMU emulation, many times slower",
-            )
+            # --platform belongs on the FROM that names the image, which may be a stage this one builds on
+            root = stage.root
+            if root.index not in reported_roots:
+                reported_roots.add(root.index)
+                via = "" if root is stage else f" (built FROM {root.label()})"
+                yield RULES["SG170"].finding(
+                    f.path, root.line, f"builder {stage.label()}{via} has no --platform=$BUILDPLATFORM: a "
+                    "multi-arch build compiles under QEMU emulation, many times slower",
+                    fix=f"FROM --platform=$BUILDPLATFORM {root.raw_image}{f' AS {root.name}' if root.name else ''}"
+                    ", and cross-compile with GOOS=$TARGETOS GOARCH=$TARGETARCH",
+                )
             continue
         declared = {a for s in stage.chain() for a in s.declared_args}
         for run in _build_runs(f, stage):

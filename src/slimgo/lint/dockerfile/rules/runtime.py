@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts, installed_packages
-from slimgo.lint.dockerfile.images import parse_ref
+from slimgo.lint.dockerfile.images import default_user, parse_ref
 from slimgo.lint.dockerfile.parse import Instruction, expand
-from slimgo.lint.findings import Finding
+from slimgo.lint.findings import Finding, Severity
 
 
 def final_user(f: Facts) -> Iterator[Finding]:
     final = f.df.final
     users = [ins for ins in final.all_instructions() if ins.cmd == "USER"]
     if not users:
+        inherited = default_user(final.root.image)
+        if inherited is not None:
+            # the base already runs as a numeric non-root user: worth stating, not worth a warning
+            yield replace(RULES["SG140"].finding(
+                f.path, final.line, f"the final stage sets no USER and relies on {final.root.image} running as "
+                f"{inherited}: a change of base could silently make it root",
+                fix=f"state it: USER {inherited}:{inherited}",
+            ), severity=Severity.INFO)
+            return
         yield RULES["SG140"].finding(
             f.path, final.line, "the final stage sets no USER: the image runs as whatever its base says "
             "(root for scratch), and Kubernetes cannot verify runAsNonRoot",
@@ -52,8 +64,19 @@ def exec_form(f: Facts) -> Iterator[Finding]:
         if ins.cmd in {"ENTRYPOINT", "CMD"}:
             starts[ins.cmd] = ins
     shellless = f.final_base.has_shell is False and not _ships_a_shell(f)
+    entrypoint = starts.get("ENTRYPOINT")
     for ins in sorted(starts.values(), key=lambda i: i.line):
         if ins.json:
+            continue
+        if ins.cmd == "CMD" and entrypoint is not None and entrypoint.json:
+            # CMD only supplies arguments here: no shell runs, the entrypoint gets "/bin/sh -c ..." as argv
+            shown = " ".join(ins.original.split()[1:])
+            yield RULES["SG150"].finding(
+                f.path, ins.line, f"shell-form CMD after an exec-form ENTRYPOINT: "
+                f"{' '.join(entrypoint.args) or 'the entrypoint'} receives the arguments "
+                f"[\"/bin/sh\", \"-c\", \"{shown}\"], not {shown}",
+                fix=f"write the arguments in exec form: CMD {_json_words(shown)}",
+            )
             continue
         if shellless:
             yield RULES["SG151"].finding(
@@ -65,6 +88,14 @@ def exec_form(f: Facts) -> Iterator[Finding]:
                 f.path, ins.line, f"{ins.cmd} in shell form wraps the process in /bin/sh -c: it runs as a child "
                 "of the shell and does not receive SIGTERM",
             )
+
+
+def _json_words(text: str) -> str:
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    return json.dumps(words)
 
 
 _URL = re.compile(r"^(https?|ftp)://|^git@|\.git(#.*)?$", re.I)

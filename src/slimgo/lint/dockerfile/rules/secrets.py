@@ -29,25 +29,28 @@ def secret_args_env(f: Facts) -> Iterator[Finding]:
     seen: set[tuple[int, str]] = set()
     for stage in f.df.stages:
         for ins in stage.instructions:
+            # an ONBUILD ARG/ENV lands in every image built FROM this one
+            cmd = ins.sub_cmd if ins.cmd == "ONBUILD" else ins.cmd
+            onbuild = "ONBUILD " if ins.cmd == "ONBUILD" else ""
             names: list[str] = []
-            if ins.cmd == "ARG":
+            if cmd == "ARG":
                 names = [a.partition("=")[0] for a in ins.args]
-            elif ins.cmd == "ENV":
+            elif cmd == "ENV":
                 names = list(ins.args[0::2])
             for name in names:
                 if not secret_name(name) or (ins.line, name) in seen:
                     continue
                 seen.add((ins.line, name))
-                if ins.cmd == "ARG":
+                if cmd == "ARG":
                     yield RULES["SG130"].finding(
-                        f.path, ins.line, f"ARG {name} looks like a secret: build args are recorded in the "
-                        "image history and the build cache", fix=f"RUN --mount=type=secret,id={name.lower()},"
+                        f.path, ins.line, f"{onbuild}ARG {name} looks like a secret: build args are recorded in "
+                        "the image history and the build cache", fix=f"RUN --mount=type=secret,id={name.lower()},"
                         f"env={name} ... and drop the ARG",
                     )
                 else:
                     yield RULES["SG131"].finding(
-                        f.path, ins.line, f"ENV {name} looks like a secret: ENV values are stored in the image "
-                        "config for anyone who pulls it", fix=f"RUN --mount=type=secret,id={name.lower()},"
+                        f.path, ins.line, f"{onbuild}ENV {name} looks like a secret: ENV values are stored in the "
+                        "image config for anyone who pulls it", fix=f"RUN --mount=type=secret,id={name.lower()},"
                         f"env={name} ... and drop the ENV",
                     )
     for name, line in f.df.global_arg_lines.items():
@@ -64,29 +67,39 @@ _CREDENTIAL_FILES = re.compile(
 )
 
 
+# templates that document which variables exist, by convention without values: `COPY .env.example .` is fine
+_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
+
+
 def _credential_source(src: str) -> bool:
     parts = PurePosixPath(src.rstrip("/")).parts
     if ".ssh" in parts:
         return True
     name = parts[-1] if parts else ""
+    if name.startswith(".env.") and name.endswith(_ENV_TEMPLATES):
+        return False
     return not name.endswith(".pub") and bool(_CREDENTIAL_FILES.match(name))
 
 
 def credential_copies(f: Facts) -> Iterator[Finding]:
     for stage in f.df.stages:
         for ins in stage.instructions:
-            if ins.cmd not in {"COPY", "ADD"}:
+            cmd = ins.sub_cmd if ins.cmd == "ONBUILD" else ins.cmd
+            if cmd not in {"COPY", "ADD"}:
                 continue
-            for src in ins.args[:-1]:
+            sources = [a for a in ins.args[:-1] if not a.startswith("--")]  # ONBUILD keeps flags in args
+            for src in sources:
                 if _credential_source(src):
                     yield RULES["SG132"].finding(
-                        f.path, ins.line, f"{ins.cmd} {src} puts a credential into a layer, where it stays "
-                        "even if a later step deletes it",
+                        f.path, ins.line, f"{ins.cmd if cmd == ins.cmd else 'ONBUILD ' + cmd} {src} puts a "
+                        "credential into a layer, where it stays even if a later step deletes it",
                     )
 
 
 _WRITES = [
-    re.compile(r"(>>?|\btee\b(\s+-a)?)\s*[\"']?[^\s;&|]*(\.netrc|\.git-credentials|\.ssh/|\.npmrc|\.pypirc|"
+    # known_hosts, config and authorized_keys under .ssh/ hold no secret (ssh-keyscan >> known_hosts is routine)
+    re.compile(r"(>>?|\btee\b(\s+-a)?)\s*[\"']?[^\s;&|]*(\.netrc|\.git-credentials|"
+               r"\.ssh/(?!(known_hosts|config|authorized_keys)([\"'\s;&|)]|$))|\.npmrc|\.pypirc|"
                r"\.docker/config\.json)"),
     re.compile(r"\b(cp|mv|install)\b[^;&|\n]*\s[\"']?[^\s;&|]*(\.netrc|\.git-credentials|\.ssh/id_)[^\s;&|]*\s*$",
                re.M),
