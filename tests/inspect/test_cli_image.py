@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,45 @@ def test_missing_image_and_unknown_platform(images: dict[str, str], capsys: pyte
     assert main(["inspect", "--platform", "linux/s390x", images["layout"]]) == 1
     err = capsys.readouterr().err
     assert "linux/s390x" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def registry_ref(images: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The two-platform layout image pushed to a real registry on 127.0.0.1, as docker://HOST/REPO:TAG."""
+    from tests.stores.registry.conftest import start_registry
+
+    base = tmp_path_factory.mktemp("inspect-registry")
+    registry, process = start_registry(base / "registry", "anonymous")
+    try:
+        ref = f"docker://{registry.host}/inspect/tiny:v1"
+        assert main(["copy", images["layout"], ref]) == 0
+        yield ref
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_image_in_a_registry(registry_ref: str, images: dict[str, str], capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))  # no credentials of the user's
+    capsys.readouterr()
+    data = _json(capsys, registry_ref)
+    assert data["kind"] == "slimgo.inspect.reports"
+    assert {r["platform"] for r in data["reports"]} == {"linux/amd64", "linux/arm64"}
+    assert all(r["image"]["reference"] == registry_ref and r["go"]["path"] == "example.com/tiny"
+               for r in data["reports"])
+    arm = _json(capsys, "--platform", "linux/arm64", registry_ref)
+    local = _json(capsys, "--platform", "linux/arm64", images["layout"])
+    assert arm["image"]["manifest_digest"] == local["image"]["manifest_digest"]
+    assert arm["size"]["packages"] == local["size"]["packages"]
+    assert main(["inspect", "--diff", "--json", "--no-layer-size", "--platform", "linux/amd64",
+                 registry_ref, images["layout"]]) == 0
+    assert json.loads(capsys.readouterr().out)["file_bytes"]["delta"] == 0
+    missing = registry_ref.rsplit(":", 1)[0] + ":nope"
+    assert main(["inspect", missing]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "does not exist" in err and "Traceback" not in err
