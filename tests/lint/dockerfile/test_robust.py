@@ -52,3 +52,8 @@ def test_a_parse_error_deep_in_a_large_file_is_located() -> None:
     lines = GOOD.splitlines() + [f"LABEL n{i}=v" for i in range(3000)] + ["ENV ONLY_A_NAME"]
     (f,) = lint_dockerfile("Dockerfile", "\n".join(lines) + "\n")
     assert (f.rule, f.line) == ("SG100", len(lines))
+
+
+def test_a_lone_line_continuation_is_a_parse_finding() -> None:
+    (f,) = lint_dockerfile("Dockerfile", "\\")
+    assert (f.rule, f.line) == ("SG100", 1) and "continuation" in f.message

@@ -271,6 +271,9 @@ def _commands(text: str) -> list[Instruction]:
         if message == "file with no instructions":
             raise DockerfileSyntaxError(0, "the file holds no instructions") from None
         raise DockerfileSyntaxError(_locate(text, message), message) from None
+    for cmd in commands:
+        if cmd.cmd is None:  # a lone `\` continuation: the parser yields a command without a name
+            raise DockerfileSyntaxError(cmd.start_line, "a line continuation with no instruction")
     return [
         Instruction(
             cmd=cmd.cmd.upper(), line=cmd.start_line, end_line=cmd.end_line, flags=tuple(cmd.flags),
