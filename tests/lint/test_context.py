@@ -12,6 +12,7 @@ import pytest
 from slimgo.cli.main import main
 from slimgo.errors import LintError
 from slimgo.lint.context import scan_context, suggest_ignore
+from slimgo.lint.dockerignore import lint_dockerignore
 
 
 def make(root: Path, files: dict[str, int]) -> None:
@@ -26,9 +27,10 @@ def ctx(tmp_path: Path) -> Path:
     root = tmp_path / "ctx"
     make(root, {
         "main.go": 100, "go.mod": 20, ".git/HEAD": 30, ".git/objects/ab/cd": 5000, "node_modules/x/index.js": 700,
-        ".env": 10, "certs/server.pem": 64, "dist/app": 9000, "vendor/mod/a.go": 50, ".gitmodules": 5,
+        ".env": 10, "certs/server.pem": 64, "dist/app": 9000, "vendor/modules.txt": 50, ".gitmodules": 5,
         "docs/README.md": 40,
     })
+    (root / "certs/server.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\n".ljust(64, b"x"))
     return root
 
 
@@ -153,3 +155,55 @@ def test_pruned_totals_agree_between_find_and_python(ctx: Path) -> None:
     assert (fast.total.files, fast.total.bytes, fast.total.dirs) == (slow.total.files, slow.total.bytes,
                                                                      slow.total.dirs)
     assert fast.total.files == 14 and fast.sent.files == 9
+
+
+CERT = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = b"-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n"
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    """A Go repository as it sits on a developer's disk: tools, caches, outputs, a real key and public certs."""
+    root = tmp_path / "repo"
+    files: dict[str, bytes] = {
+        "go.mod": b"module example.com/x\n", "main.go": b"package main\n",
+        "internal/bin/bin.go": b"package bin\n",  # a Go package named bin is source, not output
+        "third_party/vendor/README": b"not Go's vendor directory\n",
+        "services/api/dist/api": b"\x7fELF" + b"\0" * 60,
+        "testdata/ca.pem": CERT, "testdata/pub.key": b"-----BEGIN PUBLIC KEY-----\n",
+        "deploy/tls.key": KEY,
+        "tools/py.test": b"#!/bin/sh\nexec pytest\n", "pkg/x.test": b"\x7fELF" + b"\0" * 20,
+        "win/a.exe": b"MZ" + b"\0" * 30, "win/b.exe": b"MZ" + b"\0" * 30, "win/readme.exe": b"text",
+        ".venv/bin/python": b"#!", ".venv/lib/certifi/cacert.pem": KEY, ".venv/lib/x/vendor/modules.txt": b"",
+        ".mypy_cache/3.11/x.json": b"{}", "a/__pycache__/m.pyc": b"\0", "b/__pycache__/n.pyc": b"\0",
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def test_findings_judge_content_and_stop_at_flagged_directories(messy: Path) -> None:
+    report = scan_context(messy)
+    by_path = {f.path: f for f in report.findings}
+    assert [f.path for f in report.findings if f.rule == "SG226"] == ["deploy/tls.key"]  # certs and .venv: no
+    assert by_path[".venv"].rule == "SG224" and by_path[".venv"].fix == "add '**/.venv' to .dockerignore"
+    assert not any(p.startswith(".venv/") for p in by_path)
+    dist = by_path["services/api/dist"]
+    assert dist.fix == "add 'services/api/dist' to .dockerignore"  # a bare 'dist' would not match it
+    assert "internal/bin" not in by_path and "third_party/vendor" not in by_path
+    assert "tools/py.test" not in by_path and by_path["pkg/x.test"].rule == "SG225"
+    (exe,) = [f for f in report.findings if "*.exe" in f.fix]
+    assert exe.message.startswith("2 files matching '**/*.exe'") and "win/readme.exe" not in exe.message
+    (pycache,) = [f for f in report.findings if "__pycache__" in f.fix]
+    assert pycache.message.startswith("2 directories matching '**/__pycache__'")
+
+
+def test_suggested_dockerignore_leaves_nothing_to_report_and_lints_clean(messy: Path) -> None:
+    suggestion = suggest_ignore(scan_context(messy))
+    (messy / ".dockerignore").write_text(suggestion)
+    assert lint_dockerignore(".dockerignore", suggestion) == []
+    after = scan_context(messy)
+    assert after.findings == []
+    sent = {p for p, _, _ in scan_context(messy, keep_paths=True).sent_paths or []}
+    assert {"main.go", "go.mod", "internal/bin/bin.go", "testdata/ca.pem"} <= sent

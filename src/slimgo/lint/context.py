@@ -37,19 +37,26 @@ class Category:
 
 
 # Directory names and file patterns checked against what is sent (rule, severity, description, ignore line).
+# A line starting with `**/` matches at any depth; any other line is anchored at the context root, so a
+# directory found deeper is reported with its own path as the line to add.
 DIR_CATEGORIES: dict[str, Category] = {
     ".git": Category("SG221", Severity.WARNING, "the git repository (history, objects, maybe credentials)", ".git"),
     "node_modules": Category("SG224", Severity.WARNING, "node_modules/ (dependencies the image build reinstalls)",
-                             "node_modules"),
+                             "**/node_modules"),
+    ".venv": Category("SG224", Severity.WARNING, "a Python virtualenv (tools, not what the image builds)",
+                      "**/.venv"),
     "vendor": Category("SG223", Severity.INFO, "vendor/ (exclude it when the build runs `go mod download`)",
                        "vendor"),
     "dist": Category("SG225", Severity.INFO, "a build output directory", "dist"),
-    "build": Category("SG225", Severity.INFO, "a build output directory", "build"),
     "bin": Category("SG225", Severity.INFO, "a build output directory", "bin"),
     "target": Category("SG225", Severity.INFO, "a build output directory", "target"),
     "out": Category("SG225", Severity.INFO, "a build output directory", "out"),
-    ".terraform": Category("SG225", Severity.INFO, "Terraform's provider cache", ".terraform"),
+    ".terraform": Category("SG225", Severity.INFO, "Terraform's provider cache", "**/.terraform"),
+    **{name: Category("SG225", Severity.INFO, "a tool cache", f"**/{name}")
+       for name in ("__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".tox")},
 }
+# Names that are build outputs only when they hold no Go source (`internal/bin` may be a Go package).
+OUTPUT_DIRS = frozenset({"dist", "bin", "target", "out"})
 FILE_CATEGORIES: dict[str, Category] = {
     ".gitmodules": Category("SG222", Severity.INFO, "git submodule metadata", ".gitmodules"),
     ".env": Category("SG226", Severity.ERROR, "a secrets file", "**/.env"),
@@ -61,13 +68,18 @@ FILE_CATEGORIES: dict[str, Category] = {
     ".npmrc": Category("SG226", Severity.WARNING, "an npm config that often holds a token", "**/.npmrc"),
 }
 SUFFIX_CATEGORIES: dict[str, Category] = {
-    ".pem": Category("SG226", Severity.ERROR, "a PEM key or certificate", "**/*.pem"),
+    ".pem": Category("SG226", Severity.ERROR, "a PEM private key", "**/*.pem"),
     ".key": Category("SG226", Severity.ERROR, "a private key", "**/*.key"),
     ".p12": Category("SG226", Severity.ERROR, "a PKCS#12 key store", "**/*.p12"),
     ".pfx": Category("SG226", Severity.ERROR, "a PKCS#12 key store", "**/*.pfx"),
     ".test": Category("SG225", Severity.INFO, "a compiled Go test binary", "**/*.test"),
     ".exe": Category("SG225", Severity.INFO, "a compiled binary", "**/*.exe"),
 }
+# Suffixes whose name alone is not enough: the first bytes decide (a CA bundle is public, `py.test` is a script).
+_SNIFFED = frozenset({".pem", ".key", ".test", ".exe"})
+_EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+# Files reported one by one (secrets); the other file categories are summed up per ignore line.
+_PER_FILE_RULES = frozenset({"SG226", "SG222"})
 ENV_PREFIX = ".env."
 ENV_CATEGORY = Category("SG226", Severity.ERROR, "a secrets file", "**/.env.*")
 
@@ -146,6 +158,7 @@ class _Walker:
         self.find_jobs: list[Future[bytes | None]] = []
         self.entries = 0
         self.fails = False
+        self.flagged_dirs: tuple[str, ...] = ()  # "dir/" prefixes of flagged directories
 
     def _excluded(self, rel: str, parent: _Dir) -> tuple[bool, MatchInfo]:
         if self.pm is None:
@@ -266,7 +279,7 @@ class _Walker:
                     self.inodes_sent.add(key)
                 self._record_sent(rel, kind, sent_size if kind == "file" else 0, chain)
                 self._categorize(rel, entry.name, False, sent_size)
-                if kind == "symlink":
+                if kind == "symlink" and not (self.flagged_dirs and rel.startswith(self.flagged_dirs)):
                     self._check_link(rel, abs_dir, entry.name)
             stack.extend(reversed(pending))
         self._count_all_pruned()
@@ -375,22 +388,55 @@ class _Walker:
         ))
 
     def _categorize(self, rel: str, name: str, is_dir: bool, size: int = 0) -> None:
+        # Nothing below a flagged directory is judged again: `.venv/bin` or a vendored `.pem` are the
+        # directory's problem, and its one ignore line fixes them all.
+        if self.flagged_dirs and rel.startswith(self.flagged_dirs):
+            return
         cat: Category | None
         if is_dir:
             cat = DIR_CATEGORIES.get(name)
-            if cat is not None:
-                self.hits.setdefault(cat.line, []).append((rel, 0, 0))
-                self.category_of[cat.line] = cat
-            # Attribute files sent below a flagged directory to it, to report how much it costs.
+            if cat is None or not self._dir_matches(rel, name):
+                return
+            line = cat.line if cat.line.startswith("**/") else rel
+            self.hits.setdefault(line, []).append((rel, 0, 0))
+            self.category_of[line] = cat
+            self.flagged_dirs = (*self.flagged_dirs, rel + "/")
             return
         cat = FILE_CATEGORIES.get(name)
         if cat is None and name.startswith(ENV_PREFIX) and not name.endswith((".example", ".sample", ".template")):
             cat = ENV_CATEGORY
+        suffix = posixpath.splitext(name)[1]
         if cat is None:
-            cat = SUFFIX_CATEGORIES.get(posixpath.splitext(name)[1])
+            cat = SUFFIX_CATEGORIES.get(suffix)
+            if cat is not None and suffix in _SNIFFED and not self._content_matches(rel, suffix):
+                return
         if cat is not None:
             self.hits.setdefault(cat.line, []).append((rel, 1, size))
             self.category_of[cat.line] = cat
+
+    def _dir_matches(self, rel: str, name: str) -> bool:
+        if name == "vendor":  # Go's vendor directory always has modules.txt; others are someone's source
+            return os.path.isfile(os.path.join(self.root, rel, "modules.txt"))
+        if name in OUTPUT_DIRS:
+            try:
+                with self.scandir(os.path.join(self.root, rel)) as it:  # type: ignore[attr-defined]
+                    return not any(e.name.endswith(".go") for e in it)
+            except OSError:
+                return True
+        return True
+
+    def _content_matches(self, rel: str, suffix: str) -> bool:
+        try:
+            with open(os.path.join(self.root, rel), "rb") as fh:
+                head = fh.read(65536)
+        except OSError:
+            return True  # cannot tell: keep the name's verdict
+        if suffix in {".test", ".exe"}:
+            return head.startswith(_EXECUTABLE_MAGIC)
+        if b"PRIVATE KEY" in head:
+            return True
+        # a .pem without a private key holds certificates; a .key in PEM form without one is a public key
+        return suffix == ".key" and b"-----BEGIN" not in head
 
     def _check_link(self, rel: str, abs_dir: str, name: str) -> None:
         try:
@@ -502,6 +548,29 @@ def scan_context(
     tallies = _dir_tallies(sent_paths, dir_hits) if dir_hits else {}
     for line, hits in sorted(walker.hits.items()):
         cat = walker.category_of[line]
+        files_only = all(n == 1 for _, n, _ in hits)
+        if len(hits) > 1 and not files_only:
+            # every `__pycache__` of a tree shares one `**/` line: one finding with their sum
+            sums = [tallies.get(path, (0, 0)) for path, _, _ in hits]
+            shown = ", ".join(p for p, _, _ in hits[:3]) + (", ..." if len(hits) > 3 else "")
+            findings.append(Finding(
+                path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
+                message=f"{len(hits):,} directories matching '{line}', {cat.what} each "
+                        f"({sum(f for f, _ in sums):,} files, {_human(sum(b for _, b in sums))}), are sent with "
+                        f"the build context: {shown}",
+                fix=f"add '{line}' to {IGNORE_NAME}",
+            ))
+            continue
+        if files_only and cat.rule not in _PER_FILE_RULES and len(hits) > 1:
+            # forty `*.exe` files are one problem with one fix: say it once
+            shown = ", ".join(p for p, _, _ in hits[:3]) + (", ..." if len(hits) > 3 else "")
+            findings.append(Finding(
+                path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
+                message=f"{len(hits):,} files matching '{line}', {cat.what} each "
+                        f"({_human(sum(s for _, _, s in hits))}), are sent with the build context: {shown}",
+                fix=f"add '{line}' to {IGNORE_NAME}",
+            ))
+            continue
         for path, n, size in hits[:20]:
             if n == 0:
                 files, size = tallies.get(path, (0, 0))
@@ -511,7 +580,7 @@ def scan_context(
             findings.append(Finding(
                 path=path, line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{cat.what} ({detail}) is sent with the build context",
-                fix=f"add '{cat.line}' to {IGNORE_NAME}",
+                fix=f"add '{line}' to {IGNORE_NAME}",
             ))
     report.findings = sorted(findings + walker.findings, key=lambda f: (-f.severity.rank, f.rule, f.path))
     return report
@@ -524,7 +593,9 @@ def suggest_ignore(report: ContextReport) -> str:
     flagged = sorted({line for line in report.hits if line not in lines})
     if flagged:
         lines += ["# Found in this context", *flagged, ""]
-    lines += ["# Secrets", "**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/id_rsa", "**/id_ed25519", ""]
+    # *.pem and *.key come in through the findings only when a private key is there: a CA bundle the build
+    # copies must not vanish from the context
+    lines += ["# Secrets", "**/.env", "**/.env.*", "**/id_rsa", "**/id_ed25519", "**/.netrc", ""]
     lines += ["# Build outputs and tests", "**/*.test", "**/*.out", "coverage*", ""]
     seen: set[str] = set()
     out: list[str] = []
