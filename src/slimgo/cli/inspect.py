@@ -25,6 +25,7 @@ def inspect(
     TARGET is a binary path, or an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE,
     docker://REF (its entrypoint binary is read out of the layers).
     """
+    from slimgo.inspect.compress import default_cache
     from slimgo.inspect.diff import diff_reports
     from slimgo.inspect.jsonout import diff_json, report_json, reports_json
     from slimgo.inspect.target import inspect_target
@@ -38,16 +39,24 @@ def inspect(
             "slimgo inspect TARGET, or slimgo inspect --diff A B",
         )
     console = Console(soft_wrap=False)
+    cache = None if no_layer_size else default_cache()
     if diff_mode:
-        # one platform per side: the one asked for, else the host's
-        a, b = (inspect_target(t, platform=platform, compress=not no_layer_size)[0] for t in targets)
+        from concurrent.futures import ThreadPoolExecutor
+
+        # one platform per side: the one asked for, else the host's; both sides at once, so their
+        # compressors share the cores while the other side is parsed
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            sides = [pool.submit(inspect_target, t, platform=platform, compress=not no_layer_size,
+                                 layer_cache=cache) for t in targets]
+            a, b = (side.result()[0] for side in sides)
         diff = diff_reports(a, b)
         if as_json:
             click.echo(json.dumps(diff_json(diff), indent=2))
         else:
             console.print(render_diff(diff, top))
         return 0
-    reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True)
+    reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True,
+                             layer_cache=cache)
     if as_json:
         if len(reports) == 1:
             click.echo(json.dumps(report_json(reports[0]), indent=2))

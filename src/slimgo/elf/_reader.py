@@ -69,6 +69,17 @@ class Segment:
     flags: int
 
 
+def _is_text(head: bytes) -> bool:
+    """Whether ``head`` reads as UTF-8 text (a character cut at the end of the sample is fine)."""
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 3:
+            return False
+        decoded = head[: err.start].decode("utf-8")
+    return all(c.isprintable() or c in "\t\n\r" for c in decoded)
+
+
 def _goarch(machine: str, elf_class: int, little: bool) -> str:
     if machine in _MACHINES:
         return _MACHINES[machine]
@@ -116,7 +127,9 @@ class ElfImage:
         head = self._data[:16]
         if not head.startswith(ELF_MAGIC):
             hint = next((h for magic, h in _NOT_ELF_HINTS.items() if head.startswith(magic)), None)
-            cause = f"is not an ELF file ({hint})" if hint else f"is not an ELF file (starts with {head[:4]!r})"
+            if hint is None:
+                hint = "a text file" if _is_text(self._data[:512]) else f"starts with bytes {head[:4].hex(' ')}"
+            cause = f"is not an ELF file ({hint})"
             raise ElfError(self.subject, cause, "give the path of a Linux binary built by `go build`")
         with self.parsing("ELF header"):
             self.elf = ELFFile(io.BytesIO(self._data))
@@ -136,15 +149,17 @@ class ElfImage:
                 for seg in self.elf.iter_segments()
             ]
         try:
+            # a name that cannot be read (the string table is cut off) is shown by index, as readelf does
             self.sections = [
                 Section(
-                    sec.name, str(sec["sh_type"]), int(sec["sh_addr"]), int(sec["sh_offset"]),
-                    int(sec["sh_size"]), int(sec["sh_flags"]),
+                    sec.name or (f"[{index}]" if index else ""), str(sec["sh_type"]), int(sec["sh_addr"]),
+                    int(sec["sh_offset"]), int(sec["sh_size"]), int(sec["sh_flags"]),
                 )
-                for sec in self.elf.iter_sections()
+                for index, sec in enumerate(self.elf.iter_sections())
             ]
         except Exception:  # section headers are optional for loading: a binary without them is still readable
             self.sections = []
+        self.section_names_readable = any(sec.name.startswith(".") for sec in self.sections)
         self._by_name = {sec.name: sec for sec in self.sections}
 
     @property

@@ -42,11 +42,10 @@ class Hardening:
         return not self.symtab and not self.dwarf
 
 
-def _notes(image: ElfImage, section: str) -> list[tuple[str, int, bytes]]:
-    sec = image.section(section)
-    if sec is None or sec.type == "SHT_NOBITS" or sec.offset + sec.size > image.size:
+def _notes(image: ElfImage, offset: int, size: int) -> list[tuple[str, int, bytes]]:
+    if offset + size > image.size:
         return []
-    data = image.data[sec.offset : sec.offset + sec.size]
+    data = image.data[offset : offset + size]
     order = "<" if image.little_endian else ">"
     notes: list[tuple[str, int, bytes]] = []
     pos = 0
@@ -60,16 +59,17 @@ def _notes(image: ElfImage, section: str) -> list[tuple[str, int, bytes]]:
     return notes
 
 
+def _all_notes(image: ElfImage) -> list[tuple[str, int, bytes]]:
+    """Notes from the note sections, and from PT_NOTE segments (which remain when section names do not)."""
+    regions = [(sec.offset, sec.size) for sec in image.sections if sec.type == "SHT_NOTE"]
+    regions += [(seg.offset, seg.filesz) for seg in image.segments if seg.type == "PT_NOTE"]
+    return [note for offset, size in dict.fromkeys(regions) for note in _notes(image, offset, size)]
+
+
 def _build_ids(image: ElfImage) -> tuple[str | None, str | None]:
-    go_id = next(
-        (desc.decode("utf-8", "replace") for name, kind, desc in _notes(image, ".note.go.buildid")
-         if name == "Go" and kind == 4),
-        None,
-    )
-    gnu_id = next(
-        (desc.hex() for name, kind, desc in _notes(image, ".note.gnu.build-id") if name == "GNU" and kind == 3),
-        None,
-    )
+    notes = _all_notes(image)
+    go_id = next((desc.decode("utf-8", "replace") for name, kind, desc in notes if name == "Go" and kind == 4), None)
+    gnu_id = next((desc.hex() for name, kind, desc in notes if name == "GNU" and kind == 3), None)
     return go_id, gnu_id
 
 
@@ -130,9 +130,12 @@ def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardeni
         else Check("W^X", "ok", "no segment is both writable and executable")
     )
 
-    symtab = image.section(".symtab") is not None
+    symtab = any(sec.type == "SHT_SYMTAB" for sec in image.sections)
     dwarf = any(sec.name.startswith((".debug_", ".zdebug_")) for sec in image.sections)
-    if symtab or dwarf:
+    if image.sections and not image.section_names_readable:
+        checks.append(Check("stripped", "info", "section names are unreadable (damaged or truncated file): "
+                            + ("carries a symbol table; DWARF unknown" if symtab else "cannot tell")))
+    elif symtab or dwarf:
         what = " and ".join(part for part, present in (("symbol table", symtab), ("DWARF", dwarf)) if present)
         checks.append(Check("stripped", "weak", f"carries {what}", '-ldflags="-s -w"'))
     else:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
-from elftools.elf.sections import SymbolTableSection
+from elftools.elf.sections import Section, SymbolTableSection
 
 from slimgo.elf._reader import ElfImage, open_elf
+from slimgo.errors import ElfError
 
 _GLIBC = re.compile(r"^GLIBC_(\d+(?:\.\d+)*)$")
 
@@ -121,21 +123,44 @@ def linking_of(image: ElfImage) -> Linking:
     )
 
 
+def _table_fits(image: ElfImage, sec: Section, entry_size: int) -> bool:
+    """Whether a section's table lies inside the file with the entry size its type demands."""
+    offset, size, entsize = int(sec["sh_offset"]), int(sec["sh_size"]), int(sec["sh_entsize"])
+    return offset + size <= image.size and (entry_size == 0 or entsize == entry_size)
+
+
+def _corrupt(image: ElfImage, what: str) -> ElfError:
+    return ElfError(image.subject, f"malformed ELF ({what})",
+                    "the file is damaged or incomplete; rebuild it or copy it again")
+
+
 def _versioned_symbols(image: ElfImage) -> dict[str, list[str]]:
     verneed = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerNeedSection)), None)
     if verneed is None:
         return {}
+    # Verneed and Vernaux records are 16 bytes in both ELF classes: a damaged count or next-offset must not
+    # make the walk longer than the section can hold (pyelftools follows them without a bound).
+    limit = int(verneed["sh_size"]) // 16
+    if not _table_fits(image, verneed, 0):
+        raise _corrupt(image, ".gnu.version_r lies beyond the end of the file")
     by_index: dict[int, str] = {}
     result: dict[str, list[str]] = {}
-    for need, auxes in verneed.iter_versions():
+    records = 0
+    for need, auxes in itertools.islice(verneed.iter_versions(), limit):
         library = str(need.name)
-        for aux in auxes:
+        records += 1
+        for aux in itertools.islice(auxes, limit):
+            records += 1
+            if records > limit:
+                raise _corrupt(image, ".gnu.version_r holds more records than fit in it")
             key = f"{library}/{aux.name}"
             by_index[int(aux["vna_other"])] = key
             result.setdefault(key, [])
     versym = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerSymSection)), None)
     dynsym = image.elf.get_section_by_name(".dynsym")
     if versym is not None and isinstance(dynsym, SymbolTableSection):
+        if not (_table_fits(image, dynsym, image.elf.structs.Elf_Sym.sizeof()) and _table_fits(image, versym, 2)):
+            raise _corrupt(image, ".dynsym or .gnu.version has a bad size")
         for index, symbol in enumerate(dynsym.iter_symbols()):
             if index == 0:
                 continue

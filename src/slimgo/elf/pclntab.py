@@ -149,6 +149,9 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
                 if header is not None and header.nfunc > 0:
                     return candidate, "segment scan (no pclntab section)", pos
                 pos = image.data.find(magic, pos + 4, end)
+    if any(seg.type == PT_LOAD and seg.offset + seg.filesz > image.size for seg in image.segments):
+        raise ElfError(image.subject, "truncated: no Go function table (pclntab) in what is left of the file",
+                       "the file is incomplete; rebuild it or copy it again")
     raise ElfError(
         image.subject,
         "no Go function table (pclntab) was found",

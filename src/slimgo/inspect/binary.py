@@ -13,7 +13,7 @@ from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import func_table_of
 from slimgo.errors import ElfError
-from slimgo.inspect.compress import layer_sizes
+from slimgo.inspect.compress import start_layer_sizes
 from slimgo.inspect.size import SizeReport, package_sizes, section_sizes, strip_savings
 
 T = TypeVar("T")
@@ -69,11 +69,17 @@ def _platform(image: ElfImage, info: BuildInfo | None) -> str:
 
 
 def inspect_binary(
-    path: Path, target: str | None = None, *, compress: bool = True, image: ImageSource | None = None
+    path: Path, target: str | None = None, *, compress: bool = True, image: ImageSource | None = None,
+    layer_cache: Path | None = None,
 ) -> BinaryReport:
-    """Report on the binary at ``path``; raises ElfError only when it is not a readable ELF file at all."""
+    """Report on the binary at ``path``; raises ElfError only when it is not a readable ELF file at all.
+
+    With ``compress``, the gzip/zstd layer sizes are computed on other threads while the ELF is parsed
+    (and kept in ``layer_cache``, by content digest, when given).
+    """
     problems: list[Problem] = []
     with open_elf(path) as elf:
+        pending = start_layer_sizes(path, layer_cache) if compress else None
         cut = [sec.name for sec in elf.sections if sec.file_size and sec.offset + sec.size > elf.size]
         if cut:
             problems.append(Problem("elf", f"truncated: {len(cut)} section(s) end beyond the end of the file"
@@ -108,9 +114,9 @@ def inspect_binary(
             strip_savings_bytes=savings,
             table_source=table.header.source,
         )
-    if compress:
+    if pending is not None:
         try:
-            layer = layer_sizes(path)
+            layer = pending.result()
         except OSError as err:
             problems.append(Problem("size.compressed", str(err)))
         else:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,10 @@ except ImportError:  # pragma: no cover - depends on the Python version
 GZIP_LEVEL = 6  # what `slimgo build` writes: zlib level 6, gzip header with mtime 0 and no name
 ZSTD_LEVEL = 3
 _CHUNK = 1 << 20
+# Every input of the computation: the same bytes through the same codecs give the same sizes, so results are
+# kept by content digest (an image's binary is extracted to a new temporary path on every run).
+_RECIPE = (f"tar-pax-one-file/gzip-{GZIP_LEVEL}-zlib-{zlib.ZLIB_RUNTIME_VERSION}"
+           f"/zstd-{ZSTD_LEVEL}-{'.'.join(map(str, _zstd.zstd_version_info))}")
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,64 @@ def _zstd_compressor() -> Any:
     return _zstd.ZstdCompressor(level=ZSTD_LEVEL)
 
 
-def layer_sizes(path: Path, name: str = "app") -> LayerSizes:
-    """Compressed sizes of a tar holding only the file at ``path``; both codecs run at once (no GIL held)."""
+def _compute(path: Path, name: str) -> LayerSizes:
+    """Both codecs at once: zlib and zstd release the GIL, so they run on two cores."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         gzip = pool.submit(_compressed_size, path, name, _gzip)
         zstd = pool.submit(_compressed_size, path, name, _zstd_compressor)
         raw, gzip_bytes = gzip.result()
         _raw, zstd_bytes = zstd.result()
     return LayerSizes(raw, gzip_bytes, zstd_bytes)
+
+
+def _cache_file(path: Path, name: str, cache: Path) -> Path:
+    digest = hashlib.sha256(f"{_RECIPE}/{name}\0".encode())
+    with open(path, "rb") as src:
+        while chunk := src.read(4 * _CHUNK):
+            digest.update(chunk)
+    return cache / f"{digest.hexdigest()}.json"
+
+
+def _load(entry: Path) -> LayerSizes | None:
+    try:
+        data = json.loads(entry.read_text())
+        sizes = LayerSizes(int(data["tar_bytes"]), int(data["gzip_bytes"]), int(data["zstd_bytes"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: compute again
+    return sizes
+
+
+def _store(entry: Path, sizes: LayerSizes) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_name(f".{entry.name}.{os.getpid()}")
+        partial.write_text(json.dumps(asdict(sizes)))
+        os.replace(partial, entry)
+    except OSError:
+        pass  # a read-only cache only costs the next run the computation
+
+
+def layer_sizes(path: Path, name: str = "app", cache: Path | None = None) -> LayerSizes:
+    """Compressed sizes of a tar holding only the file at ``path``; kept in ``cache`` by content digest."""
+    if cache is None:
+        return _compute(path, name)
+    entry = _cache_file(path, name, cache)
+    found = _load(entry)
+    if found is None:
+        found = _compute(path, name)
+        _store(entry, found)
+    return found
+
+
+def default_cache() -> Path:
+    from slimgo.cachedir import cache_root
+
+    return cache_root() / "inspect" / "layer-sizes"
+
+
+def start_layer_sizes(path: Path, cache: Path | None = None) -> Future[LayerSizes]:
+    """Start ``layer_sizes`` in the background, so the codecs run while the ELF parts are parsed."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slimgo-layer-size")
+    future = pool.submit(layer_sizes, path, "app", cache)
+    pool.shutdown(wait=False)
+    return future

@@ -23,6 +23,7 @@ class Diff:
     sections: list[DeltaRow]
     packages: list[DeltaRow]
     groups: list[DeltaRow]
+    layer: list[DeltaRow]  # tar, gzip and zstd layer sizes, when both sides have them
 
 
 def _rows(a: dict[str, int], b: dict[str, int]) -> list[DeltaRow]:
@@ -40,4 +41,14 @@ def diff_reports(a: BinaryReport, b: BinaryReport) -> Diff:
         sections=_rows(dict(a.size.sections), dict(b.size.sections)),
         packages=_rows({p.name: p.size for p in a.size.packages}, {p.name: p.size for p in b.size.packages}),
         groups=_rows(a.size.groups, b.size.groups),
+        layer=_layer_rows(a, b),
     )
+
+
+def _layer_rows(a: BinaryReport, b: BinaryReport) -> list[DeltaRow]:
+    la, lb = a.size.layer, b.size.layer
+    if la is None or lb is None:
+        return []
+    return [DeltaRow(name, x, y, y - x) for name, x, y in (
+        ("tar", la.tar_bytes, lb.tar_bytes), ("gzip", la.gzip_bytes, lb.gzip_bytes),
+        ("zstd", la.zstd_bytes, lb.zstd_bytes))]

@@ -109,4 +109,5 @@ def diff_json(diff: Diff) -> dict[str, Any]:
         "sections": [asdict(row) for row in diff.sections],
         "packages": [asdict(row) for row in diff.packages],
         "groups": [asdict(row) for row in diff.groups],
+        "layer": [asdict(row) for row in diff.layer],
     }

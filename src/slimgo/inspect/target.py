@@ -18,7 +18,7 @@ def is_image_target(target: str) -> bool:
 
 
 def inspect_images(target: str, platform: str | None = None, *, compress: bool = True,
-                   all_platforms: bool = True) -> list[BinaryReport]:
+                   all_platforms: bool = True, layer_cache: Path | None = None) -> list[BinaryReport]:
     """One report per platform of the image at ``target`` (only ``platform`` when given)."""
     from slimgo.inspect.image import extract_file, find_entrypoint
     from slimgo.oci.image import ImageIndex, StoredImage
@@ -48,7 +48,8 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
             extract_file(rootfs, path, binary, f"{target} ({plat})")
             source = ImageSource(target, plat, argv, path, str(image.digest))
             try:
-                report = inspect_binary(binary, target, compress=compress, image=source)
+                report = inspect_binary(binary, target, compress=compress, image=source,
+                                        layer_cache=layer_cache)
             except ElfError as err:
                 raise ElfError(f"{target} ({plat}) {path}", err.cause, err.fix) from None
         reports.append(report)
@@ -56,8 +57,9 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
 
 
 def inspect_target(target: str, *, platform: str | None = None, compress: bool = True,
-                   all_platforms: bool = False) -> list[BinaryReport]:
+                   all_platforms: bool = False, layer_cache: Path | None = None) -> list[BinaryReport]:
     """Reports for ``target``: one for a binary, one per selected platform for an image."""
     if is_image_target(target):
-        return inspect_images(target, platform, compress=compress, all_platforms=all_platforms)
-    return [inspect_binary(Path(target), target, compress=compress)]
+        return inspect_images(target, platform, compress=compress, all_platforms=all_platforms,
+                              layer_cache=layer_cache)
+    return [inspect_binary(Path(target), target, compress=compress, layer_cache=layer_cache)]

@@ -34,6 +34,10 @@ def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
+def _subheading(title: str) -> Text:
+    return Text(f"\n{title}", style="bold")
+
+
 def _kv(rows: list[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -60,7 +64,8 @@ def _go(info: BuildInfo | None) -> list[RenderableType]:
     rows += [(key, settings[key]) for key in KEY_SETTINGS if key in settings]
     parts.append(_kv(rows))
     if info.deps:
-        deps = Table(title=f"dependencies ({len(info.deps)})", title_justify="left", show_edge=False)
+        parts.append(_subheading(f"dependencies ({len(info.deps)})"))
+        deps = Table(show_edge=False)
         for col in ("path", "version", "sum", "replaced by"):
             deps.add_column(col, overflow="fold")
         for dep in info.deps:
@@ -100,12 +105,16 @@ def _hardening(report: BinaryReport) -> list[RenderableType]:
     if report.hardening is None:
         parts.append(Text("the hardening information could not be read", style="yellow"))
         return parts
+    # the fix goes under its detail: at 80 columns a fourth column would wrap every row into a tower
     table = Table(show_edge=False)
-    for col in ("check", "status", "detail", "fix"):
-        table.add_column(col, overflow="fold")
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("detail and fix", overflow="fold")
     for check in report.hardening.checks:
-        table.add_row(check.name, Text(check.status, style=_STATUS_STYLE[check.status]), check.detail,
-                      check.fix or "")
+        detail = Text(check.detail)
+        if check.fix:
+            detail.append("\nfix: ", style="bold").append(check.fix)
+        table.add_row(check.name, Text(check.status, style=_STATUS_STYLE[check.status]), detail)
     parts.append(table)
     return parts
 
@@ -115,30 +124,39 @@ def _size(report: BinaryReport, top: int) -> list[RenderableType]:
     parts: list[RenderableType] = [_heading("Size")]
     rows = [("file", f"{size.file_bytes:,} bytes ({human(size.file_bytes)})")]
     if size.layer:
-        rows.append(("as a layer", f"gzip -6 {human(size.layer.gzip_bytes)}, zstd -3 {human(size.layer.zstd_bytes)}"))
+        rows.append(("layer, gzip -6", f"{size.layer.gzip_bytes:,} bytes ({human(size.layer.gzip_bytes)})"))
+        rows.append(("layer, zstd -3", f"{size.layer.zstd_bytes:,} bytes ({human(size.layer.zstd_bytes)})"))
     if size.strip_savings_bytes:
         rows.append(("-s -w would save", f"{size.strip_savings_bytes:,} bytes ({human(size.strip_savings_bytes)})"))
     if size.function_bytes is not None:
         rows.append(("Go functions", f"{size.function_bytes:,} bytes + {size.padding_bytes:,} alignment padding"
                      f" (.text {size.text_bytes or 0:,})"))
     parts.append(_kv(rows))
-    sections = Table(title="by section (file bytes)", title_justify="left", show_edge=False)
-    sections.add_column("section")
-    sections.add_column("bytes", justify="right")
-    sections.add_column("share", justify="right")
-    for name, nbytes in size.sections[:top]:
-        sections.add_row(name, f"{nbytes:,}", f"{100 * nbytes / max(size.file_bytes, 1):.1f}%")
-    parts.append(sections)
+    if size.sections:
+        shown = _shown(top, len(size.sections))
+        parts.append(_subheading(f"by section (file bytes{shown})"))
+        sections = Table(show_edge=False)
+        sections.add_column("section")
+        sections.add_column("bytes", justify="right")
+        sections.add_column("share", justify="right")
+        for name, nbytes in size.sections[:top]:
+            sections.add_row(name, f"{nbytes:,}", f"{100 * nbytes / max(size.file_bytes, 1):.1f}%")
+        parts.append(sections)
+    else:
+        parts.append(Text("no section headers: sizes by section are unknown", style="yellow"))
     if size.groups:
-        groups = Table(title="by group (function bytes)", title_justify="left", show_edge=False)
+        total = max(sum(size.groups.values()), 1)
+        parts.append(_subheading("by group (function bytes)"))
+        groups = Table(show_edge=False)
         groups.add_column("group")
         groups.add_column("bytes", justify="right")
+        groups.add_column("share", justify="right")
         for name, nbytes in size.groups.items():
-            groups.add_row(name, f"{nbytes:,}")
+            groups.add_row(name, f"{nbytes:,}", f"{100 * nbytes / total:.1f}%")
         parts.append(groups)
     if size.packages:
-        packages = Table(title=f"by package (top {min(top, len(size.packages))} of {len(size.packages)})",
-                         title_justify="left", show_edge=False)
+        parts.append(_subheading(f"by package (top {min(top, len(size.packages))} of {len(size.packages)})"))
+        packages = Table(show_edge=False)
         for col, justify in (("package", "left"), ("group", "left"), ("functions", "right"), ("bytes", "right")):
             packages.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for pkg in size.packages[:top]:
@@ -160,24 +178,34 @@ def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
     return Group(*parts)
 
 
-def _delta_table(title: str, rows: list[DeltaRow], top: int) -> Table:
+def _shown(top: int, count: int) -> str:
+    return f", top {top} of {count}" if count > top else ""
+
+
+def _delta_table(title: str, rows: list[DeltaRow], top: int) -> list[RenderableType]:
     changed = [row for row in rows if row.delta]
-    table = Table(title=f"{title} ({len(changed)} changed)", title_justify="left", show_edge=False)
+    heading = _subheading(f"{title} ({len(changed)} changed{_shown(top, len(changed))})")
+    if not changed:
+        return [heading]
+    table = Table(show_edge=False)
     for col, justify in (("name", "left"), ("A", "right"), ("B", "right"), ("delta", "right")):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in changed[:top]:
         style = "red" if row.delta > 0 else "green"
         table.add_row(row.name, f"{row.a:,}", f"{row.b:,}", Text(signed(row.delta), style=style))
-    return table
+    return [heading, table]
 
 
 def render_diff(diff: Diff, top: int = 20) -> RenderableType:
     f = diff.file_bytes
-    return Group(
+    parts: list[RenderableType] = [
         Text.assemble(("A ", "bold"), diff.a),
         Text.assemble(("B ", "bold"), diff.b),
         Text(f"file: {f.a:,} -> {f.b:,} bytes ({signed(f.delta)})"),
-        _delta_table("sections", diff.sections, top),
-        _delta_table("groups", diff.groups, top),
-        _delta_table("packages", diff.packages, top),
-    )
+    ]
+    for row in diff.layer:
+        if row.name != "tar":
+            parts.append(Text(f"{row.name} layer: {row.a:,} -> {row.b:,} bytes ({signed(row.delta)})"))
+    for title, rows in (("sections", diff.sections), ("groups", diff.groups), ("packages", diff.packages)):
+        parts += _delta_table(title, rows, top)
+    return Group(*parts)
