@@ -106,3 +106,37 @@ def test_corrupt_buildinfo_bytes(gobin: dict[str, Path], tmp_path_factory: pytes
         assert err.subject == str(broken)
     else:
         assert isinstance(info.go_version, str)
+
+
+def _with_endless_verneed(source: Path, out: Path) -> Path:
+    """A copy whose .gnu.version_r claims 2**32-1 records, each pointing back at itself."""
+    data = bytearray(source.read_bytes())
+    with open_elf(source) as image:
+        header = image.elf.header
+        index = next(i for i, sec in enumerate(image.elf.iter_sections()) if sec.name == ".gnu.version_r")
+        verneed = image.section(".gnu.version_r")
+    assert verneed is not None and header["e_ident"]["EI_CLASS"] == "ELFCLASS64"
+    struct.pack_into("<I", data, header["e_shoff"] + index * header["e_shentsize"] + 0x2C, 0xFFFFFFFF)  # sh_info
+    struct.pack_into("<I", data, verneed.offset + 12, 0)  # vn_next: the same record again
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(60)
+def test_a_damaged_version_table_cannot_hang_the_reader(gobin: dict[str, Path], tmp_path: Path) -> None:
+    broken = _with_endless_verneed(gobin["default"], tmp_path / "endless")
+    with pytest.raises(ElfError) as info:
+        read_linking(broken)
+    assert ".gnu.version_r" in info.value.cause
+    assert read_buildinfo(broken).go_version.startswith("go")  # the other parts still read
+
+
+def test_a_text_file_is_named_as_such(tmp_path: Path) -> None:
+    for name, content in (("ascii", b"hello\n"), ("utf8", "héllo wörld\n".encode()), ("binary", b"\x01\x02\xff\0")):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ElfError) as info:
+            read_linking(path)
+        expected = "starts with bytes 01 02 ff 00" if name == "binary" else "(a text file)"
+        assert expected in info.value.cause

@@ -59,3 +59,26 @@ def test_truncations_never_crash(gobin: dict[str, Path], tmp_path: Path, capsys:
             assert json.loads(captured.out)["problems"], f"a file cut at {cut} bytes reported no problem"
         codes.add(code)
     assert codes == {0, 1}
+
+
+@pytest.mark.integration
+def test_truncated_section_names_are_not_guessed(
+    gobin: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = gobin["stripped"]
+    assert main(["inspect", "--json", "--no-layer-size", str(whole)]) == 0
+    full = json.loads(capsys.readouterr().out)
+    cut = tmp_path / "cut"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # the section name table is at the end
+    assert main(["inspect", "--json", "--no-layer-size", str(cut)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    names = [s["name"] for s in report["size"]["sections"]]
+    assert names and all(name.startswith("[") for name in names)  # by index, as readelf does
+    checks = {c["name"]: c for c in report["hardening"]["checks"]}
+    assert checks["stripped"]["status"] == "info" and "unreadable" in checks["stripped"]["detail"]
+    assert report["hardening"]["go_build_id"] == full["hardening"]["go_build_id"]  # from PT_NOTE
+    problems = {p["part"]: p["message"] for p in report["problems"]}
+    assert problems["size.packages"].startswith("truncated")
+    assert main(["inspect", "--no-layer-size", str(cut)]) == 0
+    out = capsys.readouterr().out
+    assert "Could not read" in out and "(, ," not in out

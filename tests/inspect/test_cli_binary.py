@@ -156,15 +156,29 @@ def test_text_report(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str])
 
 
 def test_diff(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["inspect", "--diff", "--json", str(gobin["static"]), str(gobin["stripped"])]) == 0
+    assert main(["inspect", "--diff", "--json", "--no-layer-size", str(gobin["static"]), str(gobin["stripped"])]) == 0
     data = json.loads(capsys.readouterr().out)
     jsonschema.validate(data, SCHEMA)
     sections = {row["name"]: row for row in data["sections"]}
     assert sections[".symtab"]["b"] == 0 and sections[".symtab"]["delta"] < 0
     assert data["file_bytes"]["delta"] == gobin["stripped"].stat().st_size - gobin["static"].stat().st_size
     assert all(row["delta"] == row["b"] - row["a"] for row in data["packages"])
+    assert data["layer"] == []  # not computed with --no-layer-size
     assert main(["inspect", "--diff", str(gobin["static"]), str(gobin["default"])]) == 0
-    assert "packages" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "packages" in out and "gzip layer: " in out
+
+
+def test_diff_layer_sizes_match_each_report(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = (inspect_json(capsys, str(gobin[name]))["size"]["layer"] for name in ("static", "stripped"))
+    assert main(["inspect", "--diff", "--json", str(gobin["static"]), str(gobin["stripped"])]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    jsonschema.validate(diff, SCHEMA)
+    rows = {row["name"]: row for row in diff["layer"]}
+    assert set(rows) == {"tar", "gzip", "zstd"}
+    for codec in ("gzip", "zstd"):
+        assert (rows[codec]["a"], rows[codec]["b"]) == (a[f"{codec}_bytes"], b[f"{codec}_bytes"])
+        assert rows[codec]["delta"] < 0  # stripping makes the layer smaller
 
 
 def test_usage_errors(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
