@@ -63,3 +63,30 @@ def test_text_lists_each_finding_with_its_fix() -> None:
     assert "3 findings in 2 files: 1 error(s), 0 warning(s), 2 info" in out
     assert render_text([], 1).strip() == "no findings in 1 file"
     assert "\x1b[" in render_text(FINDINGS, 2, color=True)
+
+
+FULL_SCHEMA = Path(__file__).parent / "sarif" / "sarif-2.1.0-rtm.5.json"
+
+
+def _full_validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(FULL_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
+def test_sarif_is_valid_against_the_complete_published_schema(tmp_path: Path) -> None:
+    from slimgo.lint.k8s import lint_kubernetes
+    from tests.conftest import FIXTURES
+
+    findings = sorted([
+        *FINDINGS,
+        *lint_kubernetes("k8s/cronjob-bad.yaml", (FIXTURES / "k8s" / "cronjob-bad.yaml").read_text()),
+        Finding(str(tmp_path.parent / "elsewhere" / "Dockerfile"), 3, "SG140", Severity.WARNING, "m", "f"),
+        Finding(".git", 0, "SG221", Severity.WARNING, "the git repository is sent", "add '.git'"),
+    ])
+    log = json.loads(render_sarif(findings, base=tmp_path))
+    validator = _full_validator()
+    assert list(validator.iter_errors(log)) == []
+    assert len(log["runs"][0]["results"]) == len(findings)
+    # the schema is strict enough to catch a misspelled property
+    log["runs"][0]["results"][0]["ruleID"] = "SG100"
+    assert list(validator.iter_errors(log))
