@@ -31,6 +31,12 @@ def test_package_arguments(module: Path) -> None:
         plan(["./nope"], cwd=module)
 
 
+def test_a_missing_package_outside_any_module_is_named(tmp_path: Path) -> None:
+    with pytest.raises(GenerateError, match="not a directory") as err:
+        plan(["./nothing"], cwd=tmp_path)
+    assert "./nothing" in err.value.diagnostics()
+
+
 def test_no_module_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(GenerateError) as err:
         plan([], cwd=tmp_path)

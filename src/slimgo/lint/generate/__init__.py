@@ -42,7 +42,9 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
     """Work out what `slimgo dockerfile ARGS -o OUT_DIR` writes, without writing anything."""
     cwd = (cwd or Path.cwd()).resolve()
     first = (cwd / (args[0].removesuffix("...") or ".")).resolve() if args else cwd
-    module = find_module(first if first.is_dir() else cwd)
+    if args and not first.is_dir():  # say so before looking for a module from the wrong place
+        raise GenerateError(args[0], "not a directory", "pass Go package directories such as ./cmd/api")
+    module = find_module(first)
     packages = main_packages(module, args, cwd)
     out = (cwd / out_dir).resolve() if out_dir else module.root
     at_root = out == module.root
