@@ -44,10 +44,12 @@ SETTABLE = {
               help="Tag for docker:// outputs (default: latest) and the default tag elsewhere. Repeatable.")
 @click.option("--bare", is_flag=True, help="Push to $SLIMGO_REPO itself instead of $SLIMGO_REPO/<name>.")
 @click.option("--pull", type=click.Choice(PULL_POLICIES), default="missing", show_default=True,
+              envvar="SLIMGO_PULL", show_envvar=True,
               help="docker:// bases: always ask the registry; missing: use the local cache when it has the "
                    "image; never: the cache only (offline).")
 @click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
-              help="Allow plain HTTP to this registry (localhost and 127.0.0.1 always are). Repeatable.")
+              help="Allow plain HTTP (or unverified TLS) to this registry; localhost and 127.0.0.1 always are. "
+                   "Repeatable. Env: SLIMGO_INSECURE_REGISTRIES.")
 @click.option("--platform", metavar="LIST", help="Comma-separated os/arch[/variant]; default: the host's.")
 @click.option("--base", default="static", show_default=True,
               help="static (embedded distroless-equivalent), scratch, or an image in a transport.")

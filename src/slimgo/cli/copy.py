@@ -19,10 +19,12 @@ from slimgo.stores.transport import Location, image_for_platform, read_artifact,
 @click.option("--platform", "platform_text", metavar="OS/ARCH",
               help="Copy only this platform's image from an index (default: every platform).")
 @click.option("--pull", type=click.Choice(PULL_POLICIES), default="always", show_default=True,
+              envvar="SLIMGO_PULL", show_envvar=True,
               help="For docker:// sources: always ask the registry what a tag points at; missing: use the "
                    "cache when it has the tag; never: the cache only.")
 @click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
-              help="Allow plain HTTP to this registry (localhost and 127.0.0.1 always are). Repeatable.")
+              help="Allow plain HTTP (or unverified TLS) to this registry; localhost and 127.0.0.1 always are. "
+                   "Repeatable. Env: SLIMGO_INSECURE_REGISTRIES.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Blobs moved in parallel.")
 @click.option("--tag", "tags", multiple=True, help="For docker:// destinations: also push under this tag. Repeatable.")
 def copy(source: str, destination: str, platform_text: str | None, pull: str, insecure: tuple[str, ...],

@@ -9,9 +9,11 @@ import click
 from slimgo.cli import render
 from slimgo.errors import UsageError
 from slimgo.stores.registry import credentials
+from slimgo.stores.registry.auth import AuthError
 from slimgo.stores.registry.client import RegistryClient
 from slimgo.stores.registry.credentials import Credentials
 from slimgo.stores.registry.http import Http
+from slimgo.stores.registry.options import from_environment
 from slimgo.stores.registry.reference import DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY
 from slimgo.stores.registry.session import reset_sessions
 
@@ -33,7 +35,8 @@ def _server(text: str) -> tuple[str, str]:
               "--password-stdin.")
 @click.option("--password-stdin", is_flag=True, help="Read the password or token from standard input.")
 @click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
-              help="Allow plain HTTP to this registry. Repeatable.")
+              help="Allow plain HTTP (or unverified TLS) to this registry. Repeatable. "
+                   "Env: SLIMGO_INSECURE_REGISTRIES.")
 def login(server: str, username: str | None, password: str | None, password_stdin: bool,
           insecure: tuple[str, ...]) -> None:
     """Log in to SERVER (default: Docker Hub): check the credentials, then store them like `docker login`.
@@ -60,7 +63,7 @@ def login(server: str, username: str | None, password: str | None, password_stdi
     if not password:
         raise UsageError("login", "the password is empty", "pipe the password or token into --password-stdin")
     creds = Credentials(username, password)
-    verify(host, creds, frozenset(insecure))
+    verify(host, creds, from_environment().insecure | frozenset(insecure))
     where = credentials.store(key, creds)
     reset_sessions()  # a later command in this process must see the new credentials
     render.result_line("Login Succeeded")
@@ -70,12 +73,16 @@ def login(server: str, username: str | None, password: str | None, password_stdi
 def verify(host: str, creds: Credentials, insecure: frozenset[str]) -> None:
     """Prove the credentials work: authenticate to /v2/ the way the registry asks (Basic, or a token)."""
     client = RegistryClient(host, Http(insecure=insecure), lambda: creds)
-    with client.request("GET", client.url(""), []) as response:
-        if response.status_code != 200:
-            from slimgo.stores.registry.client import registry_errors
+    try:
+        with client.request("GET", client.url(""), []) as response:
+            if response.status_code != 200:
+                from slimgo.stores.registry.client import registry_errors
 
-            raise UsageError(host, f"did not accept the login ({registry_errors(response)})",
-                             "check the server address and the credentials")
+                raise UsageError(host, f"did not accept the login ({registry_errors(response)})",
+                                 "check the server address and the credentials")
+    except AuthError as err:  # its usual fix is "run slimgo login", which is what is running
+        raise AuthError(err.subject, f"{err.cause}; nothing was stored",
+                        f"check the user name and the password or token for {host}") from None
 
 
 @click.command()

@@ -7,6 +7,7 @@ import click
 from slimgo.errors import UsageError
 from slimgo.oci.platform import Platform
 from slimgo.runtime.spec import NETWORKS, RunOptions
+from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
 from slimgo.stores.transport import Location, open_image
 
 
@@ -27,8 +28,16 @@ def _note(message: str) -> None:
               help="host: share this machine's network (servers on 127.0.0.1); none: loopback only.")
 @click.option("--platform", "platform_text", metavar="OS/ARCH", help="Image to pick from an index (default: host).")
 @click.option("--keep", is_flag=True, help="Keep the bundle (rootfs and config.json) and print its path.")
+@click.option("--pull", type=click.Choice(PULL_POLICIES), default="always", show_default=True,
+              envvar="SLIMGO_PULL", show_envvar=True,
+              help="For docker:// images: always ask the registry what a tag points at; missing: use the cache "
+                   "when it has the tag; never: the cache only (offline).")
+@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
+              help="Allow plain HTTP (or unverified TLS) to this registry; localhost and 127.0.0.1 always are. "
+                   "Repeatable. Env: SLIMGO_INSECURE_REGISTRIES.")
 def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | None, entrypoint: str | None,
-        timeout: float | None, network: str, platform_text: str | None, keep: bool) -> int:
+        timeout: float | None, network: str, platform_text: str | None, keep: bool, pull: str,
+        insecure: tuple[str, ...]) -> int:
     """Run IMAGE with runc in the foreground and exit with its exit code.
 
     IMAGE is oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or docker://REF. Everything after IMAGE
@@ -46,7 +55,8 @@ def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | Non
     from slimgo.runtime.runc import find_runc
 
     binary = find_runc()  # before reading the image: say what is missing before doing any work
-    stored = open_image(location, platform)
+    with using(from_flags(pull, insecure)):
+        stored = open_image(location, platform)
     options = RunOptions(args=args, env=env, user=user, entrypoint=entrypoint, network=network, timeout=timeout,
                          keep=keep)
     return run_image(stored, options, _note, binary)

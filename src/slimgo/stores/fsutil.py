@@ -47,5 +47,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     atomic_write(path, write)
 
 
+def link_or_copy(source: Path, path: Path) -> None:
+    """Make ``path`` hold the bytes of the durable file ``source``: a hard link, else a kernel copy; atomically."""
+    tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"  # a name only: os.link will not overwrite
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or one without hard links
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb") as done:
+                os.fsync(done.fileno())
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise os_error(path, err) from None
+
+
 def copy_stream(src: BinaryIO, dst: BinaryIO, chunk: int = 1 << 20) -> None:
     shutil.copyfileobj(src, dst, chunk)

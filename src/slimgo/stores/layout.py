@@ -17,7 +17,7 @@ from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, select_platform
 from slimgo.oci.manifest import Index, Manifest, canonical_json
 from slimgo.oci.platform import Platform
-from slimgo.stores.fsutil import atomic_write, atomic_write_bytes, copy_stream, os_error
+from slimgo.stores.fsutil import atomic_write, atomic_write_bytes, copy_stream, link_or_copy, os_error
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
@@ -132,6 +132,12 @@ class Layout:
 
     def write_image_blobs(self, image: StoredImage) -> None:
         for layer in image.layers:
+            verified = getattr(layer, "verified_file", None)
+            if verified is not None:  # already on disk and checked (a registry pull's cache): link, do not re-hash
+                path = self.blob_path(layer.descriptor.digest)
+                if not path.is_file():
+                    link_or_copy(verified(), path)
+                continue
             with layer.open_blob() as blob:
                 self.write_blob(layer.descriptor.digest, blob)
         self.write_blob(image.manifest.config.digest, image.raw_config)

@@ -104,6 +104,61 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     tokens.stop()
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A CA-flagged self-signed certificate for 127.0.0.1 and 0.0.0.0 (a name slimgo does not treat as local)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "slimgo test registry")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.IPAddress(ipaddress.ip_address("0.0.0.0"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="session")
+def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Registry, Path]]:
+    """A registry serving TLS with a self-signed certificate; yields it and the certificate (a CA bundle)."""
+    base = tmp_path_factory.mktemp("registry-tls")
+    cert, key = self_signed(base / "certs")
+    binary = require_tool("docker-registry")
+    host = f"127.0.0.1:{free_port()}"
+    config = base / "config.yml"
+    config.write_text(Template((TEMPLATES / "tls.yml").read_text()).substitute(
+        root=str(base / "storage"), addr=host, cert=str(cert), key=str(key)))
+    with open(base / "registry.log", "wb") as out:
+        process = subprocess.Popen([binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"https://{host}/v2/", timeout=1, verify=str(cert)).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    else:
+        _stop(process)
+        raise RuntimeError(f"the TLS registry did not answer on {host} within 15 s")
+    yield Registry(host, base / "storage", "tls", base / "registry.log"), cert
+    _stop(process)
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Each test gets its own docker config and pull cache, and fresh registry sessions."""

@@ -85,6 +85,8 @@ def test_login_checks_and_stores_then_logout_removes(kind: str, request: pytest.
     assert main(["login", reg.host, "-u", USER, "--password-stdin"]) == 1
     out = capsys.readouterr()
     assert "rejected the credentials" in out.err and "not-it" not in out.out + out.err
+    # The fix speaks to someone who is logging in right now, not "run slimgo login".
+    assert "nothing was stored" in out.err and "slimgo login" not in out.err and "password or token" in out.err
     assert not (Path(os.environ["DOCKER_CONFIG"]) / "config.json").exists()
 
     monkeypatch.setattr("sys.stdin", _Stdin(PASSWORD + "\n"))

@@ -67,6 +67,11 @@ class BlobCache:
                                                "the registry served different content; the image may have been "
                                                "tampered with, or the registry is broken")
                     hashing.write(chunk)
+                # The name is a promise that the bytes are there: keep it after a crash too. Readable like any
+                # layout blob, since an OCI layout may hard-link this very file.
+                out.flush()
+                os.fsync(out.fileno())
+                os.fchmod(out.fileno(), 0o644)
             if hashing.size != size:
                 raise ImageFormatError(where, f"is {hashing.size} bytes, not the {size} its descriptor announces",
                                        "the download was cut short or the registry is broken; pull again")

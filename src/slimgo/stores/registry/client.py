@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -23,7 +24,8 @@ from slimgo.stores.registry.http import Body, Http, TransientError
 MANIFEST_ACCEPT = ", ".join([mediatype.OCI_MANIFEST, mediatype.OCI_INDEX, mediatype.DOCKER_MANIFEST,
                              mediatype.DOCKER_LIST])
 MANIFEST_LIMIT = 4 << 20  # what distribution itself accepts; anything larger is not a manifest
-_HTTPS_ONLY = "client sent an http request to an https server"
+# What Go's (distribution's) and nginx's TLS listeners answer to plain HTTP.
+_HTTPS_ONLY = ("client sent an http request to an https server", "the plain http request was sent to https port")
 Progress = Callable[[int], None]
 
 
@@ -80,6 +82,10 @@ def _discard(stream: IO[bytes], count: int) -> None:
         count -= len(data)
 
 
+class ManifestUnknown(RegistryError):
+    """The registry has no such repository, tag or digest (HTTP 404)."""
+
+
 class _Interrupted(Exception):
     """An upload step failed in a way that a restart (or a resume) may fix."""
 
@@ -116,18 +122,24 @@ class RegistryClient:
         self.base = http.base_url(registry)
         self.auth = Authenticator(registry, http, credentials)
         self._pinged = False
+        self._ping_lock = threading.Lock()
 
     # -- plumbing --------------------------------------------------------------------------------------
     def ping(self) -> None:
         """GET /v2/: proves the registry speaks the API and learns how it wants to be authenticated."""
         if self._pinged:
             return
+        with self._ping_lock:  # blob threads start together: one of them asks, the others wait for its answer
+            if not self._pinged:
+                self._ping()
+
+    def _ping(self) -> None:
         response = self.http.send("GET", f"{self.base}/v2/", registry=self.registry)
+        if response.status_code == 400 and any(m in response.text[:500].lower() for m in _HTTPS_ONLY):
+            response.close()
+            self.base = f"https://{self.registry}"
+            response = self.http.send("GET", f"{self.base}/v2/", registry=self.registry)
         with response:
-            if response.status_code == 400 and _HTTPS_ONLY in response.text[:200].lower():
-                self.base = f"https://{self.registry}"
-                self._pinged = False
-                response = self.http.send("GET", f"{self.base}/v2/", registry=self.registry)
             if response.status_code == 401:
                 self.auth.learn(response)
             elif response.status_code != 200:
@@ -137,6 +149,7 @@ class RegistryClient:
         self._pinged = True
 
     def url(self, path: str) -> str:
+        self.ping()  # the ping settles the scheme (a TLS registry on localhost moves to https)
         return f"{self.base}/v2/{path}"
 
     def request(self, method: str, url: str, scopes: Sequence[str], *, headers: dict[str, str] | None = None,
@@ -354,16 +367,18 @@ class RegistryClient:
             return None
 
     # -- manifests -------------------------------------------------------------------------------------
-    def get_manifest(self, repository: str, identifier: str) -> Fetched:
-        """A manifest or index, verified: against the digest asked for, else against Docker-Content-Digest."""
+    def get_manifest(self, repository: str, identifier: str, suggest: bool = True) -> Fetched:
+        """A manifest or index, verified: against the digest asked for, else against Docker-Content-Digest.
+
+        An unknown tag raises ManifestUnknown naming the tags that do exist (when ``suggest``: one more request).
+        """
         where = f"{self.registry}/{repository}:{identifier}" if ":" not in identifier else \
             f"{self.registry}/{repository}@{identifier}"
         scopes = [repository_scope(repository, "pull")]
         with self.request("GET", self.url(f"{repository}/manifests/{identifier}"), scopes,
                           headers={"Accept": MANIFEST_ACCEPT}, limit=MANIFEST_LIMIT) as response:
             if response.status_code == 404:
-                raise RegistryError(where, "does not exist (no such repository, tag or digest)",
-                                    "check the name and tag; `skopeo list-tags docker://...` lists tags")
+                raise self._manifest_unknown(repository, identifier, where, registry_errors(response), suggest)
             self._check_denied(response, repository, "pull")
             if response.status_code != 200:
                 raise RegistryError(where, f"cannot be read ({registry_errors(response)})",
@@ -385,6 +400,26 @@ class RegistryClient:
                 content_type in (mediatype.MANIFESTS | mediatype.INDEXES):
             media_type = content_type
         return Fetched(raw, media_type, digest)
+
+    def _manifest_unknown(self, repository: str, identifier: str, where: str, answer: str,
+                          suggest: bool) -> ManifestUnknown:
+        said = "the registry answered " + (answer.replace(" (", ": ", 1)[:-1] if answer.endswith(")") else answer)
+        if identifier.startswith("sha256:"):
+            return ManifestUnknown(where, f"does not exist: no manifest with this digest in {repository} ({said})",
+                                   "check the digest, or pull by tag")
+        if not suggest:
+            return ManifestUnknown(where, f"does not exist ({said})", "check the tag")
+        try:  # referrers' fallback tags (sha256-<hex>) are not what a user means
+            tags = sorted(t for t in self.tags(repository, limit=200) if not t.startswith("sha256-"))
+        except (RegistryError, ValueError):  # only a hint: the 404 is the error
+            return ManifestUnknown(where, f"does not exist ({said})", "check the repository name and the tag")
+        if not tags:
+            return ManifestUnknown(where, f"does not exist: the registry has no repository {repository!r} "
+                                   f"(or it has no tags) ({said})",
+                                   "check the repository name; push an image there first if it is new")
+        shown = ", ".join(tags[:12]) + (f" and {len(tags) - 12} more" if len(tags) > 12 else "")
+        return ManifestUnknown(where, f"does not exist: {repository} has no tag {identifier!r} ({said})",
+                               f"use a tag it has: {shown}")
 
     def put_manifest(self, repository: str, identifier: str, raw: bytes, media_type: str) -> requests.Response:
         """PUT exact bytes; the digest the registry reports must be ours. Returns the (closed) response."""
@@ -441,11 +476,9 @@ class RegistryClient:
                 found = list(Index.parse(response.content, f"referrers of {subject}").manifests)
                 return [d for d in found if not artifact_type or d.artifact_type == artifact_type]
         try:
-            fetched = self.get_manifest(repository, fallback_tag(subject))
-        except RegistryError as err:
-            if "does not exist" in err.cause:
-                return []
-            raise
+            fetched = self.get_manifest(repository, fallback_tag(subject), suggest=False)
+        except ManifestUnknown:
+            return []
         found = list(Index.parse(fetched.raw, f"referrers tag of {subject}").manifests)
         return [d for d in found if not artifact_type or d.artifact_type == artifact_type]
 

@@ -6,10 +6,13 @@ import email.utils
 import logging
 import os
 import random
+import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -51,7 +54,7 @@ class Http:
                  session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
                  pool_size: int = 8) -> None:
         self.policy = policy or RetryPolicy()
-        self.insecure = frozenset(insecure)
+        self.insecure = frozenset(_host_entry(h) for h in insecure)
         self.sleep = sleep
         self.session = session or self._new_session(pool_size)
         self._reached: set[str] = set()
@@ -63,14 +66,30 @@ class Http:
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=max(pool_size, 8), max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        cafile = os.environ.get("SSL_CERT_FILE")
-        if cafile:
-            session.verify = cafile
         session.headers["User-Agent"] = "slimgo"
         return session
 
     def plain_http(self, registry: str) -> bool:
-        return is_local_host(registry) or registry in self.insecure
+        """Loopback and --insecure-registry hosts: plain HTTP allowed, and TLS (if they speak it) not verified."""
+        if is_local_host(registry) or registry in self.insecure:
+            return True
+        host = registry[: registry.index("]") + 1] if registry.startswith("[") else registry.rsplit(":", 1)[0]
+        return host in self.insecure  # a bare host names every port on it
+
+    @property
+    def ca_bundle(self) -> str | None:
+        return os.environ.get("SSL_CERT_FILE") or None
+
+    def _verify(self, url: str, registry: str) -> bool | str | None:
+        # Like docker: an insecure registry may serve TLS with any certificate; its token server is not exempt.
+        if self.plain_http(registry) and urlsplit(url).netloc == registry:
+            return False
+        # Passed with each request, since a session-wide `verify` loses to REQUESTS_CA_BUNDLE in requests.
+        bundle = self.ca_bundle
+        if bundle is not None and url.startswith("https:") and not os.path.isfile(bundle):
+            raise RegistryError(f"SSL_CERT_FILE={bundle}", "is not a file", "point SSL_CERT_FILE at a PEM CA bundle, "
+                                "or unset it to use the default one")
+        return bundle
 
     def base_url(self, registry: str) -> str:
         return f"{'http' if self.plain_http(registry) else 'https'}://{registry}"
@@ -88,13 +107,12 @@ class Http:
         last = ""
         for attempt in range(attempts):
             try:
-                response = self._send_once(method, url, headers or {}, body, stream or limit is not None)
+                response = self._send_once(method, url, headers or {}, body, stream or limit is not None,
+                                           self._verify(url, registry))
                 if limit is not None:
                     _preload(response, limit, registry)
             except requests.exceptions.SSLError as err:
-                raise RegistryError(registry, f"TLS verification failed ({_reason(err)})",
-                                    "set SSL_CERT_FILE to a CA bundle that signs the registry's certificate, "
-                                    "or pass --insecure-registry " + registry + " if it serves plain HTTP") from None
+                raise self._tls_error(registry, url, err) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as err:
                 if self._never_reached(registry, err):
@@ -123,12 +141,14 @@ class Http:
                              "the registry or the network is unhealthy; try again later")
 
     def _send_once(self, method: str, url: str, headers: Mapping[str, str], body: Body,
-                   stream: bool) -> requests.Response:
+                   stream: bool, verify: bool | str | None = None) -> requests.Response:
         data: Any = body() if callable(body) else body
         timeout = (self.policy.connect_timeout, self.policy.read_timeout)
+        if verify is False:  # chosen by the user for this host: no warning per request
+            warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
         try:
             response = self.session.request(method, url, headers=dict(headers), data=data, stream=stream,
-                                            timeout=timeout, allow_redirects=True)
+                                            timeout=timeout, allow_redirects=True, verify=verify)
         finally:
             if data is not None and hasattr(data, "close"):
                 data.close()
@@ -136,6 +156,24 @@ class Http:
             log.debug("%s %s %s -> %d %s", method, _safe_url(url), redact(headers), response.status_code,
                       redact(response.headers))
         return response
+
+    def _tls_error(self, registry: str, url: str, err: Exception) -> RegistryError:
+        text = str(err)
+        host = urlsplit(url).netloc or registry
+        if "no certificate or crl found" in text.lower() and self.ca_bundle:
+            return RegistryError(f"SSL_CERT_FILE={self.ca_bundle}", "holds no PEM certificate",
+                                 "point SSL_CERT_FILE at a PEM CA bundle, or unset it to use the default one")
+        insecure = f"pass --insecure-registry {host} (or list it in SLIMGO_INSECURE_REGISTRIES)"
+        if any(m in text.lower() for m in _PLAIN_HTTP_MARKERS):
+            return RegistryError(host, "answers plain HTTP, not HTTPS",
+                                 f"{insecure} if plain HTTP to it is acceptable, or give the registry a TLS "
+                                 "certificate")
+        found = re.search(r"certificate verify failed: ([^(]+)", text)
+        detail = found.group(1).strip() if found else _reason(err)
+        cause = f"presents a TLS certificate that is not trusted ({detail})"
+        bundle = f"SSL_CERT_FILE (now {self.ca_bundle})" if self.ca_bundle else "SSL_CERT_FILE"
+        return RegistryError(host, cause, f"set {bundle} to a CA bundle that signs it, or {insecure} to skip "
+                             "verification")
 
     def _never_reached(self, registry: str, err: Exception) -> bool:
         """A host that refused or never answered from the start fails fast; one that answered before may blip."""
@@ -155,6 +193,15 @@ class Http:
             if after is not None:
                 return min(after, self.policy.retry_after_cap)
         return random.uniform(0, min(self.policy.cap, self.policy.base * (2 ** attempt)))
+
+
+def _host_entry(text: str) -> str:
+    """An --insecure-registry value as written (`host`, `host:port`, even `http://host:port/`) -> `host[:port]`."""
+    return text.strip().split("://", 1)[-1].split("/", 1)[0]
+
+
+# What OpenSSL says when a TLS handshake meets a plain HTTP server.
+_PLAIN_HTTP_MARKERS = ("wrong version number", "record layer failure", "http request", "packet length too long")
 
 
 def _preload(response: requests.Response, limit: int, registry: str) -> None:

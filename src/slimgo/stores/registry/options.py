@@ -81,7 +81,7 @@ def using(opts: RegistryOptions) -> Iterator[RegistryOptions]:
         _CURRENT.reset(token)
 
 
-def from_flags(pull: str, insecure: tuple[str, ...], jobs: int) -> RegistryOptions:
+def from_flags(pull: str, insecure: tuple[str, ...], jobs: int | None = None) -> RegistryOptions:
     """The options a command's --pull, --insecure-registry and --jobs flags describe (on top of the environment)."""
     base = from_environment()
-    return base.with_changes(pull=pull, insecure=base.insecure | frozenset(insecure), jobs=jobs)
+    return base.with_changes(pull=pull, insecure=base.insecure | frozenset(insecure), jobs=jobs or base.jobs)

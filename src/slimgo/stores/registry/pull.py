@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from slimgo.errors import ImageFormatError, RegistryError
@@ -29,10 +30,17 @@ class RegistryLayer:
     diff_id: Digest
     registry: str  # API host
     repository: str
-    opener: Callable[[], BinaryIO] = field(compare=False, repr=False)
+    fetch: Callable[[], Path] = field(compare=False, repr=False)
 
     def open_blob(self) -> BinaryIO:
-        return self.opener()
+        return open(self.fetch(), "rb")
+
+    def verified_file(self) -> Path:
+        """The blob in the local cache, already checked against its digest (downloaded first when missing).
+
+        Writers that can link or copy a file (the OCI layout) use it instead of reading and hashing it again.
+        """
+        return self.fetch()
 
 
 def _offline_error(ref: Reference, what: str) -> RegistryError:
@@ -133,16 +141,16 @@ class Puller:
         return raw
 
     def _layer(self, ref: Reference, desc: Descriptor, diff_id: Digest) -> RegistryLayer:
-        def opener() -> BinaryIO:
+        def fetch() -> Path:
             if not self.cache.has(desc.digest):
                 if self.policy == "never":
                     raise _offline_error(ref, f"layer {desc.digest}")
                 with bars(self.session.options.progress) as lazy:
                     advance = lazy.bar(f"pull {desc.digest.short}", desc.size)
                     self.session.client(ref.api_host).fetch_blob(ref.repository, desc, self.cache, advance)
-            return self.cache.open(desc.digest)
+            return self.cache.blob_path(desc.digest)
 
-        return RegistryLayer(desc, diff_id, ref.api_host, ref.repository, opener)
+        return RegistryLayer(desc, diff_id, ref.api_host, ref.repository, fetch)
 
     def _fetch_layer(self, layer: RegistryLayer) -> None:
         desc = layer.descriptor

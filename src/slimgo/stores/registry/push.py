@@ -8,14 +8,14 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import IO
 
-from slimgo.errors import RegistryError, UsageError
+from slimgo.errors import UsageError
 from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, StoredImage, raw_bytes
 from slimgo.oci.manifest import Index
 from slimgo.stores.layout import Artifact
-from slimgo.stores.registry.client import RegistryClient, fallback_tag
+from slimgo.stores.registry.client import ManifestUnknown, RegistryClient, fallback_tag
 from slimgo.stores.registry.progress import Bars, NoBars
 from slimgo.stores.registry.pull import RegistryLayer
 from slimgo.stores.registry.reference import Reference
@@ -142,11 +142,10 @@ def push_referrer(session: RegistrySession, subject_ref: Reference, artifact: St
     tag = fallback_tag(manifest.subject.digest)
     existing: list[Descriptor] = []
     try:
-        fetched = client.get_manifest(repository, tag)
+        fetched = client.get_manifest(repository, tag, suggest=False)
         existing = list(Index.parse(fetched.raw, f"referrers tag {tag}").manifests)
-    except RegistryError as err:
-        if "does not exist" not in err.cause:
-            raise
+    except ManifestUnknown:
+        pass
     if any(d.digest == entry.digest for d in existing):
         return artifact.digest
     index = Index(manifests=(*existing, entry), media_type=mediatype.OCI_INDEX)

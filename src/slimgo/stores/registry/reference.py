@@ -153,6 +153,9 @@ def _check_path(path: str, subject: str) -> None:
     for component in path.split("/"):
         if not component:
             raise InvalidReference(subject, f"has an empty path component in {path!r}", _FIX)
+        if ":" in component:
+            raise InvalidReference(subject, f"has a ':' inside the repository path ({component!r}): a port belongs "
+                                   "to the registry host and a tag comes once, at the end", _FIX)
         if component != component.lower() and _PATH_COMPONENT.match(component.lower()):
             raise InvalidReference(subject, "repository name must be lowercase", _FIX)
         if not _PATH_COMPONENT.match(component):
