@@ -185,13 +185,16 @@ def python_answer(case: dict[str, Any], walk_root: Path | None = None) -> dict[s
     return out
 
 
-def normalize_go(result: dict[str, Any]) -> dict[str, Any]:
-    """The Go answer in the comparable shape: errors as presence, walks as sorted [path, kind, size]."""
+def normalize_go(result: dict[str, Any], is_walk: bool) -> dict[str, Any]:
+    """The Go answer in the comparable shape: errors as presence, walks as sorted [path, kind, size].
+
+    ``is_walk`` comes from the case: Go omits an empty walk (`omitempty`), so the answer alone cannot tell.
+    """
     out: dict[str, Any] = {}
     if result.get("read_error"):
         return {"read_error": True}
     out["patterns"] = result.get("patterns") or []
-    if "walk" in result or result.get("walk_error"):
+    if is_walk or "walk" in result or result.get("walk_error"):
         if result.get("walk_error"):
             out["walk_error"] = "error"
         out["walk"] = sorted([w["path"], w["kind"], w["size"] if w["kind"] == "file" else 0]
@@ -245,7 +248,7 @@ def _compare(cases: list[dict[str, Any]], go_results: list[dict[str, Any]], tmp:
             walk_root.mkdir(parents=True)
             make_tree(walk_root, case["tree"])
         mine = comparable(python_answer(case, walk_root))
-        theirs = comparable(normalize_go(go))
+        theirs = comparable(normalize_go(go, "tree" in case))
         if mine != theirs:
             mismatches.append(f"case {i}: {json.dumps(case)[:300]}\n  go:     {theirs}\n  python: {mine}")
     return mismatches
