@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +76,8 @@ def _helper_for(config: dict[str, Any], key: str) -> str | None:
 
 
 def _run_helper(name: str, action: str, payload: str) -> str:
+    import subprocess  # only for helpers: a push with plain config.json credentials never pays for it
+
     program = shutil.which(f"docker-credential-{name}")
     if program is None:
         raise RegistryError(f"docker-credential-{name}", "is named in config.json but is not on PATH",
