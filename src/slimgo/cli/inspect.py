@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from slimgo.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @click.command()
 @click.argument("targets", nargs=-1, metavar="TARGET")
-@click.option("--diff", "diff_mode", is_flag=True, help="Compare two targets: per-section and per-package deltas.")
+@click.option("--diff", "diff_mode", is_flag=True, help="Compare two targets: section, package and layer-size deltas.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report instead of text.")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Rows per size table.")
-@click.option("--platform", default=None, help="For an image index: os/arch[/variant] (default: the host's).")
-@click.option("--no-layer-size", is_flag=True, help="Skip the gzip/zstd layer size (the slowest part).")
+@click.option("--platform", default=None,
+              help="For an image index: only this os/arch[/variant] (default: every platform; the host's with --diff).")
+@click.option("--no-layer-size", is_flag=True,
+              help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
 def inspect(
     targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool
 ) -> int:
@@ -25,11 +31,10 @@ def inspect(
     TARGET is a binary path, or an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE,
     docker://REF (its entrypoint binary is read out of the layers).
     """
-    from slimgo.inspect.compress import default_cache
+    from slimgo.cachedir import cache_root
     from slimgo.inspect.diff import diff_reports
     from slimgo.inspect.jsonout import diff_json, report_json, reports_json
     from slimgo.inspect.target import inspect_target
-    from slimgo.inspect.text import render_diff, render_report
 
     expected = 2 if diff_mode else 1
     if len(targets) != expected:
@@ -38,8 +43,7 @@ def inspect(
             f"expects {'two targets with --diff' if diff_mode else 'one target'}, got {len(targets)}",
             "slimgo inspect TARGET, or slimgo inspect --diff A B",
         )
-    console = Console(soft_wrap=False)
-    cache = None if no_layer_size else default_cache()
+    cache = None if no_layer_size else cache_root() / "inspect" / "layer-sizes"
     if diff_mode:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -53,7 +57,8 @@ def inspect(
         if as_json:
             click.echo(json.dumps(diff_json(diff), indent=2))
         else:
-            console.print(render_diff(diff, top))
+            console, text = _text_output()
+            console.print(text.render_diff(diff, top))
         return 0
     reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True,
                              layer_cache=cache)
@@ -63,6 +68,16 @@ def inspect(
         else:
             click.echo(json.dumps(reports_json(reports), indent=2))
     else:
+        console, text = _text_output()
         for report in reports:
-            console.print(render_report(report, top))
+            console.print(text.render_report(report, top))
     return 0
+
+
+def _text_output() -> tuple[Console, ModuleType]:
+    """A console and the renderers: rich is loaded only for text output, JSON needs none of it."""
+    from rich.console import Console
+
+    from slimgo.inspect import text
+
+    return Console(soft_wrap=False), text

@@ -13,7 +13,6 @@ from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import func_table_of
 from slimgo.errors import ElfError
-from slimgo.inspect.compress import start_layer_sizes
 from slimgo.inspect.size import SizeReport, package_sizes, section_sizes, strip_savings
 
 T = TypeVar("T")
@@ -79,7 +78,11 @@ def inspect_binary(
     """
     problems: list[Problem] = []
     with open_elf(path) as elf:
-        pending = start_layer_sizes(path, layer_cache) if compress else None
+        pending = None
+        if compress:
+            from slimgo.inspect.compress import start_layer_sizes  # the codecs load only when used
+
+            pending = start_layer_sizes(path, layer_cache)
         cut = [sec.name for sec in elf.sections if sec.file_size and sec.offset + sec.size > elf.size]
         if cut:
             problems.append(Problem("elf", f"truncated: {len(cut)} section(s) end beyond the end of the file"

@@ -114,12 +114,6 @@ def layer_sizes(path: Path, name: str = "app", cache: Path | None = None) -> Lay
     return found
 
 
-def default_cache() -> Path:
-    from slimgo.cachedir import cache_root
-
-    return cache_root() / "inspect" / "layer-sizes"
-
-
 def start_layer_sizes(path: Path, cache: Path | None = None) -> Future[LayerSizes]:
     """Start ``layer_sizes`` in the background, so the codecs run while the ELF parts are parsed."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slimgo-layer-size")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage
 from slimgo.elf.buildinfo import BuildInfo
 from slimgo.elf.gopackages import GROUPS, PackageResolver
 from slimgo.elf.pclntab import FuncTable
-from slimgo.inspect.compress import LayerSizes
+
+if TYPE_CHECKING:  # the codecs are imported only when layer sizes are computed
+    from slimgo.inspect.compress import LayerSizes
 
 # what `-s` (symbol table) and `-w` (DWARF) drop
 _STRIP_PREFIXES = (".debug_", ".zdebug_")

@@ -7,14 +7,15 @@ from pathlib import Path
 
 from slimgo.errors import ElfError
 from slimgo.inspect.binary import BinaryReport, ImageSource, inspect_binary
-from slimgo.stores.transport import TRANSPORTS
-
-IMAGE_PREFIXES = tuple(f"{t}:" for t in TRANSPORTS)
 
 
 def is_image_target(target: str) -> bool:
     """An existing file wins over a transport-looking name (a file may be called "oci:x")."""
-    return target.startswith(IMAGE_PREFIXES) and not Path(target).exists()
+    if Path(target).exists():
+        return False
+    from slimgo.stores.transport import TRANSPORTS  # the image stack loads only for image targets
+
+    return target.startswith(tuple(f"{t}:" for t in TRANSPORTS))
 
 
 def inspect_images(target: str, platform: str | None = None, *, compress: bool = True,
