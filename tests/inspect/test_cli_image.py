@@ -126,3 +126,24 @@ def test_image_in_a_registry(registry_ref: str, images: dict[str, str], capsys: 
     assert main(["inspect", missing]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "does not exist" in err and "Traceback" not in err
+
+
+def test_the_layer_holding_the_binary(images: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    # read the layout's blobs directly: index -> the arm64 manifest -> its last layer
+    layout = Path(images["layout"].removeprefix("oci:").rsplit(":", 1)[0])
+
+    def blob(digest: str) -> Any:
+        return json.loads((layout / "blobs" / "sha256" / digest.split(":")[1]).read_text())
+
+    index = json.loads((layout / "index.json").read_text())
+    manifests = blob(index["manifests"][0]["digest"])["manifests"] if len(index["manifests"]) == 1 \
+        else index["manifests"]
+    arm = next(m for m in manifests if m.get("platform", {}).get("architecture") == "arm64")
+    layers = blob(arm["digest"])["layers"]
+    report = _json(capsys, "--platform", "linux/arm64", images["layout"])["image"]
+    assert report["manifest_digest"] == arm["digest"]
+    assert (report["layer_index"], report["layer_count"]) == (len(layers) - 1, len(layers))
+    assert report["layer_digest"] == layers[-1]["digest"] and report["layer_bytes"] == layers[-1]["size"]
+    assert report["layer_media_type"] == layers[-1]["mediaType"]
+    assert main(["inspect", "--no-layer-size", "--platform", "linux/arm64", images["layout"]]) == 0
+    assert f"in layer {len(layers)} of {len(layers)}: {layers[-1]['size']:,} bytes as stored" in capsys.readouterr().out

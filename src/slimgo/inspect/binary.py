@@ -35,6 +35,12 @@ class ImageSource:
     entrypoint: list[str]
     path_in_image: str
     manifest_digest: str | None = None
+    # the layer that holds the binary, as stored: its blob may hold other files too
+    layer_index: int | None = None
+    layer_count: int | None = None
+    layer_digest: str | None = None
+    layer_media_type: str | None = None
+    layer_bytes: int | None = None
 
 
 @dataclass(frozen=True)

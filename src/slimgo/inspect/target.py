@@ -47,7 +47,10 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
         with tempfile.TemporaryDirectory(prefix="slimgo-inspect-") as tmp:
             binary = Path(tmp) / Path(path).name
             extract_file(rootfs, path, binary, f"{target} ({plat})")
-            source = ImageSource(target, plat, argv, path, str(image.digest))
+            index = rootfs.nodes[path].layer
+            blob = image.layers[index].descriptor
+            source = ImageSource(target, plat, argv, path, str(image.digest), index, len(image.layers),
+                                 str(blob.digest), blob.media_type, blob.size)
             try:
                 report = inspect_binary(binary, target, compress=compress, image=source,
                                         layer_cache=layer_cache)

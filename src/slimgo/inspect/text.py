@@ -9,6 +9,7 @@ from rich.text import Text
 from slimgo.elf.buildinfo import BuildInfo
 from slimgo.inspect.binary import BinaryReport
 from slimgo.inspect.diff import DeltaRow, Diff
+from slimgo.oci.mediatype import layer_compression
 
 KEY_SETTINGS = ("CGO_ENABLED", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "-trimpath", "-ldflags", "-tags",
                 "-buildmode", "vcs", "vcs.revision", "vcs.time", "vcs.modified")
@@ -169,7 +170,12 @@ def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
     title = Text.assemble((report.target, "bold"), f"  {report.platform}  {report.file_bytes:,} bytes")
     parts: list[RenderableType] = [title]
     if report.image:
-        parts.append(Text(f"entrypoint {' '.join(report.image.entrypoint)} -> {report.image.path_in_image}"))
+        source = report.image
+        parts.append(Text(f"entrypoint {' '.join(source.entrypoint)} -> {source.path_in_image}"))
+        if source.layer_index is not None and source.layer_bytes is not None:
+            codec = layer_compression(source.layer_media_type or "")
+            parts.append(Text(f"in layer {source.layer_index + 1} of {source.layer_count}:"
+                              f" {source.layer_bytes:,} bytes as stored ({codec})"))
     parts += _go(report.go) + _linking(report) + _hardening(report) + _size(report, top)
     if report.problems:
         parts.append(_heading("Could not read"))
