@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from slimgo.elf.linking import highest_glibc, read_linking
+from slimgo.elf.linking import Linking, highest_glibc, read_linking
 from tests.conftest import require_tool
 from tests.elf.gofixtures import VARIANTS
 
@@ -80,3 +80,13 @@ def test_class_machine_and_byte_order(
 def test_highest_glibc_compares_numerically() -> None:
     assert highest_glibc(["GLIBC_2.9", "GLIBC_2.34", "GLIBC_2.3.2", "GLIBC_PRIVATE", "GLIBCXX_3.4.29"]) == "2.34"
     assert highest_glibc(["GLIBCXX_3.4"]) is None
+
+
+def test_required_versions_sort_by_number() -> None:
+    symbols = {f"libc.so.6/{name}": ["f"] for name in ("GLIBC_2.14", "GLIBC_2.2.5", "GLIBC_2.34", "GLIBC_2.3.4",
+                                                        "GLIBC_PRIVATE")}
+    symbols["libstdc++.so.6/GLIBCXX_3.4.9"] = symbols["libstdc++.so.6/GLIBCXX_3.4.29"] = ["g"]
+    linking = Linking("x", 64, "amd64", "little", "ET_DYN", False, "/lib64/ld-linux-x86-64.so.2",
+                      versioned_symbols=symbols)
+    assert linking.required_versions == ["GLIBC_2.2.5", "GLIBC_2.3.4", "GLIBC_2.14", "GLIBC_2.34", "GLIBC_PRIVATE",
+                                         "GLIBCXX_3.4.9", "GLIBCXX_3.4.29"]

@@ -44,8 +44,16 @@ class Linking:
 
     @property
     def required_versions(self) -> list[str]:
-        """Every version name required (GLIBC_2.34, GLIBCXX_3.4.29, ...), sorted by library then version."""
-        return sorted({key.split("/", 1)[1] for key in self.versioned_symbols})
+        """Every version name required (GLIBC_2.34, GLIBCXX_3.4.29, ...), by name then version number."""
+        return sorted({key.split("/", 1)[1] for key in self.versioned_symbols}, key=_version_name_key)
+
+
+def _version_name_key(name: str) -> tuple[str, int, tuple[int, ...], str]:
+    """GLIBC_2.2.5 before GLIBC_2.14 (numbers compare as numbers), then GLIBC_PRIVATE, then GLIBCXX_..."""
+    prefix, _, rest = name.partition("_")
+    if re.fullmatch(r"\d+(?:\.\d+)*", rest):
+        return prefix, 0, tuple(int(part) for part in rest.split(".")), ""
+    return prefix, 1, (), rest
 
 
 def _version_key(version: str) -> tuple[int, ...]:
