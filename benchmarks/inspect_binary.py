@@ -133,11 +133,13 @@ def main() -> None:
         "Python start-up.\n\n"
         + markdown_table(["what", "time", "note"], rows)
         + "\n\nThe gzip level-6 layer size is most of the cost and cannot be cut without changing the number: "
-        "deflate's output depends on all input before it, so it is not split across cores. Instead it runs on "
-        "its own thread (zlib and zstd release the GIL) from the moment the file is read, while the ELF parts "
-        "are parsed, and the result is kept in the slimgo cache by the binary's SHA-256, so a second "
-        "`slimgo inspect` of the same bytes (or `--diff` against it, or the same image again) skips it. "
-        "`--no-layer-size` skips it altogether.\n"
+        "deflate's output depends on all input before it, so it is not split across cores. It runs on its own "
+        "thread (zlib and zstd release the GIL) from the moment the file is read, while the ELF parts are "
+        "parsed; that saves at most the parse time, a few percent here. What makes a repeated run fast is the "
+        "cache: the sizes are kept in the slimgo cache by the binary's SHA-256, so a second `slimgo inspect` "
+        "of the same bytes (or a `--diff` against it, or the same image again) skips the compression. "
+        "`--no-layer-size` skips it altogether. Before these changes the whole command took 2272 ms with "
+        "layer sizes and 292 ms without (previous run of this script).\n"
     )
     write_section("inspect_binary", "slimgo inspect", body)
 
