@@ -140,3 +140,39 @@ def test_a_text_file_is_named_as_such(tmp_path: Path) -> None:
             read_linking(path)
         expected = "starts with bytes 01 02 ff 00" if name == "binary" else "(a text file)"
         assert expected in info.value.cause
+
+
+def _dynamic_regions(path: Path) -> list[tuple[int, int]]:
+    """Where the ELF and program headers, the section headers and the dynamic-linking tables lie."""
+    with open_elf(path) as image:
+        header = image.elf.header
+        regions = [(0, 64), (header["e_phoff"], header["e_phnum"] * header["e_phentsize"]),
+                   (header["e_shoff"], header["e_shnum"] * header["e_shentsize"])]
+        names = (".dynamic", ".dynsym", ".dynstr", ".gnu.version", ".gnu.version_r", ".interp", ".note.go.buildid")
+        regions += [(sec.offset, min(sec.size, 512)) for sec in image.sections if sec.name in names]
+    return regions
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.tuples(st.integers(min_value=0, max_value=2**31), st.integers(min_value=0, max_value=255)),
+                      min_size=1, max_size=4))
+def test_corrupt_headers_and_dynamic_tables(gobin: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                                            picks: list[tuple[int, int]]) -> None:
+    from slimgo.inspect.binary import inspect_binary
+
+    source = gobin["cgo_pie"]  # dynamic: interpreter, needed libraries, symbol versions
+    regions = _dynamic_regions(source)
+    data = bytearray(source.read_bytes())
+    for where, value in picks:
+        offset, size = regions[where % len(regions)]
+        data[offset + (where // len(regions)) % max(size, 1)] = value
+    broken = tmp_path_factory.mktemp("dyn") / "bin"
+    broken.write_bytes(bytes(data))
+    try:
+        report = inspect_binary(broken, compress=False)
+    except ElfError as err:  # only when the ELF header itself is unreadable
+        assert err.subject == str(broken) and err.cause
+    else:
+        assert report.file_bytes == len(data)
