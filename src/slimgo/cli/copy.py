@@ -40,14 +40,13 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
     platform = Platform.parse(platform_text) if platform_text else None
     opts = from_flags(pull, insecure, jobs)
     with using(opts):
-        artifact: Artifact
-        if src.transport == "docker":
-            # Into another registry the layers stream through the cache; within one, they may be mounted instead.
-            artifact = registry.read(src.path, opts, prefetch=dst.transport != "docker")
-        else:
-            artifact = read_artifact(src)
+        # Layers of a registry source are fetched only when needed: a copy within one registry mounts them.
+        artifact: Artifact = registry.read(src.path, opts, prefetch=False) if src.transport == "docker" \
+            else read_artifact(src)
         if platform is not None and isinstance(artifact, ImageIndex):
             artifact = image_for_platform(artifact, platform, str(src))
+        if src.transport == "docker" and dst.transport != "docker":
+            registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
         if dst.transport == "docker":
             ref = registry.Reference.parse(dst.path)
             digest = registry.write(ref, artifact, opts, extra_tags=tags)

@@ -77,7 +77,12 @@ def open_image(spec: str | Location, platform: Platform | None = None) -> Stored
     artifact = read_artifact(location)
     if isinstance(artifact, StoredImage):
         return artifact
-    return image_for_platform(artifact, platform or Platform.host(), str(location))
+    chosen = image_for_platform(artifact, platform or Platform.host(), str(location))
+    if location.transport == "docker":  # only the chosen platform's layers, all at once
+        from slimgo.stores import registry
+
+        registry.prefetch(chosen)
+    return chosen
 
 
 def image_for_platform(index: ImageIndex, platform: Platform, where: str) -> StoredImage:

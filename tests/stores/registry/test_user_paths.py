@@ -126,3 +126,27 @@ def test_a_pull_into_a_layout_links_the_verified_cache_file(registry: Registry, 
         blob = tmp_path / "copied" / "blobs" / "sha256" / digest.hex
         assert blob.stat().st_ino != _cached(digest).stat().st_ino
         assert Digest.of(blob.read_bytes()) == digest and stat.S_IMODE(blob.stat().st_mode) == 0o644
+
+
+def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_path: Path) -> None:
+    from slimgo.oci.image import assemble_index
+
+    amd = random_image(tmp_path, platform="linux/amd64")
+    arm = random_image(tmp_path, platform="linux/arm64")
+    ref = f"{_proxy_host(proxy)}/multi/app:1"
+    remote.write(ref, assemble_index([amd, arm]))
+
+    def layer_gets() -> list[str]:
+        return [s.path.rsplit("/", 1)[1] for s in proxy.seen if s.method == "GET" and "/blobs/" in s.path]
+
+    proxy.reset()
+    assert main(["copy", "--platform", "linux/arm64", f"docker://{ref}", f"oci:{tmp_path}/arm:x"]) == 0
+    wanted = {str(layer.descriptor.digest) for layer in arm.layers}
+    assert wanted <= set(layer_gets())
+    assert not {str(layer.descriptor.digest) for layer in amd.layers} & set(layer_gets())
+
+    proxy.reset()
+    assert main(["copy", f"docker://{ref}", f"oci:{tmp_path}/both:x"]) == 0
+    fetched = layer_gets()
+    assert sorted(fetched) == sorted({str(layer.descriptor.digest) for layer in amd.layers})  # once each
+    assert open_image(f"oci:{tmp_path}/both:x", amd.config.platform).digest == amd.digest

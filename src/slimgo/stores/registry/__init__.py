@@ -25,6 +25,19 @@ def read(reference: str | Reference, opts: RegistryOptions | None = None, prefet
         return Puller(session_for(opts), progress).pull(ref, prefetch)
 
 
+def prefetch(artifact: Artifact, opts: RegistryOptions | None = None) -> None:
+    """Download, in parallel, every layer of ``artifact`` that came from a registry and is not cached yet."""
+    from slimgo.oci.image import ImageIndex
+    from slimgo.stores.registry.progress import bars
+    from slimgo.stores.registry.pull import Puller
+    from slimgo.stores.registry.session import session_for
+
+    images = artifact.images if isinstance(artifact, ImageIndex) else (artifact,)
+    opts = opts or _options.current()
+    with bars(opts.progress) as progress:
+        Puller(session_for(opts), progress).prefetch([layer for image in images for layer in image.layers])
+
+
 def write(reference: str | Reference, artifact: Artifact, opts: RegistryOptions | None = None,
           extra_tags: Sequence[str] = ()) -> Digest:
     """Push ``artifact`` to ``reference`` (plus ``extra_tags``); returns the digest the registry confirmed."""
@@ -44,4 +57,4 @@ def pushed_reference(ref: Reference, digest: Digest) -> str:
     return f"docker://{tagged.with_digest(None)}@{digest}"
 
 
-__all__ = ["Reference", "RegistryOptions", "pushed_reference", "read", "write"]
+__all__ = ["Reference", "RegistryOptions", "prefetch", "pushed_reference", "read", "write"]

@@ -73,8 +73,8 @@ class Puller:
 
     def prefetch(self, layers: Sequence[Layer]) -> None:
         """Download every missing layer in parallel (so the image is usable offline afterwards)."""
-        wanted = [layer for layer in layers if isinstance(layer, RegistryLayer)
-                  and not self.cache.has(layer.descriptor.digest)]
+        unique = {layer.descriptor.digest: layer for layer in layers if isinstance(layer, RegistryLayer)}
+        wanted = [layer for digest, layer in unique.items() if not self.cache.has(digest)]
         if not wanted:
             return
         with ThreadPoolExecutor(max_workers=self.session.options.jobs) as pool:
