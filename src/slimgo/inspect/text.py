@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from slimgo.elf.buildinfo import BuildInfo
+from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
 from slimgo.inspect.diff import DeltaRow, Diff
 from slimgo.oci.mediatype import layer_compression
@@ -66,14 +66,31 @@ def _go(info: BuildInfo | None) -> list[RenderableType]:
     parts.append(_kv(rows))
     if info.deps:
         parts.append(_subheading(f"dependencies ({len(info.deps)})"))
-        deps = Table(show_edge=False)
-        for col in ("path", "version", "sum", "replaced by"):
-            deps.add_column(col, overflow="fold")
-        for dep in info.deps:
-            repl = f"{dep.replace.path} {dep.replace.version}".strip() if dep.replace else ""
-            deps.add_row(dep.path, dep.version, dep.sum, repl)
-        parts.append(deps)
+        parts.append(_Dependencies(info.deps))
     return parts
+
+
+class _Dependencies:
+    """The dependency table; the sums (47 characters each) are left out when the terminal is too narrow."""
+
+    def __init__(self, deps: list[Module]) -> None:
+        self.rows = [(dep.path, dep.version, f"{dep.replace.path} {dep.replace.version}".strip()
+                      if dep.replace else "", dep.sum) for dep in deps]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = [max(len(row[i]) for row in self.rows) for i in range(4)]
+        with_sum = sum(max(w, 11) + 3 for w in widths) <= options.max_width
+        table = Table(show_edge=False)
+        table.add_column("path", overflow="fold")
+        table.add_column("version", overflow="fold")
+        table.add_column("replaced by", overflow="fold")
+        if with_sum:
+            table.add_column("sum", no_wrap=True)
+        for row in self.rows:
+            table.add_row(*(row if with_sum else row[:3]))
+        yield table
+        if not with_sum and any(row[3] for row in self.rows):
+            yield Text("(sums left out at this width: see --json or a wider terminal)", style="dim")
 
 
 def _linking(report: BinaryReport) -> list[RenderableType]:
