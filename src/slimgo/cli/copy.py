@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import click
 
 from slimgo.cli import render
@@ -9,6 +12,7 @@ from slimgo.oci.image import ImageIndex
 from slimgo.oci.platform import Platform
 from slimgo.stores import registry
 from slimgo.stores.layout import Artifact
+from slimgo.stores.registry.compress import gzip_layers, has_uncompressed_layers
 from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
 from slimgo.stores.transport import Location, image_for_platform, read_artifact, write_artifact
 
@@ -33,7 +37,8 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
 
     Both are transports: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://REF.
     Content is verified against its digest on the way; a copy between two repositories of one registry mounts
-    blobs instead of moving them.
+    blobs instead of moving them. Uncompressed layers (docker-archive) are gzip'd for a registry, so the
+    pushed digest differs from the source's.
     """
     src = Location.parse(source)
     dst = Location.parse(destination)
@@ -49,7 +54,11 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
             registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
         if dst.transport == "docker":
             ref = registry.Reference.parse(dst.path)
-            digest = registry.write(ref, artifact, opts, extra_tags=tags)
+            with tempfile.TemporaryDirectory(prefix="slimgo-copy-") as scratch:
+                if has_uncompressed_layers(artifact):
+                    render.log("gzip-compressing uncompressed layers for the registry (the digest changes)")
+                    artifact = gzip_layers(artifact, Path(scratch))
+                digest = registry.write(ref, artifact, opts, extra_tags=tags)
             render.result_line(registry.pushed_reference(ref, digest))
         else:
             render.result_line(write_artifact(dst, artifact))

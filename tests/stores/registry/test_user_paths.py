@@ -150,3 +150,34 @@ def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_p
     fetched = layer_gets()
     assert sorted(fetched) == sorted({str(layer.descriptor.digest) for layer in amd.layers})  # once each
     assert open_image(f"oci:{tmp_path}/both:x", amd.config.platform).digest == amd.digest
+
+
+def test_docker_archive_layers_are_gzipped_for_a_registry(registry: Registry, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from slimgo.oci import mediatype
+    from slimgo.stores.transport import Location, write_artifact
+
+    img = random_image(tmp_path, size=200_000)  # gzip layers, compressed the way slimgo always does
+    archive = tmp_path / "app.tar"
+    write_artifact(Location.parse(f"docker-archive:{archive}"), img)  # holds the tars uncompressed
+    dest = f"docker://{registry.host}/archive/app:1"
+    assert main(["copy", f"docker-archive:{archive}", dest]) == 0
+    assert capsys.readouterr().out.strip() == f"{dest}@{img.digest}"  # same pinned gzip: the very same image
+    pushed = open_image(dest)
+    assert [layer.descriptor.media_type for layer in pushed.layers] == [mediatype.OCI_LAYER_GZIP] * 2
+    assert pushed.config.diff_ids == img.config.diff_ids
+
+
+def test_a_layer_labelled_tar_that_is_already_compressed_is_left_alone(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from slimgo.oci import mediatype
+    from slimgo.oci.image import BlobLayer, assemble
+    from slimgo.stores.registry.compress import gzip_layers
+
+    img = random_image(tmp_path, layers=1)
+    gz = img.layers[0]
+    mislabelled = BlobLayer(replace(gz.descriptor, media_type=mediatype.OCI_LAYER), gz.diff_id, gz.open_blob)
+    odd = assemble(img.config, [mislabelled])
+    assert gzip_layers(odd, tmp_path) is odd  # gzip'ing it again would make its diff_id a lie
+    assert not list(tmp_path.glob("*.tar.gz"))
