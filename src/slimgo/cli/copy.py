@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from slimgo.cli import render
+from slimgo.errors import UsageError
 from slimgo.oci.image import ImageIndex
 from slimgo.oci.platform import Platform
 from slimgo.stores import registry
@@ -50,6 +51,11 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
             else read_artifact(src)
         if platform is not None and isinstance(artifact, ImageIndex):
             artifact = image_for_platform(artifact, platform, str(src))
+        if dst.transport == "docker-archive" and isinstance(artifact, ImageIndex):  # refused before any download
+            plats = ", ".join(str(d.platform) for d in artifact.index.manifests if d.platform is not None)
+            raise UsageError(f"docker-archive:{dst.path}", f"holds one platform only, but {src} is an index "
+                             f"({plats})", "pass --platform OS/ARCH to copy one of them, or copy to oci:DIR or "
+                             "oci-archive:FILE to keep them all")
         if src.transport == "docker" and dst.transport != "docker":
             registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
         if dst.transport == "docker":

@@ -128,7 +128,8 @@ def test_a_pull_into_a_layout_links_the_verified_cache_file(registry: Registry, 
         assert Digest.of(blob.read_bytes()) == digest and stat.S_IMODE(blob.stat().st_mode) == 0o644
 
 
-def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_path: Path) -> None:
+def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     from slimgo.oci.image import assemble_index
 
     amd = random_image(tmp_path, platform="linux/amd64")
@@ -138,6 +139,11 @@ def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_p
 
     def layer_gets() -> list[str]:
         return [s.path.rsplit("/", 1)[1] for s in proxy.seen if s.method == "GET" and "/blobs/" in s.path]
+
+    proxy.reset()
+    assert main(["copy", f"docker://{ref}", f"docker-archive:{tmp_path}/one.tar"]) == 2  # holds one platform
+    assert not layer_gets() or set(layer_gets()) <= {str(i.manifest.config.digest) for i in (amd, arm)}
+    assert not (tmp_path / "one.tar").exists() and "pass --platform" in capsys.readouterr().err
 
     proxy.reset()
     assert main(["copy", "--platform", "linux/arm64", f"docker://{ref}", f"oci:{tmp_path}/arm:x"]) == 0
