@@ -43,6 +43,10 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
     """
     src = Location.parse(source)
     dst = Location.parse(destination)
+    if tags and dst.transport != "docker":
+        example = f"{dst.transport}:{dst.path}:" + ("NAME:" if dst.transport == "docker-archive" else "") + tags[0]
+        raise UsageError(f"--tag {tags[0]}", f"only adds tags in a registry, and {dst} is not docker://",
+                         f"name the tag in the destination instead, e.g. {example}")
     platform = Platform.parse(platform_text) if platform_text else None
     opts = from_flags(pull, insecure, jobs)
     with using(opts):

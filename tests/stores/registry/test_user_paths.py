@@ -71,6 +71,8 @@ def test_copy_takes_slimgo_pull_from_the_environment(registry: Registry, tmp_pat
     assert main(["copy", f"docker://{registry.host}/env/app:1", f"oci:{tmp_path}/out"]) == 1
     assert "--pull never" in capsys.readouterr().err
     assert main(["copy", "--pull", "missing", f"docker://{registry.host}/env/app:1", f"oci:{tmp_path}/out"]) == 0
+    assert main(["copy", "--tag", "v2", f"docker://{registry.host}/env/app:1", f"oci:{tmp_path}/out"]) == 2
+    assert f"oci:{tmp_path}/out:v2" in capsys.readouterr().err  # --tag is for registries: says how to tag here
     monkeypatch.setenv("SLIMGO_PULL", "sometimes")
     assert main(["copy", f"docker://{registry.host}/env/app:1", f"oci:{tmp_path}/out2"]) == 2
     assert "SLIMGO_PULL" in capsys.readouterr().err
