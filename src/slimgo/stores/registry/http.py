@@ -164,16 +164,18 @@ class Http:
             return RegistryError(f"SSL_CERT_FILE={self.ca_bundle}", "holds no PEM certificate",
                                  "point SSL_CERT_FILE at a PEM CA bundle, or unset it to use the default one")
         insecure = f"pass --insecure-registry {host} (or list it in SLIMGO_INSECURE_REGISTRIES)"
+        if host != registry:  # the registry's token server: --insecure-registry does not reach it
+            insecure = ""
         if any(m in text.lower() for m in _PLAIN_HTTP_MARKERS):
             return RegistryError(host, "answers plain HTTP, not HTTPS",
-                                 f"{insecure} if plain HTTP to it is acceptable, or give the registry a TLS "
-                                 "certificate")
+                                 (f"{insecure} if plain HTTP to it is acceptable, or " if insecure else "")
+                                 + "give it a TLS certificate")
         found = re.search(r"certificate verify failed: ([^(]+)", text)
         detail = found.group(1).strip() if found else _reason(err)
         cause = f"presents a TLS certificate that is not trusted ({detail})"
         bundle = f"SSL_CERT_FILE (now {self.ca_bundle})" if self.ca_bundle else "SSL_CERT_FILE"
-        return RegistryError(host, cause, f"set {bundle} to a CA bundle that signs it, or {insecure} to skip "
-                             "verification")
+        return RegistryError(host, cause, f"set {bundle} to a CA bundle that signs it"
+                             + (f", or {insecure} to skip verification" if insecure else ""))
 
     def _never_reached(self, registry: str, err: Exception) -> bool:
         """A host that refused or never answered from the start fails fast; one that answered before may blip."""
