@@ -189,3 +189,30 @@ def test_a_layer_labelled_tar_that_is_already_compressed_is_left_alone(tmp_path:
     odd = assemble(img.config, [mislabelled])
     assert gzip_layers(odd, tmp_path) is odd  # gzip'ing it again would make its diff_id a lie
     assert not list(tmp_path.glob("*.tar.gz"))
+
+
+def test_the_next_command_mounts_what_an_earlier_one_pushed(proxy: Proxy, tmp_path: Path) -> None:
+    from slimgo.stores.transport import Location, write_artifact
+
+    host = _proxy_host(proxy)
+    img = random_image(tmp_path, size=50_000)
+    layout = f"oci:{tmp_path}/img:x"
+    write_artifact(Location.parse(layout), img)
+    assert main(["copy", layout, f"docker://{host}/first/app:1"]) == 0
+    reset_sessions()  # another command: only the cache remembers where the blobs went
+    proxy.reset()
+    assert main(["copy", layout, f"docker://{host}/second/app:1"]) == 0
+    assert proxy.uploaded == 0
+    mounts = [s for s in proxy.seen if "mount=" in s.path]
+    assert len(mounts) == len(img.layers) + 1 and all(s.status == 201 for s in mounts)
+
+    # A remembered repository that lost the blob (or never had it) costs nothing: the upload goes ahead.
+    other = random_image(tmp_path, size=50_000)
+    cache = BlobCache(Path(os.environ["SLIMGO_CACHE_DIR"]))
+    for layer in other.layers:
+        cache.remember(host, "gone/app", layer.descriptor.digest)
+    reset_sessions()
+    proxy.reset()
+    assert remote.write(f"{host}/third/app:1", other) == other.digest
+    assert proxy.uploaded >= sum(layer.descriptor.size for layer in other.layers)
+    assert open_image(f"docker://{host}/third/app:1").digest == other.digest

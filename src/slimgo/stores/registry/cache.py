@@ -85,6 +85,29 @@ class BlobCache:
             raise
         return path
 
+    # -- where blobs live (so another process can mount instead of upload) -------------------------
+    def _locations_path(self, registry: str, digest: Digest) -> Path:
+        return self.root / "locations" / registry.replace(":", "_") / digest.hex
+
+    def locations(self, registry: str, digest: Digest) -> set[str]:
+        """Repositories of ``registry`` that held ``digest`` when slimgo last pushed or pulled it there."""
+        try:
+            text = self._locations_path(registry, digest).read_text()[-8192:]
+        except (OSError, UnicodeDecodeError):
+            return set()
+        return {line for line in text.splitlines() if line}
+
+    def remember(self, registry: str, repository: str, digest: Digest) -> None:
+        if repository in self.locations(registry, digest):
+            return
+        path = self._locations_path(registry, digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as out:  # appends of one short line: concurrent writers do not tear them
+                out.write(repository + "\n")
+        except OSError:  # only a hint for mounts: a read-only cache must not fail a push
+            return
+
     # -- tags ----------------------------------------------------------------------------------------
     def _tag_path(self, ref: Reference) -> Path:
         return self.root / "tags" / ref.registry.replace(":", "_") / ref.repository / (ref.tag or "latest")

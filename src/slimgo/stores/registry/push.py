@@ -15,6 +15,7 @@ from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, StoredImage, raw_bytes
 from slimgo.oci.manifest import Index
 from slimgo.stores.layout import Artifact
+from slimgo.stores.registry.auth import AuthError
 from slimgo.stores.registry.client import ManifestUnknown, RegistryClient, fallback_tag
 from slimgo.stores.registry.progress import Bars, NoBars
 from slimgo.stores.registry.pull import RegistryLayer
@@ -103,7 +104,11 @@ class Pusher:
         sources.discard(repository)
         location: str | None = None
         for source in sorted(sources)[:3]:
-            location = client.mount_blob(repository, desc.digest, source)
+            try:
+                location = client.mount_blob(repository, desc.digest, source)
+            except AuthError:  # no pull right on the source (a remembered one may be anyone's): upload instead
+                location = None
+                continue
             if location is None:
                 self.mounted.append(desc.digest)
                 self.progress.finish(label, f"mounted from {source}")

@@ -42,13 +42,21 @@ class RegistrySession:
             return existing
 
     def saw(self, registry: str, repository: str, digest: Digest) -> None:
-        """Remember a repository that holds a blob, so a later push to the same registry can mount it."""
+        """Remember a repository that holds a blob, so a later push to the same registry can mount it.
+
+        Kept in the cache as well (like skopeo's blob info cache), so the next command can mount it too.
+        """
         with self._lock:
-            self._seen.setdefault((registry, digest), set()).add(repository)
+            known = self._seen.setdefault((registry, digest), set())
+            if repository in known:
+                return
+            known.add(repository)
+        self.cache.remember(registry, repository, digest)
 
     def known_in(self, registry: str, digest: Digest) -> set[str]:
         with self._lock:
-            return set(self._seen.get((registry, digest), ()))
+            found = set(self._seen.get((registry, digest), ()))
+        return found | self.cache.locations(registry, digest)
 
 
 _SESSIONS: dict[tuple[RegistryOptions, str], RegistrySession] = {}
