@@ -254,3 +254,16 @@ def test_arm_v7_variant_maps_to_goarm(tmp_path: Path, slimgo: Slimgo, go: str) -
     binary.write_bytes(Rootfs(image.layers).read("/app/stdincli"))
     modules = subprocess.run([go, "version", "-m", str(binary)], capture_output=True, text=True, check=True).stdout
     assert "GOARM=7" in modules and "GOARCH=arm" in modules
+
+
+def test_settings_paths_are_relative_to_the_settings_file(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
+    src = copy_fixture("stdincli", tmp_path)
+    (src / "conf.yaml").write_text("k: v\n")
+    (src / ".slimgo.yaml").write_text("file: ['conf.yaml:/etc/app/conf.yaml']\noutput: ['oci:out/oci']\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = slimgo("build", str(src), cwd=elsewhere)
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"oci:{src}/out/oci:stdincli@")
+    assert Rootfs(open_image(f"oci:{src}/out/oci:stdincli").layers).read("/etc/app/conf.yaml") == b"k: v\n"
+    assert not any(elsewhere.iterdir())

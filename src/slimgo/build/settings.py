@@ -20,7 +20,36 @@ class Settings:
     mains: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def for_main(self, name: str) -> dict[str, Any]:
-        return {**self.defaults, **self.mains.get(name, {})}
+        """The settings for one main package, with relative paths made relative to the settings file."""
+        merged = {**self.defaults, **self.mains.get(name, {})}
+        if self.path is None:
+            return merged
+        base = self.path.parent
+        if "file" in merged:
+            merged["file"] = [_anchor_file(str(item), base) for item in _as_list(merged["file"])]
+        if "output" in merged:
+            merged["output"] = [_anchor_output(str(item), base) for item in _as_list(merged["output"])]
+        return merged
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _anchor_file(spec: str, base: Path) -> str:
+    """`SRC:DEST[:MODE]` with a relative SRC taken from the settings file's directory."""
+    source, sep, rest = spec.partition(":")
+    if not sep or Path(source).is_absolute():
+        return spec
+    return f"{base / source}:{rest}"
+
+
+def _anchor_output(spec: str, base: Path) -> str:
+    """`oci:DIR[:TAG]` and the archive transports with a relative path taken from the settings file's directory."""
+    transport, sep, rest = spec.partition(":")
+    if not sep or transport not in ("oci", "oci-archive", "docker-archive") or rest.startswith("/"):
+        return spec
+    return f"{transport}:{base / rest}"
 
 
 def _normalise(data: dict[str, Any], where: str, known: set[str]) -> dict[str, Any]:
