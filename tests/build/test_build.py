@@ -267,3 +267,16 @@ def test_settings_paths_are_relative_to_the_settings_file(tmp_path: Path, slimgo
     assert result.out.startswith(f"oci:{src}/out/oci:stdincli@")
     assert Rootfs(open_image(f"oci:{src}/out/oci:stdincli").layers).read("/etc/app/conf.yaml") == b"k: v\n"
     assert not any(elsewhere.iterdir())
+
+
+def test_a_person_sees_progress_and_a_summary(tmp_path: Path, slimgo: Slimgo, go: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from slimgo.cli import render
+
+    monkeypatch.setattr(render, "interactive", lambda: True)
+    src = copy_fixture("stdincli", tmp_path)
+    result = slimgo("build", "-o", f"oci:{tmp_path}/o", str(src))
+    assert result.code == 0, result.err
+    assert "building example.com/stdincli for linux/" in result.err
+    assert "2 layers" in result.err and "static" in result.err
+    assert result.out.count("\n") == 1  # stdout stays one line per image for scripts

@@ -120,6 +120,22 @@ def _build(ctx: click.Context, packages: tuple[str, ...], as_json: bool, config_
                 render.result_line(refs[0])
             for extra in refs[1:]:
                 render.log(f"also written: {extra}")
+            if render.interactive():
+                render.log(_summary(result))
+
+
+def _summary(result: BuildResult) -> str:
+    """One line for a person: what was built and how big it came out."""
+    artifact = result.artifact
+    images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
+    parts = []
+    for built, image in zip(result.images, images, strict=True):
+        size = sum(layer.descriptor.size for layer in image.layers)
+        extras = ", with zoneinfo" if built.tzdata else ""
+        parts.append(f"{built.platform}: {len(image.layers)} layers, {size / 1e6:.2f} MB compressed, "
+                     f"binary {built.binary_size / 1e6:.2f} MB, {'static' if built.static else 'dynamic'}{extras}")
+    return f"[green]built[/green] {result.package.import_path} ({result.images[0].go_version})\n  " + \
+        "\n  ".join(parts)
 
 
 def _build_one(builder: ImageBuilder, package: GoPackage, gopts: GoBuildOptions, iopts: ImageOptions) -> BuildResult:
