@@ -178,7 +178,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 def test_missing_image_is_a_clear_error(images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 1
     err = capsys.readouterr().err
-    assert "is not an OCI image layout" in err and "fix:" in err
+    assert "does not exist" in err and "fix:" in err
 
 
 def test_missing_command_is_caught_before_runc(images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -52,6 +52,9 @@ class Layout:
         return data
 
     def index(self) -> Index:
+        if not self.root.exists():
+            raise StoreError(f"oci:{self.root}", "does not exist",
+                             "check the path, or build an image into it first: slimgo build -o oci:DIR")
         if not is_layout(self.root):
             raise StoreError(str(self.root), "is not an OCI image layout (no oci-layout and index.json)",
                              "give a directory written by `slimgo build -o oci:DIR` or `skopeo copy ... oci:DIR`")
