@@ -72,14 +72,19 @@ class Container:
 
     def sc_line(self, *keys: str) -> int:
         """The line of the deepest part of securityContext.<keys> that exists."""
-        cur: Y | None = self.node
-        line = self.node.line
-        for key in ("securityContext", *keys):
-            cur = cur.get(key) if cur is not None else None
-            if cur is None:
-                break
-            line = cur.line
-        return line
+        return deepest_line(self.node, ("securityContext", *keys))
+
+
+def deepest_line(node: Y, keys: tuple[str, ...]) -> int:
+    """The line of the deepest part of ``node.<keys>`` that exists (where a patch for the rest would go)."""
+    line = node.line
+    cur: Y | None = node
+    for key in keys:
+        cur = cur.get(key) if cur is not None else None
+        if cur is None:
+            break
+        line = cur.line
+    return line
 
 
 def containers(spec: Y) -> list[Container]:
@@ -124,14 +129,7 @@ class Checker:
         return ".".join([self.spec.path, "securityContext", *keys])
 
     def pod_sc_line(self, *keys: str) -> int:
-        cur: Y | None = self.spec
-        line = self.spec.line
-        for key in ("securityContext", *keys):
-            cur = cur.get(key) if cur is not None else None
-            if cur is None:
-                break
-            line = cur.line
-        return line
+        return deepest_line(self.spec, ("securityContext", *keys))
 
     # -- baseline ------------------------------------------------------------------------------------------
     def host_namespaces(self) -> None:
