@@ -89,7 +89,7 @@ def test_missing_image_and_unknown_platform(images: dict[str, str], capsys: pyte
 @pytest.fixture(scope="module")
 def registry_ref(images: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The two-platform layout image pushed to a real registry on 127.0.0.1, as docker://HOST/REPO:TAG."""
-    from tests.stores.registry.conftest import start_registry
+    from tests.stores.registry.conftest import start_registry, stop_registry
 
     base = tmp_path_factory.mktemp("inspect-registry")
     registry, process = start_registry(base / "registry", "anonymous")
@@ -98,12 +98,7 @@ def registry_ref(images: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         assert main(["copy", images["layout"], ref]) == 0
         yield ref
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_registry(process)
 
 
 def test_image_in_a_registry(registry_ref: str, images: dict[str, str], capsys: pytest.CaptureFixture[str],

@@ -15,7 +15,7 @@ from slimgo.stores.registry.session import reset_sessions
 from slimgo.stores.transport import Location, open_image, write_artifact
 from tests.runtime.conftest import Images
 from tests.runtime.procs import slimgo_run
-from tests.stores.registry.conftest import Registry, start_registry
+from tests.stores.registry.conftest import Registry, start_registry, stop_registry
 
 pytestmark = pytest.mark.integration
 
@@ -55,12 +55,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Regist
     try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_registry(process)
         reset_sessions()
 
 

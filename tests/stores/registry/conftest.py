@@ -61,7 +61,7 @@ def start_registry(base: Path, kind: str, **values: str) -> tuple[Registry, subp
     raise RuntimeError(f"docker-registry did not answer on {host} within 15 s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_registry(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -75,7 +75,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """An anonymous registry."""
     running, process = start_registry(tmp_path_factory.mktemp("registry-anon"), "anonymous")
     yield running
-    _stop(process)
+    stop_registry(process)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +87,7 @@ def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     (base / "htpasswd").write_text(line.strip() + "\n")
     running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
     yield running
-    _stop(process)
+    stop_registry(process)
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +100,7 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     running, process = start_registry(base / "reg", "token", realm=realm, certs=str(certs))
     running.tokens = tokens
     yield running
-    _stop(process)
+    stop_registry(process)
     tokens.stop()
 
 
@@ -153,10 +153,10 @@ def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Reg
         except requests.ConnectionError:
             time.sleep(0.05)
     else:
-        _stop(process)
+        stop_registry(process)
         raise RuntimeError(f"the TLS registry did not answer on {host} within 15 s")
     yield Registry(host, base / "storage", "tls", base / "registry.log"), cert
-    _stop(process)
+    stop_registry(process)
 
 
 @pytest.fixture(autouse=True)
