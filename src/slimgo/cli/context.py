@@ -7,15 +7,7 @@ import click
 from slimgo.cli import render
 from slimgo.lint.context import ContextReport, scan_context, suggest_ignore
 from slimgo.lint.findings import Severity
-
-
-def _human(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{n:,} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n:,} B"
+from slimgo.units import human_bytes
 
 
 def _text(report: ContextReport) -> str:
@@ -25,15 +17,15 @@ def _text(report: ContextReport) -> str:
         f"ignore file  {ignore} ({len(report.patterns)} patterns)",
         "",
         f"{'':14}{'files':>12}{'bytes':>16}",
-        f"{'sent':14}{report.sent.files:>12,}{_human(report.sent.bytes):>16}",
-        f"{'without it':14}{report.total.files:>12,}{_human(report.total.bytes):>16}",
+        f"{'sent':14}{report.sent.files:>12,}{human_bytes(report.sent.bytes):>16}",
+        f"{'without it':14}{report.total.files:>12,}{human_bytes(report.total.bytes):>16}",
     ]
     if report.total.bytes:
         saved = report.total.bytes - report.sent.bytes
-        lines.append(f"{'kept out':14}{report.total.files - report.sent.files:>12,}{_human(saved):>16}")
+        lines.append(f"{'kept out':14}{report.total.files - report.sent.files:>12,}{human_bytes(saved):>16}")
     if report.largest:
         lines += ["", "largest paths sent:"]
-        lines += [f"  {_human(size):>12}  {path}" for path, size in report.largest]
+        lines += [f"  {human_bytes(size):>12}  {path}" for path, size in report.largest]
     if report.findings:
         lines += ["", "findings:"]
         for f in report.findings:

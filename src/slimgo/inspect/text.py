@@ -10,6 +10,7 @@ from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
 from slimgo.inspect.diff import DeltaRow, Diff
 from slimgo.oci.mediatype import layer_compression
+from slimgo.units import human_bytes
 
 KEY_SETTINGS = ("CGO_ENABLED", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "-trimpath", "-ldflags", "-tags",
                 "-buildmode", "vcs", "vcs.revision", "vcs.time", "vcs.modified")
@@ -19,12 +20,7 @@ _STATUS_STYLE = {"ok": "green", "weak": "yellow", "not applicable": "dim", "info
 def human(n: int | None) -> str:
     if n is None:
         return "-"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(value) < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
+    return human_bytes(n)
 
 
 def signed(n: int) -> str:

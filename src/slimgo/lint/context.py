@@ -18,6 +18,7 @@ from slimgo.lint.dockerignore import MatchInfo, PatternError, PatternMatcher, li
 from slimgo.lint.dockerignore.ignorefile import IgnoreFileError
 from slimgo.lint.dockerignore.rules import prunes_excluded_dirs, without_trailing_glob
 from slimgo.lint.findings import Finding, Severity
+from slimgo.units import human_bytes
 
 IGNORE_NAME = ".dockerignore"
 LARGEST = 10
@@ -539,7 +540,7 @@ def scan_context(
     if text is None:
         findings.append(Finding(
             path=str(ignore_path), line=0, rule="SG220", severity=Severity.WARNING,
-            message=f"no {IGNORE_NAME}: all {report.total.files:,} files ({_human(report.total.bytes)}) are sent "
+            message=f"no {IGNORE_NAME}: all {report.total.files:,} files ({human_bytes(report.total.bytes)}) are sent "
                     "to the builder",
             fix=f"slimgo context {root_s} --suggest > {ignore_path}",
         ))
@@ -556,7 +557,7 @@ def scan_context(
             findings.append(Finding(
                 path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{len(hits):,} directories matching '{line}', {cat.what} each "
-                        f"({sum(f for f, _ in sums):,} files, {_human(sum(b for _, b in sums))}), are sent with "
+                        f"({sum(f for f, _ in sums):,} files, {human_bytes(sum(b for _, b in sums))}), are sent with "
                         f"the build context: {shown}",
                 fix=f"add '{line}' to {IGNORE_NAME}",
             ))
@@ -567,16 +568,16 @@ def scan_context(
             findings.append(Finding(
                 path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{len(hits):,} files matching '{line}', {cat.what} each "
-                        f"({_human(sum(s for _, _, s in hits))}), are sent with the build context: {shown}",
+                        f"({human_bytes(sum(s for _, _, s in hits))}), are sent with the build context: {shown}",
                 fix=f"add '{line}' to {IGNORE_NAME}",
             ))
             continue
         for path, n, size in hits[:20]:
             if n == 0:
                 files, size = tallies.get(path, (0, 0))
-                detail = f"{files:,} files, {_human(size)}"
+                detail = f"{files:,} files, {human_bytes(size)}"
             else:
-                detail = _human(size)
+                detail = human_bytes(size)
             findings.append(Finding(
                 path=path, line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{cat.what} ({detail}) is sent with the build context",
@@ -607,11 +608,3 @@ def suggest_ignore(report: ContextReport) -> str:
         out.append(line)
     return "\n".join(out).rstrip() + "\n"
 
-
-def _human(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
