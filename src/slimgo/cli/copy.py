@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import click
 
 from slimgo.cli import render
@@ -64,10 +61,12 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
             registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
         if dst.transport == "docker":
             ref = registry.Reference.parse(dst.path)
-            with tempfile.TemporaryDirectory(prefix="slimgo-copy-") as scratch:
+            from slimgo.stores.scratch import scratch  # under the cache: a killed copy's is removed next time
+
+            with scratch("slimgo-copy-") as work:
                 if has_uncompressed_layers(artifact):
                     render.log("gzip-compressing uncompressed layers for the registry (the digest changes)")
-                    artifact = gzip_layers(artifact, Path(scratch))
+                    artifact = gzip_layers(artifact, work)
                 digest = registry.write(ref, artifact, opts, extra_tags=tags)
             render.result_line(registry.pushed_reference(ref, digest))
         else:

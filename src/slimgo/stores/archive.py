@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import gzip
 import json
-import shutil
 import tarfile
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -19,23 +16,9 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, open_tar
 from slimgo.oci.manifest import Manifest, canonical_json
-from slimgo.stores.fsutil import atomic_write, copy_stream, os_error
-from slimgo.stores.layout import Artifact, Layout, write_layout
-
-_SCRATCH: list[Path] = []
-
-
-def _scratch_dir(prefix: str) -> Path:
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    if not _SCRATCH:
-        atexit.register(_cleanup)
-    _SCRATCH.append(path)
-    return path
-
-
-def _cleanup() -> None:
-    for path in _SCRATCH:
-        shutil.rmtree(path, ignore_errors=True)
+from slimgo.stores.fsutil import atomic_write, copy_stream, os_error, read_capped
+from slimgo.stores.layout import CONFIG_LIMIT, MANIFEST_LIMIT, Artifact, Layout, write_layout
+from slimgo.stores.scratch import make_scratch, release
 
 
 def _tree_entries(root: Path) -> list[Entry]:
@@ -56,10 +39,15 @@ def _safe_extract(archive: Path, dest: Path, what: str) -> None:
             for member in tar:
                 name = PurePosixPath(member.name)
                 if name.is_absolute() or ".." in name.parts:
-                    raise ImageFormatError(str(archive), f"has an entry escaping the archive: {member.name!r}",
+                    raise ImageFormatError(f"{archive} entry {member.name!r}", "escapes the archive",
                                            f"this is not a valid {what}; recreate it")
-                if member.isdir() or member.isfile():
+                if member.isdir() or member.isfile() or member.issym() or member.islnk():
+                    # The data filter refuses links (and files under links) that lead outside ``dest``.
                     tar.extract(member, dest, filter="data")
+    except tarfile.FilterError as err:
+        member_name = getattr(getattr(err, "tarinfo", None), "name", "?")
+        raise ImageFormatError(f"{archive} entry {member_name!r}", f"leads outside the archive ({err})",
+                               f"this is not a valid {what}; recreate it") from None
     except (tarfile.TarError, EOFError, gzip.BadGzipFile) as err:
         raise ImageFormatError(str(archive), f"is not a readable {what} ({err})",
                                f"give a {what} file (a tar), or recreate it") from None
@@ -74,7 +62,7 @@ def _safe_extract(archive: Path, dest: Path, what: str) -> None:
 
 # -- oci-archive -------------------------------------------------------------------------------------
 def open_oci_archive(path: Path) -> Layout:
-    root = _scratch_dir("slimgo-oci-archive-")
+    root = make_scratch("slimgo-oci-archive-")
     _safe_extract(path, root, "oci-archive")
     return Layout(root)
 
@@ -82,7 +70,7 @@ def open_oci_archive(path: Path) -> Layout:
 def write_oci_archive(path: Path, artifact: Artifact, tag: str | None) -> Descriptor:
     """Write a tar of an OCI layout holding ``artifact`` (tagged), replacing ``path`` atomically."""
     _check_target(path)
-    staging = Path(tempfile.mkdtemp(prefix="slimgo-oci-archive-"))
+    staging = make_scratch("slimgo-oci-archive-")
     try:
         if path.is_file():
             _safe_extract(path, staging / "layout", "oci-archive")  # keep the archive's other images
@@ -91,7 +79,7 @@ def write_oci_archive(path: Path, artifact: Artifact, tag: str | None) -> Descri
         atomic_write(path, lambda out: write_tar(entries, out))
         return desc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        release(staging)
 
 
 def _check_target(path: Path) -> None:
@@ -108,7 +96,7 @@ def write_docker_archive(path: Path, artifact: Artifact, repo_tag: str) -> Descr
                          "write an index with oci-archive:FILE or oci:DIR, or build a single --platform")
     _check_target(path)
     image = artifact
-    staging = Path(tempfile.mkdtemp(prefix="slimgo-docker-archive-"))
+    staging = make_scratch("slimgo-docker-archive-")
     try:
         config_name = f"{image.manifest.config.digest.hex}.json"
         (staging / config_name).write_bytes(image.raw_config)
@@ -132,7 +120,7 @@ def write_docker_archive(path: Path, artifact: Artifact, repo_tag: str) -> Descr
     except OSError as err:
         raise os_error(path, err) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        release(staging)
     return Descriptor(image.media_type, image.digest, len(image.raw_manifest))
 
 
@@ -146,46 +134,94 @@ def _layer_media_type(path: Path) -> str:
     return mediatype.OCI_LAYER
 
 
-def _hash_file(path: Path) -> tuple[Digest, int]:
+def _hash_file(path: Path) -> tuple[Digest, int, Digest]:
+    """The digest and size of a stored layer, and the digest of its uncompressed tar (its diff_id)."""
     hashing = HashingWriter()
     with open(path, "rb") as f:
         copy_stream(f, hashing)  # type: ignore[arg-type]
-    return hashing.digest, hashing.size
+    kind = _layer_media_type(path)
+    if kind == mediatype.OCI_LAYER:
+        return hashing.digest, hashing.size, hashing.digest
+    uncompressed = HashingWriter()
+    with open(path, "rb") as f:
+        if kind == mediatype.OCI_LAYER_GZIP:
+            stream: BinaryIO = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+        else:
+            from slimgo.compression import zstd_reader
+
+            stream = zstd_reader(f)
+        with stream:
+            copy_stream(stream, uncompressed)  # type: ignore[arg-type]
+    return hashing.digest, hashing.size, uncompressed.digest
+
+
+def _member(root: Path, archive: Path, name: object, what: str) -> Path:
+    """The extracted file a manifest.json path names, refused unless it resolves inside the archive."""
+    if not isinstance(name, str) or not name:
+        raise ImageFormatError(f"{archive} manifest.json", f"has a {what} path that is not a file name: {name!r}",
+                               "recreate the archive (docker save, or slimgo build -o docker-archive:FILE)")
+    pure = PurePosixPath(name)
+    real = root.resolve()
+    target = (root / name).resolve()
+    if pure.is_absolute() or ".." in pure.parts or not target.is_relative_to(real) or target == real:
+        raise ImageFormatError(f"{archive} manifest.json {what} {name!r}", "points outside the archive",
+                               "this archive is malformed or hostile; recreate it with docker save or slimgo")
+    if not target.is_file():
+        raise ImageFormatError(f"{archive} manifest.json {what} {name!r}", "is not a file in the archive",
+                               "recreate the archive")
+    return target
+
+
+def _read_capped(path: Path, limit: int, subject: str) -> bytes:
+    try:
+        return read_capped(path, limit, subject)
+    except OSError as err:
+        raise os_error(path, err, "cannot read") from None
 
 
 def open_docker_archive(path: Path, repo_tag: str | None = None) -> StoredImage:
-    """Read an image from a `docker save` archive; layers are kept byte-for-byte as stored."""
-    root = _scratch_dir("slimgo-docker-archive-")
+    """Read an image from a `docker save` archive; layers are kept byte-for-byte as stored.
+
+    Every path manifest.json names must resolve inside the archive, and every layer must match the diff_id its
+    config gives, before anything uses it.
+    """
+    root = make_scratch("slimgo-docker-archive-")
     _safe_extract(path, root, "docker-archive")
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file() or manifest_path.is_symlink():
+        raise ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker save` "
+                               "or `slimgo build -o docker-archive:FILE`")
     try:
-        entries: Any = json.loads((root / "manifest.json").read_bytes())
-    except (OSError, ValueError):
+        entries: Any = json.loads(_read_capped(manifest_path, MANIFEST_LIMIT, f"{path} manifest.json"))
+    except ValueError:
         raise ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker save` "
                                "or `slimgo build -o docker-archive:FILE`") from None
-    if not isinstance(entries, list) or not entries:
-        raise ImageFormatError(str(path), "has an empty manifest.json", "recreate the archive")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise ImageFormatError(str(path), "has an empty or malformed manifest.json", "recreate the archive")
     entry = entries[0]
     if repo_tag is not None:
         matches = [e for e in entries if repo_tag in (e.get("RepoTags") or [])]
         if not matches:
-            tags = [t for e in entries for t in (e.get("RepoTags") or [])]
+            tags = [str(t) for e in entries for t in (e.get("RepoTags") or [])]
             raise StoreError(f"docker-archive:{path}:{repo_tag}", "no image in the archive has this name",
                              f"use one of: {', '.join(tags) or 'none'}")
         entry = matches[0]
-    try:
-        raw_config = (root / entry["Config"]).read_bytes()
-        layer_paths = [root / name for name in entry["Layers"]]
-    except (KeyError, TypeError, OSError):
+    if "Config" not in entry or not isinstance(entry.get("Layers"), list):
         raise ImageFormatError(str(path), "has a manifest.json entry without a readable Config or Layers",
-                               "recreate the archive") from None
+                               "recreate the archive")
+    config_path = _member(root, path, entry["Config"], "Config")
+    layer_paths = [_member(root, path, name, "Layers") for name in entry["Layers"]]
+    raw_config = _read_capped(config_path, CONFIG_LIMIT, f"{path} config {entry['Config']!r}")
     diff_ids = ImageConfig.parse(raw_config, f"{path} config").diff_ids
     if len(diff_ids) != len(layer_paths):
         raise ImageFormatError(str(path), "lists a different number of layers than its config", "recreate it")
     layers: list[Layer] = []
-    for layer_path, diff_id in zip(layer_paths, diff_ids, strict=True):
-        if not layer_path.is_file():
-            raise ImageFormatError(str(path), f"is missing layer {layer_path.name}", "recreate the archive")
-        digest, size = _hash_file(layer_path)
+    for name, layer_path, diff_id in zip(entry["Layers"], layer_paths, diff_ids, strict=True):
+        digest, size, uncompressed = _hash_file(layer_path)
+        if uncompressed != diff_id:
+            raise ImageFormatError(f"{path} layer {name!r}", f"hashes to {uncompressed}, not the diff_id "
+                                   f"{diff_id} its config names", "the archive is corrupt or was tampered with; "
+                                   "recreate it")
         desc = Descriptor(_layer_media_type(layer_path), digest, size)
         layers.append(BlobLayer(desc, diff_id, _file_opener(layer_path)))
     manifest = Manifest(

@@ -1,27 +1,72 @@
-"""Atomic file writes: content goes to a temp file beside the target and is renamed into place."""
+"""File-system helpers of the stores: atomic writes, bounded reads and inter-process locks."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from slimgo.errors import StoreError
+from slimgo.errors import ImageFormatError, StoreError
+
+LOCK_TIMEOUT = 120.0  # seconds a writer waits for another one holding the same lock
 
 
 def os_error(path: Path | str, err: OSError, what: str = "cannot write") -> StoreError:
     reason = err.strerror or str(err)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(str(path), f"{what}: {reason}",
+                          "the disk (or your quota) is full: free space on it, or write somewhere else")
     return StoreError(str(path), f"{what}: {reason}",
                       "choose a path you can write to (check the directory exists and its permissions)")
+
+
+def read_capped(path: Path, limit: int, subject: str) -> bytes:
+    """The bytes of a file that must be small (a manifest, an index, a config): refused past ``limit``."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ImageFormatError(subject, f"is larger than {limit} bytes, more than a valid one can be",
+                               "this is not an image file slimgo reads; rebuild or copy the image again")
+    return data
+
+
+@contextmanager
+def file_lock(path: Path, subject: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive `flock` on ``path`` (created when missing) for the block; waits at most ``timeout``."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise os_error(path, err, "cannot create the lock file") from None
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(subject, f"stayed locked by another process for {timeout:.0f} s "
+                                     f"({path})", "wait for the other slimgo to finish, then try again") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None], mode: int = 0o644) -> None:
     """Create ``path`` from ``write(file)``; on any failure the old file (or its absence) is left as it was."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp creates the file 0600: it is widened to ``mode`` only once written, never narrowed after.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise os_error(path, err) from None
@@ -30,7 +75,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None], mode: int = 0o64
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, mode)
+            os.fchmod(out.fileno(), mode)
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -40,11 +85,11 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None], mode: int = 0o64
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     def write(out: BinaryIO) -> None:
         out.write(data)
 
-    atomic_write(path, write)
+    atomic_write(path, write, mode)
 
 
 def link_or_copy(source: Path, path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -17,10 +18,22 @@ from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, select_platform
 from slimgo.oci.manifest import Index, Manifest, canonical_json
 from slimgo.oci.platform import Platform
-from slimgo.stores.fsutil import atomic_write, atomic_write_bytes, copy_stream, link_or_copy, os_error
+from slimgo.stores.fsutil import (
+    atomic_write,
+    atomic_write_bytes,
+    copy_stream,
+    file_lock,
+    link_or_copy,
+    os_error,
+    read_capped,
+)
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
+MANIFEST_LIMIT = 4 << 20  # what registries accept for a manifest or index; anything larger is not one
+CONFIG_LIMIT = 16 << 20  # an image config is a few KiB; this leaves room for a very long history
+# Held around every read-modify-write of index.json, so two writers sharing a layout keep both their tags.
+LOCK_FILE = ".slimgo-index.lock"
 Artifact = StoredImage | ImageIndex
 
 
@@ -38,9 +51,10 @@ class Layout:
     def blob_path(self, digest: Digest) -> Path:
         return self.root / "blobs" / digest.algorithm / digest.hex
 
-    def read_blob(self, digest: Digest, where: str) -> bytes:
+    def read_blob(self, digest: Digest, where: str, limit: int = MANIFEST_LIMIT) -> bytes:
+        """A small blob (manifest, index, config) read whole: refused past ``limit`` bytes, checked by digest."""
         try:
-            data = self.blob_path(digest).read_bytes()
+            data = read_capped(self.blob_path(digest), limit, f"{self.blob_path(digest)} ({where})")
         except FileNotFoundError:
             raise ImageFormatError(f"{self.root}", f"is missing blob {digest} ({where})",
                                    "the layout is incomplete; rebuild or copy the image again") from None
@@ -59,7 +73,8 @@ class Layout:
             raise StoreError(str(self.root), "is not an OCI image layout (no oci-layout and index.json)",
                              "give a directory written by `slimgo build -o oci:DIR` or `skopeo copy ... oci:DIR`")
         try:
-            return Index.parse((self.root / "index.json").read_bytes(), f"{self.root}/index.json")
+            raw = read_capped(self.root / "index.json", MANIFEST_LIMIT, f"{self.root}/index.json")
+            return Index.parse(raw, f"{self.root}/index.json")
         except OSError as err:
             raise os_error(self.root / "index.json", err, "cannot read") from None
 
@@ -82,7 +97,7 @@ class Layout:
     def read_image(self, desc: Descriptor) -> StoredImage:
         raw = self.read_blob(desc.digest, "manifest")
         manifest = Manifest.parse(raw, f"manifest {desc.digest}")
-        raw_config = self.read_blob(manifest.config.digest, "config")
+        raw_config = self.read_blob(manifest.config.digest, "config", CONFIG_LIMIT)
         diff_ids = ImageConfig.parse(raw_config).diff_ids
         if len(diff_ids) != len(manifest.layers):
             raise ImageFormatError(f"image {desc.digest}", "has a different number of layers and diff_ids",
@@ -156,7 +171,14 @@ class Layout:
         return Descriptor(artifact.media_type, artifact.digest, len(artifact.raw_manifest))
 
     def set_tag(self, desc: Descriptor, tag: str | None) -> None:
-        """Point ``tag`` at ``desc`` in index.json (moving it if it pointed elsewhere), atomically."""
+        """Point ``tag`` at ``desc`` in index.json (moving it if it pointed elsewhere), atomically.
+
+        Under the layout's lock: another process adding its own tag at the same moment keeps it.
+        """
+        with file_lock(self.root / LOCK_FILE, f"oci:{self.root}"):
+            self._set_tag(desc, tag)
+
+    def _set_tag(self, desc: Descriptor, tag: str | None) -> None:
         current = list(self.index().manifests) if is_layout(self.root) else []
         keep = [d for d in current if tag is None or d.annotations.get(REF_NAME) != tag]
         if tag is None:
@@ -199,11 +221,18 @@ def write_layout(root: Path, artifact: Artifact, tag: str | None) -> Descriptor:
     try:
         layout = Layout(staging)
         desc = layout.write_artifact(artifact)
-        layout.set_tag(desc, tag)
+        layout._set_tag(desc, tag)  # nobody else sees the staging directory: no lock needed
         os.chmod(staging, 0o755)
-        if root.is_dir():
-            root.rmdir()  # an empty directory given as the target
-        os.replace(staging, root)
+        try:
+            os.rename(staging, root)  # replaces an empty directory given as the target, never a filled one
+        except OSError as err:
+            if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not is_layout(root):
+                raise
+            # Another process created the layout first: add to it like to any existing one.
+            shutil.rmtree(staging, ignore_errors=True)
+            layout = Layout(root)
+            desc = layout.write_artifact(artifact)
+            layout.set_tag(desc, tag)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise os_error(root, err) from None

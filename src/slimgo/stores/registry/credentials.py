@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from slimgo.errors import RegistryError, StoreError
-from slimgo.stores.fsutil import atomic_write_bytes
+from slimgo.stores.fsutil import atomic_write_bytes, os_error
 
 IDENTITY_TOKEN_USER = "<token>"  # what helpers return as Username for an identity (refresh) token
 _NOT_FOUND = "credentials not found in native keychain"
@@ -61,10 +61,14 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
 
 
 def save_config(data: dict[str, Any], path: Path | None = None) -> None:
+    """Write config.json atomically, readable by its owner only from the moment it exists (it holds secrets)."""
     path = path or config_path()
     text = json.dumps(data, indent="\t") + "\n"
-    atomic_write_bytes(path, text.encode())
-    os.chmod(path, 0o600)  # it holds secrets
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as err:
+        raise os_error(path, err) from None
+    atomic_write_bytes(path, text.encode(), mode=0o600)
 
 
 def _helper_for(config: dict[str, Any], key: str) -> str | None:

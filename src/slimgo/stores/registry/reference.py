@@ -165,8 +165,19 @@ def _check_path(path: str, subject: str) -> None:
 
 
 def is_local_host(registry: str) -> bool:
-    """Whether the registry is on this machine (where plain HTTP is allowed without asking)."""
-    host = registry.rsplit(":", 1)[0] if not registry.endswith("]") else registry
+    """Whether the registry is on this machine (where plain HTTP is allowed without asking).
+
+    Only `localhost` and IP literals in 127.0.0.0/8 or ::1 are: a name such as `127.0.0.1.example` is not.
+    """
+    import ipaddress
+
     if registry.startswith("["):
-        host = registry[: registry.index("]") + 1]
-    return host in ("localhost", "[::1]") or host.startswith("127.")
+        host = registry[1: registry.index("]")] if "]" in registry else registry
+    else:
+        host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
