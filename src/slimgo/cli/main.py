@@ -51,6 +51,8 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run slimgo with ``argv`` (without the program name) and return the exit code; never raises."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("SLIMGO_DEBUG", "") not in ("", "0"):
+        _debug_log()
     try:
         result = cli.main(args=args, prog_name="slimgo", standalone_mode=False)
     except SlimgoError as err:
@@ -83,3 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entrypoint() -> None:
     sys.exit(main())
+
+
+def _debug_log() -> None:
+    """SLIMGO_DEBUG=1: slimgo's debug log (registry requests, secrets redacted) on stderr."""
+    import logging
+
+    logger = logging.getLogger("slimgo")
+    if not any(getattr(h, "slimgo_debug", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler.slimgo_debug = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -141,6 +141,13 @@ class Authenticator:
         if not challenge.realm.startswith(("https://", "http://")):
             raise AuthError(self.registry, f"sent a Bearer challenge with an unusable realm {challenge.realm!r}",
                             "check the registry's auth configuration")
+        realm_host = urlsplit(challenge.realm).netloc.rsplit("@", 1)[-1]
+        if challenge.realm.startswith("http://") and not self.http.plain_http(realm_host):
+            # Credentials (Basic, or a refresh token) would cross the network in clear to that host.
+            raise AuthError(self.registry, f"sends its token requests to a plain-HTTP realm on another host "
+                            f"({challenge.realm.split('?', 1)[0]}); slimgo does not send credentials there",
+                            "have the registry's token service use https, or pass --insecure-registry "
+                            f"{realm_host} if plain HTTP to it is acceptable")
         creds = self.credentials
         headers: dict[str, str] = {}
         if creds is not None and creds.is_identity_token:

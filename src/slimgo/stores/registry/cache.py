@@ -10,8 +10,10 @@ from typing import BinaryIO
 
 from slimgo.errors import ImageFormatError
 from slimgo.oci.digest import Digest, HashingWriter
-from slimgo.stores.fsutil import atomic_write_bytes, os_error
+from slimgo.stores.fsutil import atomic_write_bytes, file_lock, os_error
 from slimgo.stores.registry.reference import Reference
+
+BLOB_LOCK_TIMEOUT = 3600.0  # another process may be downloading a large layer over a slow link
 
 
 def default_root() -> Path:
@@ -51,8 +53,23 @@ class BlobCache:
             atomic_write_bytes(self.blob_path(digest), data)
 
     def ingest(self, digest: Digest, size: int, chunks: Iterable[bytes], where: str) -> Path:
-        """Store a stream, verifying size and digest as it passes; nothing is kept unless both match."""
+        """Store a stream, verifying size and digest as it passes; nothing is kept unless both match.
+
+        Two processes sharing the cache download a blob once: the second waits on the blob's lock, then finds
+        it stored and never starts its own stream.
+        """
         path = self.blob_path(digest)
+        locks = self.root / "locks"
+        try:
+            locks.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise os_error(locks, err) from None
+        with file_lock(locks / f"{digest.hex}.lock", where, timeout=BLOB_LOCK_TIMEOUT):
+            if path.is_file():
+                return path
+            return self._ingest(path, digest, size, chunks, where)
+
+    def _ingest(self, path: Path, digest: Digest, size: int, chunks: Iterable[bytes], where: str) -> Path:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest.hex[:16]}.", suffix=".part")

@@ -19,7 +19,7 @@ from slimgo.oci.manifest import Index, media_type_of
 from slimgo.stores.registry.auth import Authenticator, AuthError, repository_scope
 from slimgo.stores.registry.cache import BlobCache
 from slimgo.stores.registry.credentials import Credentials
-from slimgo.stores.registry.http import Body, Http, TransientError
+from slimgo.stores.registry.http import Body, Http, TransientError, body_head
 
 MANIFEST_ACCEPT = ", ".join([mediatype.OCI_MANIFEST, mediatype.OCI_INDEX, mediatype.DOCKER_MANIFEST,
                              mediatype.DOCKER_LIST])
@@ -99,7 +99,7 @@ class _Interrupted(Exception):
 def registry_errors(response: requests.Response) -> str:
     """The `errors` a registry put in its body, as one line (or the status when there are none)."""
     try:
-        data: Any = json.loads(response.content[:65536] or b"{}")
+        data: Any = json.loads(body_head(response) or b"{}")
     except ValueError:
         data = {}
     items = data.get("errors") if isinstance(data, dict) else None
@@ -135,7 +135,8 @@ class RegistryClient:
 
     def _ping(self) -> None:
         response = self.http.send("GET", f"{self.base}/v2/", registry=self.registry)
-        if response.status_code == 400 and any(m in response.text[:500].lower() for m in _HTTPS_ONLY):
+        if response.status_code == 400 and any(m in body_head(response, 500).decode(errors="replace").lower()
+                                               for m in _HTTPS_ONLY):
             response.close()
             self.base = f"https://{self.registry}"
             response = self.http.send("GET", f"{self.base}/v2/", registry=self.registry)

@@ -28,6 +28,10 @@ RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 # A body is bytes, or a callable that opens a fresh stream for each attempt (so a retry can resend it).
 Body = bytes | Callable[[], IO[bytes]] | None
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# Every body slimgo reads into memory is bounded: a registry answering without end must not exhaust it.
+BODY_LIMIT = 1 << 20  # JSON answers: tag lists, token responses, upload replies
+ERROR_BODY_LIMIT = 64 << 10  # what is kept of an error answer to quote it
+MAX_REDIRECTS = 10
 
 
 class TransientError(RegistryError):
@@ -67,6 +71,7 @@ class Http:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "slimgo"
+        session.max_redirects = MAX_REDIRECTS
         return session
 
     def plain_http(self, registry: str) -> bool:
@@ -100,10 +105,13 @@ class Http:
              limit: int | None = None) -> requests.Response:
         """One request, retried on transient failures when ``retry``; returns any final response (even 4xx).
 
-        With ``limit``, the body is read inside the retry loop (so a cut answer is asked again) and refused
-        when it grows past ``limit`` bytes.
+        Unless ``stream``, the body is read inside the retry loop (so a cut answer is asked again): a success
+        is refused when it grows past ``limit`` (default BODY_LIMIT) bytes, an error answer is cut there.
+        A streamed body is the caller's to bound.
         """
         attempts = self.policy.attempts if retry else 1
+        if limit is None and not stream:
+            limit = BODY_LIMIT
         last = ""
         for attempt in range(attempts):
             try:
@@ -113,6 +121,10 @@ class Http:
                     _preload(response, limit, registry)
             except requests.exceptions.SSLError as err:
                 raise self._tls_error(registry, url, err) from None
+            except requests.exceptions.TooManyRedirects:
+                raise RegistryError(registry, f"redirected {method} {_safe_url(url)} more than {MAX_REDIRECTS} "
+                                    "times", "the registry is misconfigured (a redirect loop); report it to "
+                                    "its operator") from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as err:
                 if self._never_reached(registry, err):
@@ -152,9 +164,10 @@ class Http:
         finally:
             if data is not None and hasattr(data, "close"):
                 data.close()
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s %s -> %d %s", method, _safe_url(url), redact(headers), response.status_code,
-                      redact(response.headers))
+        if log.isEnabledFor(logging.DEBUG):  # headers as sent (cookies, auth) and received; never a body
+            for hop in (*response.history, response):
+                log.debug("%s %s %s -> %d %s", hop.request.method, _safe_url(hop.request.url or url),
+                          redact(hop.request.headers), hop.status_code, redact(hop.headers))
         return response
 
     def _tls_error(self, registry: str, url: str, err: Exception) -> RegistryError:
@@ -209,11 +222,18 @@ _PLAIN_HTTP_MARKERS = ("wrong version number", "record layer failure", "http req
 def _preload(response: requests.Response, limit: int, registry: str) -> None:
     parts: list[bytes] = []
     total = 0
+    error = response.status_code >= 400
+    if error:
+        limit = min(limit, ERROR_BODY_LIMIT)
     try:
         for chunk in response.iter_content(1 << 16):
             total += len(chunk)
             if total > limit:
-                raise RegistryError(registry, f"answered {response.url} with more than {limit} bytes",
+                if error:  # only quoted: keep its head, drop the connection with the rest
+                    parts.append(chunk[: limit - (total - len(chunk))])
+                    response.close()
+                    break
+                raise RegistryError(registry, f"answered {_safe_url(response.url)} with more than {limit} bytes",
                                     "the registry is broken, or this is not what was asked for")
             parts.append(chunk)
     except BaseException:
@@ -221,6 +241,25 @@ def _preload(response: requests.Response, limit: int, registry: str) -> None:
         raise
     response._content = b"".join(parts)  # what requests itself does when it reads a body eagerly
     setattr(response, "_content_consumed", True)  # noqa: B010
+
+
+def body_head(response: requests.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
+    """At most ``limit`` bytes of a body, read or not yet read (a streamed answer is closed after them)."""
+    if getattr(response, "_content_consumed", False):
+        return (response.content or b"")[:limit]
+    parts: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_content(1 << 16):
+            parts.append(chunk[: limit - total])
+            total += len(chunk)
+            if total >= limit:
+                break
+    except requests.exceptions.RequestException:
+        pass  # a quote of an error body: what arrived is enough
+    finally:
+        response.close()
+    return b"".join(parts)
 
 
 def retry_after(value: str | None) -> float | None:

@@ -15,7 +15,7 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Index, Manifest, media_type_of
-from slimgo.stores.layout import Artifact
+from slimgo.stores.layout import CONFIG_LIMIT, Artifact
 from slimgo.stores.registry.client import Fetched
 from slimgo.stores.registry.progress import Bars, NoBars, bars
 from slimgo.stores.registry.reference import Reference
@@ -126,6 +126,9 @@ class Puller:
         return StoredImage(fetched.raw, raw_config, layers)
 
     def _small_blob(self, ref: Reference, desc: Descriptor, where: str) -> bytes:
+        if desc.size > CONFIG_LIMIT:  # read whole into memory below: refuse before downloading
+            raise ImageFormatError(where, f"is {desc.size} bytes by its descriptor, more than the {CONFIG_LIMIT} "
+                                   "an image config can be", "this is not an image slimgo can read; rebuild it")
         raw = self.cache.read(desc.digest)
         if raw is None:
             if self.policy == "never":
