@@ -1,0 +1,73 @@
+"""Two `slimgo copy` processes writing different tags into one OCI layout at once: both tags are always kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.harness import run_cli
+from tests.hostile.registry_double import HostileRegistry
+
+ROUNDS = 20
+ROUND_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    base = tmp_path_factory.mktemp("layout-source")
+    double = HostileRegistry("ok")
+    double.start()
+    try:
+        run = run_cli(["copy", f"docker://{double.host}/x:1", f"oci:{base / 'src'}:1"],
+                      env={"SLIMGO_CACHE_DIR": str(base / "cache")})
+        assert run.code == 0, run.err
+    finally:
+        double.stop()
+    yield base / "src"
+
+
+def _copy_all(source: Path, destinations: list[str], cache: Path) -> list[tuple[int, str]]:
+    """Start one `slimgo copy` per destination at once; wait (bounded) for all of them."""
+    env = {**os.environ, "SLIMGO_CACHE_DIR": str(cache)}
+    procs = [subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"oci:{source}:1", dest], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for dest in destinations]
+    deadline = time.monotonic() + ROUND_TIMEOUT
+    results = []
+    for proc in procs:
+        try:
+            _, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            raise AssertionError(f"slimgo copy did not finish within {ROUND_TIMEOUT} s") from None
+        results.append((proc.returncode, err.decode(errors="replace")))
+    return results
+
+
+def _tags(layout: Path) -> set[str]:
+    index = json.loads((layout / "index.json").read_bytes())
+    return {m["annotations"]["org.opencontainers.image.ref.name"] for m in index["manifests"]
+            if "org.opencontainers.image.ref.name" in m.get("annotations", {})}
+
+
+def test_concurrent_writers_keep_every_tag(source: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"  # created by the first round's two writers at once, then shared by all
+    expected: set[str] = set()
+    for round_ in range(ROUNDS):
+        fresh = tmp_path / f"fresh-{round_}"  # a new layout that two writers create at the same moment
+        tags = [f"r{round_}-a", f"r{round_}-b"]
+        results = _copy_all(source, [f"oci:{shared}:{tags[0]}", f"oci:{shared}:{tags[1]}",
+                                     f"oci:{fresh}:a", f"oci:{fresh}:b"], tmp_path / "cache")
+        assert [code for code, _ in results] == [0, 0, 0, 0], results
+        expected.update(tags)
+        assert _tags(shared) == expected, f"round {round_}: lost {expected - _tags(shared)}"
+        assert _tags(fresh) == {"a", "b"}, f"round {round_}: a new layout lost a tag"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # no staging directory of a writer that lost the creation race
