@@ -22,8 +22,12 @@ class CliRun:
 
 
 def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120.0, stdin: bytes | None = None) -> CliRun:
-    """`python -m slimgo ARGS` in a child; its peak RSS comes from wait4, so only this child is measured."""
+            timeout: float = 120.0, stdin: bytes | None = None, wrapper: list[str] | None = None) -> CliRun:
+    """`python -m slimgo ARGS` in a child; its peak RSS comes from wait4, so only this child is measured.
+
+    ``wrapper`` is a command that must end by exec'ing its arguments (e.g. `unshare -m sh -c '...; exec "$@"'`),
+    so the pid measured is still slimgo's.
+    """
     full_env = dict(os.environ)
     full_env.update(env or {})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
@@ -31,7 +35,7 @@ def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | N
             inp.write(stdin)
             inp.seek(0)
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "slimgo", *args], cwd=cwd, env=full_env,
+        proc = subprocess.Popen([*(wrapper or []), sys.executable, "-m", "slimgo", *args], cwd=cwd, env=full_env,
                                 stdin=inp, stdout=out, stderr=err)
         deadline = start + timeout
         while True:

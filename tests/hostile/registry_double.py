@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODES = ("ok", "endless-error", "endless-ping", "endless-blob", "wrong-digest", "redirect", "token-elsewhere",
-         "endless-token")
+         "endless-token", "stall")
+STALL_SECONDS = 30.0
 ENDLESS_CAP = 4 << 30  # a server-side bound: the double stops after this much even if nobody hangs up
 ENDLESS_SECONDS = 60.0
 _CHUNK = b'{"errors":[{"code":"UNKNOWN","message":"' + b"A" * 65000
@@ -135,6 +136,9 @@ class HostileRegistry:
         path = h.path.split("?", 1)[0]
         if self.mode == "endless-ping" or (self.mode == "endless-error" and path != "/v2/"):
             return self._endless(h, 400, "application/json")
+        if self.mode == "stall":  # answers nothing for a while: a client sits waiting (to be killed)
+            time.sleep(STALL_SECONDS)
+            return self._send(h, 503, b"", "text/plain")
         if self.mode == "endless-token" and path.startswith("/token"):
             return self._endless(h, 200, "application/json")
         if not self._authorized(h):

@@ -236,6 +236,11 @@ def write_layout(root: Path, artifact: Artifact, tag: str | None) -> Descriptor:
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise os_error(root, err) from None
+    except StoreError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if err.subject.startswith(str(staging)):  # name the layout the user gave, not a hidden staging path
+            raise type(err)(str(root), err.cause, err.fix) from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
