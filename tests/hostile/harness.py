@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,19 @@ class CliRun:
     seconds: float
 
 
+# Started by the test in place of slimgo: a small process that starts slimgo and reports its exit status and
+# peak RSS. The kernel folds the memory of the process that exec'd into the child's ru_maxrss, so slimgo must
+# be exec'd from this small launcher, not straight from pytest (hundreds of MB by the end of a full run).
+_LAUNCHER = """
+import os, subprocess, sys
+report = sys.argv[1]
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(report, "w") as out:
+    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120.0, stdin: bytes | None = None, wrapper: list[str] | None = None) -> CliRun:
     """`python -m slimgo ARGS` in a child; its peak RSS comes from wait4, so only this child is measured.
@@ -30,30 +44,28 @@ def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | N
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp, \
+            tempfile.TemporaryDirectory(prefix="slimgo-harness-") as scratch:
         if stdin is not None:
             inp.write(stdin)
             inp.seek(0)
+        report = Path(scratch) / "report"
         start = time.monotonic()
-        proc = subprocess.Popen([*(wrapper or []), sys.executable, "-m", "slimgo", *args], cwd=cwd, env=full_env,
-                                stdin=inp, stdout=out, stderr=err)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise AssertionError(f"slimgo {' '.join(args)} did not finish within {timeout} s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *(wrapper or []), sys.executable,
+                                 "-m", "slimgo", *args], cwd=cwd, env=full_env, stdin=inp, stdout=out, stderr=err,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the launcher and slimgo under it
+            proc.wait()
+            raise AssertionError(f"slimgo {' '.join(args)} did not finish within {timeout} s") from None
         elapsed = time.monotonic() - start
+        code, maxrss = report.read_text().split()
         out.seek(0)
         err.seek(0)
-        return CliRun(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                      usage.ru_maxrss / 1024, elapsed)
+        return CliRun(int(code), out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                      int(maxrss) / 1024, elapsed)
 
 
 def tree_digest(root: Path) -> str:
