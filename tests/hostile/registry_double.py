@@ -88,6 +88,7 @@ class HostileRegistry:
     redirect_to: str = ""  # `host:port` that blob GETs are sent to in "redirect" mode
     realm: str = ""  # the Bearer realm in "token-elsewhere" mode
     cookie: str = ""  # set as a session cookie on every answer (a client sends it back)
+    blob_delay: float = 0.0  # seconds before a blob answer starts (so two clients surely overlap)
     image: Image = field(default_factory=tiny_image)
     seen: list[Seen] = field(default_factory=list)
     sent_bytes: int = 0
@@ -158,6 +159,8 @@ class HostileRegistry:
             if data is None:
                 return self._send(h, 404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"unknown"}]}',
                                   "application/json")
+            if h.command == "GET" and self.blob_delay:
+                time.sleep(self.blob_delay)
             if digest == self.image.layer_digest and h.command == "GET":
                 if self.mode == "endless-blob":
                     return self._endless(h, 200, "application/octet-stream")

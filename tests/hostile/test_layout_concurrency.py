@@ -71,3 +71,23 @@ def test_concurrent_writers_keep_every_tag(source: Path, tmp_path: Path) -> None
         assert _tags(fresh) == {"a", "b"}, f"round {round_}: a new layout lost a tag"
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []  # no staging directory of a writer that lost the creation race
+
+
+def test_concurrent_pulls_share_one_download(tmp_path: Path) -> None:
+    """Two processes pulling one image into a shared cache at once: each blob crosses the network once."""
+    double = HostileRegistry("ok", blob_delay=0.5)
+    double.start()
+    env = {**os.environ, "SLIMGO_CACHE_DIR": str(tmp_path / "cache")}
+    try:
+        procs = [subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker://{double.host}/x:1",
+                                   f"oci:{tmp_path / f'out{i}'}"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE) for i in range(2)]
+        errors = [proc.communicate(timeout=ROUND_TIMEOUT)[1] for proc in procs]
+    finally:
+        double.stop()
+    assert [proc.returncode for proc in procs] == [0, 0], errors
+    blob_gets = [s.path for s in double.seen if s.method == "GET" and "/blobs/" in s.path]
+    assert sorted(blob_gets) == sorted({f"/v2/x/blobs/{double.image.layer_digest}",
+                                        f"/v2/x/blobs/{double.image.config_digest}"})
+    assert _tags(tmp_path / "out0") == _tags(tmp_path / "out1")
+    assert not list((tmp_path / "cache" / "registry" / "blobs" / "sha256").glob(".*.part"))

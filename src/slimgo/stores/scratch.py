@@ -48,7 +48,7 @@ def clean_stale(root: Path | None = None) -> list[Path]:
     root = root or scratch_root()
     removed: list[Path] = []
     try:
-        locks = sorted(root.glob("*.lock"))
+        locks = sorted(root.glob("slimgo-*.lock"))
     except OSError:
         return removed
     for lock in locks[:1000]:  # bounded: the rest waits for the next start
@@ -78,13 +78,17 @@ def make_scratch(prefix: str) -> Path:
     """A new private directory under the cache's tmp/, locked for this process; removed at exit."""
     root = scratch_root()
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        clean_stale(root)
-        path = Path(tempfile.mkdtemp(dir=root, prefix=f"{prefix}{os.getpid()}-"))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            path = Path(tempfile.mkdtemp(dir=root, prefix=f"{prefix}{os.getpid()}-"))
+        except OSError:  # a read-only cache: the system's temporary directory will do
+            root = Path(tempfile.gettempdir())
+            path = Path(tempfile.mkdtemp(dir=root, prefix=f"{prefix}{os.getpid()}-"))
         fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
     except OSError as err:
         raise os_error(root, err, "cannot create a scratch directory") from None
+    clean_stale(root)  # after making ours: the pid in its name keeps it safe from this very sweep
     if not _HELD:
         atexit.register(_cleanup)
     _HELD[path] = fd

@@ -471,7 +471,8 @@ class RegistryClient:
         url = self.url(f"{repository}/referrers/{subject}")
         if artifact_type:
             url += f"?artifactType={quote(artifact_type, safe='')}"
-        with self.request("GET", url, scopes, headers={"Accept": mediatype.OCI_INDEX}) as response:
+        with self.request("GET", url, scopes, headers={"Accept": mediatype.OCI_INDEX},
+                          limit=MANIFEST_LIMIT) as response:
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
             if response.status_code == 200 and content_type == mediatype.OCI_INDEX:
                 found = list(Index.parse(response.content, f"referrers of {subject}").manifests)
