@@ -459,7 +459,15 @@ class RegistryClient:
                 if response.status_code != 200:
                     raise RegistryError(f"{self.registry}/{repository}", f"cannot list tags "
                                         f"({registry_errors(response)})", "check the registry's health")
-                found += list(response.json().get("tags") or [])
+                try:
+                    data: Any = response.json()
+                except ValueError:
+                    data = None
+                if not isinstance(data, dict):
+                    raise RegistryError(f"{self.registry}/{repository}", "answered a tag list that is not a JSON "
+                                        "object", "the registry is broken; report it to its operator")
+                listed = data.get("tags") or []
+                found += [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
                 link = response.headers.get("Link", "")
                 url = urljoin(url, link[link.index("<") + 1:link.index(">")]) if "<" in link else None
         return found
