@@ -21,35 +21,45 @@ class CliRun:
     seconds: float
 
 
+# The child reports its own peak RSS (VmHWM of its address space) as it exits. rusage cannot be used: a forked
+# child's maxrss starts at the size of the test process it was forked from, and exec keeps that maximum.
+_WRAPPER = """
+import atexit, runpy, sys
+report = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+sys.argv[0] = "slimgo"
+runpy.run_module("slimgo", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120.0, stdin: bytes | None = None) -> CliRun:
-    """`python -m slimgo ARGS` in a child; its peak RSS comes from wait4, so only this child is measured."""
+    """`python -m slimgo ARGS` in a child, with the peak RSS of that child alone (in MiB)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp, \
+            tempfile.NamedTemporaryFile("r") as peak:
         if stdin is not None:
             inp.write(stdin)
             inp.seek(0)
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "slimgo", *args], cwd=cwd, env=full_env,
+        proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, peak.name, *args], cwd=cwd, env=full_env,
                                 stdin=inp, stdout=out, stderr=err)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise AssertionError(f"slimgo {' '.join(args)} did not finish within {timeout} s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"slimgo {' '.join(args)} did not finish within {timeout} s") from None
         elapsed = time.monotonic() - start
         out.seek(0)
         err.seek(0)
-        return CliRun(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                      usage.ru_maxrss / 1024, elapsed)
+        reported = peak.read().strip()
+        return CliRun(code, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                      int(reported) / 1024 if reported else float("nan"), elapsed)
 
 
 def tree_digest(root: Path) -> str:

@@ -13,6 +13,7 @@ from slimgo.cli.main import main
 from slimgo.errors import LintError
 from slimgo.lint.context import scan_context, suggest_ignore
 from slimgo.lint.dockerignore import lint_dockerignore
+from tests.schemas import validate
 
 
 def make(root: Path, files: dict[str, int]) -> None:
@@ -125,6 +126,8 @@ def test_missing_context_is_a_clean_error(tmp_path: Path) -> None:
 def test_cli_json_has_the_documented_keys(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["context", str(ctx), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
+    validate(data, "context")
+    assert (data["schema_version"], data["kind"]) == (1, "slimgo.context")
     assert data["files_sent"] == data["files_total"] == 11
     assert data["bytes_sent"] == data["bytes_total"] > 0
     assert data["largest"][0] == {"path": "dist/app", "bytes": 9000}

@@ -11,13 +11,14 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError, StoreError, UsageError
 from slimgo.layer import Entry, write_tar
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
-from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, open_tar
+from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Manifest, canonical_json
 from slimgo.stores.fsutil import atomic_write, copy_stream, os_error
 from slimgo.stores.layout import Artifact, Layout, write_layout

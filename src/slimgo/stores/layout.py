@@ -105,11 +105,11 @@ class Layout:
             return ImageIndex(raw, images)
         return self.read_image(desc)
 
-    def open_image(self, tag: str | None, platform: Platform | None = None) -> StoredImage:
+    def open_image(self, tag: str | None, platform: Platform) -> StoredImage:
         artifact = self.read_artifact(tag)
         if isinstance(artifact, StoredImage):
             return artifact
-        wanted = platform or Platform.host()
+        wanted = platform
         pairs = [(d.platform, img) for d, img in zip(artifact.index.manifests, artifact.images, strict=False)]
         chosen = select_platform(pairs, wanted, f"oci:{self.root}:{tag or ''}".rstrip(":"))
         assert isinstance(chosen, StoredImage)
