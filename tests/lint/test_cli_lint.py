@@ -86,6 +86,6 @@ def test_unparseable_dockerfile_names_the_line(project: Path, capsys: pytest.Cap
 def test_image_that_cannot_be_opened_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "deploy.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
                                          "spec:\n  containers:\n  - {name: a, image: x}\n")
-    assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 1
+    assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 2
     err = capsys.readouterr().err
     assert "no-such-layout" in err and "Traceback" not in err and "internal error" not in err

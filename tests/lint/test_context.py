@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
-from slimgo.errors import LintError
+from slimgo.errors import InputError, LintError
 from slimgo.lint.context import scan_context, suggest_ignore
 from slimgo.lint.dockerignore import lint_dockerignore
 from tests.schemas import validate
@@ -116,7 +116,7 @@ def test_unreadable_directory_fails_unless_excluded(ctx: Path) -> None:
 
 
 def test_missing_context_is_a_clean_error(tmp_path: Path) -> None:
-    with pytest.raises(LintError):
+    with pytest.raises(InputError):
         scan_context(tmp_path / "nope")
     (tmp_path / "file").write_text("x")
     with pytest.raises(LintError):
@@ -142,7 +142,7 @@ def test_cli_text_suggest_and_fail_on(ctx: Path, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert main(["context", str(ctx), "--suggest"]) == 0
     assert ".git" in capsys.readouterr().out.splitlines()
-    assert main(["context", str(ctx / "missing")]) == 1
+    assert main(["context", str(ctx / "missing")]) == 2
 
 
 def test_pruned_totals_agree_between_find_and_python(ctx: Path) -> None:

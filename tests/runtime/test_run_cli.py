@@ -176,7 +176,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 
 def test_missing_image_is_a_clear_error(images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 1
+    assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "fix:" in err
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from slimgo.errors import ImageFormatError, StoreError
+from slimgo.errors import ImageFormatError, InputError, StoreError
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
@@ -53,7 +53,7 @@ class Layout:
 
     def index(self) -> Index:
         if not self.root.exists():
-            raise StoreError(f"oci:{self.root}", "does not exist",
+            raise InputError(f"oci:{self.root}", "does not exist",
                              "check the path, or build an image into it first: slimgo build -o oci:DIR")
         if not is_layout(self.root):
             raise StoreError(str(self.root), "is not an OCI image layout (no oci-layout and index.json)",
