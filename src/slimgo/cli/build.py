@@ -15,7 +15,7 @@ from slimgo.compression import COMPRESSIONS
 from slimgo.stores.transport import SYNTAX
 
 if TYPE_CHECKING:
-    from slimgo.build.pipeline import Outcome, Plan
+    from slimgo.imagebuild.pipeline import Outcome, Plan
 
 
 @click.command()
@@ -59,8 +59,8 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
-    from slimgo.build.pipeline import BuildRequest, describe, run_build
     from slimgo.cachedir import cache_root
+    from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
     explicit = frozenset(name for name in flags if ctx.get_parameter_source(name) in (
         ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT))

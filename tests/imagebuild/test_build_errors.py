@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.conftest import Slimgo, copy_fixture
+from tests.imagebuild.conftest import Slimgo, copy_fixture
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slimgo.base import static
-from slimgo.build.base import Base, LayerCache, resolve_base, tzdata_version
-from slimgo.build.gate import check_dynamic_base, check_static
-from slimgo.build.options import FileSpec, ImageOptions
 from slimgo.elf.buildinfo import BuildInfo, read_buildinfo
 from slimgo.elf.linking import read_linking
 from slimgo.elf.pclntab import function_names
@@ -20,6 +17,9 @@ from slimgo.errors import BuildError, ElfError, UsageError
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
 from slimgo.gobuild.vcs import vcs_source
+from slimgo.imagebuild.base import Base, LayerCache, resolve_base, tzdata_version
+from slimgo.imagebuild.gate import check_dynamic_base, check_static
+from slimgo.imagebuild.options import FileSpec, ImageOptions
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig, env_set
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, assemble, assemble_index

@@ -12,8 +12,8 @@ import pytest
 
 from slimgo.compression import open_tar
 from slimgo.rootfs import Rootfs
-from tests.build.conftest import Slimgo, copy_fixture
 from tests.conftest import require_tool
+from tests.imagebuild.conftest import Slimgo, copy_fixture
 from tests.ocischema import validate
 from tests.stores.access import Location, open_image, read_artifact
 

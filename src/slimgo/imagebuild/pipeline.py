@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slimgo.build.builder import BuildResult
-from slimgo.build.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
 from slimgo.errors import UsageError
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
+from slimgo.imagebuild.builder import BuildResult
+from slimgo.imagebuild.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Location, Stores
@@ -61,8 +61,8 @@ class Outcome:
 def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
               on_start: Callable[[Plan], None] = lambda _plan: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
-    from slimgo.build.base import LayerCache
-    from slimgo.build.builder import ImageBuilder
+    from slimgo.imagebuild.base import LayerCache
+    from slimgo.imagebuild.builder import ImageBuilder
 
     toolchain = GoToolchain()
     plans = plan_builds(request, toolchain)
@@ -85,7 +85,7 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
 def plan_builds(request: BuildRequest, toolchain: GoToolchain) -> list[Plan]:
     """Every package with its merged options and outputs, checked before anything is built."""
-    from slimgo.build.settings import find_settings, load_settings
+    from slimgo.imagebuild.settings import find_settings, load_settings
 
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
     settings_path = request.config_path or find_settings(found[0].module_dir or found[0].dir)
@@ -125,8 +125,8 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
 
 
 def image_options(values: Mapping[str, Any]) -> ImageOptions:
-    from slimgo.build.base import validate_base_spec
     from slimgo.host import host_platform
+    from slimgo.imagebuild.base import validate_base_spec
 
     platform_text = values.get("platform")
     platforms = tuple(Platform.parse_list(str(platform_text))) if platform_text else (host_platform(),)
