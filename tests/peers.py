@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -48,7 +49,8 @@ def go_peer(package: str, version: str, binary: str | None = None) -> Path:
     return target
 
 
-def _unavailable(message: str) -> None:
+def _unavailable(message: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+    raise AssertionError("unreachable")  # pytest.skip raises
