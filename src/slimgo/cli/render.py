@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -110,6 +109,8 @@ def click_error(err: Any) -> None:
 
 def enable_debug_log() -> None:
     """Send slimgo's debug log (registry requests, with secrets redacted by the code that logs) to stderr."""
+    import logging
+
     logger = logging.getLogger("slimgo")
     if any(getattr(h, "_slimgo", False) for h in logger.handlers):
         return

@@ -183,8 +183,9 @@ class RegistryTransport:
               extra_tags: Sequence[str]) -> str:
         from slimgo.stores import registry
         from slimgo.stores.registry.compress import gzip_layers, has_uncompressed_layers
+        from slimgo.stores.registry.reference import Reference
 
-        ref = registry.Reference.parse(location.path)
+        ref = Reference.parse(location.path)
         if has_uncompressed_layers(artifact):
             # Registries and their clients expect compressed layers; gzip'd with the pinned compressor, an
             # archived build pushes as the same image it was built as.

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from slimgo.oci.digest import Digest
-from slimgo.stores.layout import Artifact
-from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.reference import Reference
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from slimgo.oci.digest import Digest
+    from slimgo.stores.layout import Artifact
     from slimgo.stores.progress import BarsFactory
+    from slimgo.stores.registry.options import RegistryOptions
+    from slimgo.stores.registry.reference import Reference
     from slimgo.stores.registry.session import RegistrySession
 
-# The HTTP stack (requests) loads on the first pull or push, not when a command merely parses its flags.
+# Nothing loads with the package itself: `--help` and the option groups import registry.options alone, and the HTTP
+# stack (requests) loads on the first pull or push.
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Reference":
+        from slimgo.stores.registry.reference import Reference
+
+        return Reference
+    if name == "RegistryOptions":
+        from slimgo.stores.registry.options import RegistryOptions
+
+        return RegistryOptions
+    raise AttributeError(name)
 
 
 def open_session(options: RegistryOptions, bars: BarsFactory | None = None) -> RegistrySession:
@@ -27,6 +39,7 @@ def open_session(options: RegistryOptions, bars: BarsFactory | None = None) -> R
 def read(session: RegistrySession, reference: str | Reference, prefetch: bool = True) -> Artifact:
     """The image or index at ``reference``, verified; layers are cached (fetched now when ``prefetch``)."""
     from slimgo.stores.registry.pull import Puller
+    from slimgo.stores.registry.reference import Reference
 
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
     with session.bars() as progress:
@@ -47,6 +60,7 @@ def write(session: RegistrySession, reference: str | Reference, artifact: Artifa
           extra_tags: Sequence[str] = ()) -> Digest:
     """Push ``artifact`` to ``reference`` (plus ``extra_tags``); returns the digest the registry confirmed."""
     from slimgo.stores.registry.push import Pusher
+    from slimgo.stores.registry.reference import Reference
 
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
     with session.bars() as progress:
