@@ -244,17 +244,17 @@ def write_static_base(directory: Path) -> None:
     """ko's stand-in base: one layer with slimgo's distroless-equivalent rootfs AND zoneinfo, user 65532 -- the
     content of ko's default (Chainguard static: passwd/group, CA bundle, tzdata, nonroot), which needs network."""
     from slimgo.base import static
+    from slimgo.host import host_platform
     from slimgo.layer import build_layer
     from slimgo.oci.config import ImageConfig
     from slimgo.oci.image import assemble
-    from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import Location, write_artifact
+    from slimgo.stores.transport import Location, Stores
 
     directory.mkdir(parents=True, exist_ok=True)
     layer = build_layer([*static.rootfs_entries(), *static.zoneinfo_entries()], directory)
-    config = ImageConfig.empty(Platform.host()).replace_runtime(Env=static.base_env(with_ca=True),
+    config = ImageConfig.empty(host_platform()).replace_runtime(Env=static.base_env(with_ca=True),
                                                                 User=str(static.NONROOT_UID))
-    write_artifact(Location.parse(f"oci:{directory / 'layout'}:static"), assemble(config, [layer]))
+    Stores().write(Location.parse(f"oci:{directory / 'layout'}:static"), assemble(config, [layer]))
 
 
 def _free_port() -> int:

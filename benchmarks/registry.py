@@ -174,40 +174,38 @@ def push_in_process(layout: str, ref: str, cache: Path) -> float:
 
     Its own cache, too: the shared one remembers where the CLI pushed the same blobs, and would mount them.
     """
-    from slimgo.stores import registry
-    from slimgo.stores.registry.session import reset_sessions
-    from slimgo.stores.transport import Location, read_artifact
+    from slimgo.stores.transport import Location, Stores
 
-    artifact = read_artifact(Location.parse(layout))
+    artifact = Stores().read(Location.parse(layout))
     os.environ["SLIMGO_CACHE_DIR"] = str(cache)
-    reset_sessions()
+    stores = Stores()  # a fresh session: new connections, new ping
     start = time.perf_counter()
-    registry.write(ref, artifact)
+    stores.write(Location.parse(f"docker://{ref}"), artifact)
     return time.perf_counter() - start
 
 
 def repush_in_process(layout: str, ref: str) -> float:
-    from slimgo.stores import registry
-    from slimgo.stores.transport import Location, read_artifact
+    from slimgo.stores.transport import Location, Stores
 
-    artifact = read_artifact(Location.parse(layout))
-    registry.write(ref, artifact)  # warm: connections and the ping are behind us
+    stores = Stores()
+    artifact = stores.read(Location.parse(layout))
+    stores.write(Location.parse(f"docker://{ref}"), artifact)  # warm: connections and the ping are behind us
     start = time.perf_counter()
-    registry.write(ref, artifact)
+    stores.write(Location.parse(f"docker://{ref}"), artifact)
     return time.perf_counter() - start
 
 
 def random_layout(work: Path, name: str, count: int, size: int) -> str:
     """An OCI layout holding one image of ``count`` layers of ``size`` incompressible bytes each."""
+    from slimgo.host import host_platform
     from slimgo.layer import Entry, build_layer
     from slimgo.oci.config import ImageConfig
     from slimgo.oci.image import assemble
-    from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import Location, write_artifact
+    from slimgo.stores.transport import Location, Stores
 
     layers = [build_layer([Entry(f"data/{i}.bin", data=os.urandom(size))], work) for i in range(count)]
-    image = assemble(ImageConfig.empty(Platform.host()), layers)
-    write_artifact(Location.parse(f"oci:{work}/{name}:x"), image)
+    image = assemble(ImageConfig.empty(host_platform()), layers)
+    Stores().write(Location.parse(f"oci:{work}/{name}:x"), image)
     return f"oci:{work}/{name}:x"
 
 

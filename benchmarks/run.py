@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import markdown_table, write_section
 from slimgo.base.static import base_env, rootfs_entries, zoneinfo_entries
+from slimgo.host import host_platform
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import StoredImage, assemble
-from slimgo.oci.platform import Platform
 from slimgo.runtime.unpack import unpack_layers
-from slimgo.stores.transport import Location, write_artifact
+from slimgo.stores.transport import Location, Stores
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "stdincli"
@@ -49,10 +49,10 @@ def make_image(work: Path) -> tuple[StoredImage, str]:
                    env={**os.environ, "CGO_ENABLED": "0"}, check=True)
     base = build_layer(rootfs_entries() + zoneinfo_entries(), work)
     app = build_layer([Entry("app/stdincli", mode=0o755, source=binary)], work)
-    config = ImageConfig.empty(Platform.host()).replace_runtime(User="65532:65532", Entrypoint=["/app/stdincli"],
+    config = ImageConfig.empty(host_platform()).replace_runtime(User="65532:65532", Entrypoint=["/app/stdincli"],
                                                                 Env=base_env(True))
     image = assemble(config, [base, app])
-    write_artifact(Location.parse(f"oci:{work}/layout:cli"), image)
+    Stores().write(Location.parse(f"oci:{work}/layout:cli"), image)
     return image, f"{work}/layout"
 
 

@@ -1,19 +1,21 @@
-"""The pinned layer compressors: gzip (zlib level 6, header mtime 0, no name) and zstd (level 3)."""
+"""Layer codecs: the pinned compressors (gzip: zlib level 6, header mtime 0, no name; zstd: level 3) and the
+reader that turns any layer blob into its uncompressed tar stream."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import sys
 from types import ModuleType
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from slimgo.errors import UsageError
 from slimgo.oci import mediatype
+from slimgo.oci.image import Layer
 
 GZIP_LEVEL = 6
 ZSTD_LEVEL = 3
 COMPRESSIONS = ("gzip", "zstd")
-
 
 
 def _zstd() -> ModuleType:
@@ -49,5 +51,38 @@ def zstd_reader(blob: IO[bytes]) -> BinaryIO:
     return cast(BinaryIO, _zstd().ZstdFile(blob, mode="rb"))
 
 
-def zstd_compress(data: bytes) -> bytes:
-    return bytes(_zstd().compress(data, level=ZSTD_LEVEL))
+def open_tar(layer: Layer) -> BinaryIO:
+    """The uncompressed tar stream of a layer."""
+    kind = mediatype.layer_compression(layer.descriptor.media_type)
+    blob = layer.open_blob()
+    if kind == "gzip":
+        return _closing_both(cast(IO[bytes], gzip.GzipFile(fileobj=blob, mode="rb")), blob)
+    if kind == "zstd":
+        return _closing_both(zstd_reader(blob), blob)
+    return blob
+
+
+class _Decompressed(io.RawIOBase):
+    """A decompressing reader that also closes the blob under it (gzip and zstd readers leave it open)."""
+
+    def __init__(self, outer: IO[bytes], inner: IO[bytes]) -> None:
+        self._outer, self._inner = outer, inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._outer.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._outer.close()
+        finally:
+            self._inner.close()
+            super().close()
+
+
+def _closing_both(outer: IO[bytes], inner: IO[bytes]) -> BinaryIO:
+    return cast(BinaryIO, io.BufferedReader(_Decompressed(outer, inner), buffer_size=1 << 20))

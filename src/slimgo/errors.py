@@ -31,6 +31,10 @@ class UsageError(SlimgoError):
     exit_code = 2
 
 
+class InputError(UsageError):
+    """An input that cannot be read at all: missing, not a regular file, not a directory (exit code 2)."""
+
+
 class InvalidReference(UsageError):
     """An image reference or transport string that does not parse."""
 

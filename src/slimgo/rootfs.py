@@ -7,8 +7,9 @@ import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
-from slimgo.oci.image import Layer, open_tar
+from slimgo.oci.image import Layer
 
 _MAX_LINKS = 40  # what the Linux kernel allows when resolving a path
 

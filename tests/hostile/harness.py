@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,50 +21,49 @@ class CliRun:
     seconds: float
 
 
-# Started by the test in place of slimgo: a small process that starts slimgo and reports its exit status and
-# peak RSS. The kernel folds the memory of the process that exec'd into the child's ru_maxrss, so slimgo must
-# be exec'd from this small launcher, not straight from pytest (hundreds of MB by the end of a full run).
-_LAUNCHER = """
-import os, subprocess, sys
-report = sys.argv[1]
-proc = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(proc.pid, 0)
-with open(report, "w") as out:
-    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+# The child reports its own peak RSS (VmHWM of its address space) as it exits. rusage cannot be used: a forked
+# child's maxrss starts at the size of the test process it was forked from, and exec keeps that maximum.
+_WRAPPER = """
+import atexit, runpy, sys
+report = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+sys.argv[0] = "slimgo"
+runpy.run_module("slimgo", run_name="__main__", alter_sys=True)
 """
 
 
 def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120.0, stdin: bytes | None = None, wrapper: list[str] | None = None) -> CliRun:
-    """`python -m slimgo ARGS` in a child; its peak RSS comes from wait4, so only this child is measured.
+    """`python -m slimgo ARGS` in a child, with the peak RSS of that child alone (in MiB).
 
-    ``wrapper`` is a command that must end by exec'ing its arguments (e.g. `unshare -m sh -c '...; exec "$@"'`),
-    so the pid measured is still slimgo's.
+    ``wrapper`` is a command that ends by exec'ing its arguments (e.g. `unshare -m sh -c '...; exec "$@"' sh`),
+    so the process waited for and measured is still slimgo.
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp, \
-            tempfile.TemporaryDirectory(prefix="slimgo-harness-") as scratch:
+            tempfile.NamedTemporaryFile("r") as peak:
         if stdin is not None:
             inp.write(stdin)
             inp.seek(0)
-        report = Path(scratch) / "report"
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(report), *(wrapper or []), sys.executable,
-                                 "-m", "slimgo", *args], cwd=cwd, env=full_env, stdin=inp, stdout=out, stderr=err,
-                                start_new_session=True)
+        proc = subprocess.Popen([*(wrapper or []), sys.executable, "-c", _WRAPPER, peak.name, *args], cwd=cwd,
+                                env=full_env, stdin=inp, stdout=out, stderr=err)
         try:
-            proc.wait(timeout=timeout)
+            code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the launcher and slimgo under it
+            proc.kill()
             proc.wait()
             raise AssertionError(f"slimgo {' '.join(args)} did not finish within {timeout} s") from None
         elapsed = time.monotonic() - start
-        code, maxrss = report.read_text().split()
         out.seek(0)
         err.seek(0)
-        return CliRun(int(code), out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                      int(maxrss) / 1024, elapsed)
+        reported = peak.read().strip()
+        return CliRun(code, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                      int(reported) / 1024 if reported else float("nan"), elapsed)
 
 
 def tree_digest(root: Path) -> str:

@@ -19,3 +19,11 @@ def test_tree_digest_sees_a_write(tmp_path: Path) -> None:
     before = tree_digest(root)
     (root / "notes.txt").write_text("changed\n")
     assert tree_digest(root) != before
+
+
+def test_peak_rss_is_the_childs_own() -> None:
+    """The test process's own size does not leak into a small child's figure (rusage after fork would)."""
+    ballast = b"\x01" * (300 << 20)  # touched pages: the test process is now over 300 MB resident
+    small = run_cli(["--version"])
+    assert small.max_rss_mb < 100
+    del ballast

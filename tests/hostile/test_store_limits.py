@@ -119,19 +119,19 @@ def test_killed_copy_leaves_no_scratch_for_ever(tmp_path: Path) -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         def stalled_copy() -> tuple[subprocess.Popen[bytes], Path]:
-            before = set(_scratch_dirs(cache, "slimgo-copy-"))
+            before = set(_scratch_dirs(cache, "slimgo-push-"))
             proc = subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker-archive:{archive}",
                                      f"docker://{double.host}/x:1"], env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             procs.append(proc)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:  # until it sits in the stalled request with its scratch made
-                new = set(_scratch_dirs(cache, "slimgo-copy-")) - before
+                new = set(_scratch_dirs(cache, "slimgo-push-")) - before
                 if new and any(f"-{proc.pid}-" in p.name for p in new):
                     return proc, new.pop()
                 assert proc.poll() is None, "slimgo copy ended before stalling"
                 time.sleep(0.05)
-            raise AssertionError("no slimgo-copy-* scratch directory appeared")
+            raise AssertionError("no slimgo-push-* scratch directory appeared")
 
         killed, killed_dir = stalled_copy()
         killed.send_signal(signal.SIGKILL)
@@ -170,9 +170,9 @@ def test_interrupted_copy_removes_its_scratch(tmp_path: Path) -> None:
                                  f"docker://{double.host}/x:1"], env={**os.environ, "SLIMGO_CACHE_DIR": str(cache)},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
-        while not _scratch_dirs(cache, "slimgo-copy-") and time.monotonic() < deadline:
+        while not _scratch_dirs(cache, "slimgo-push-") and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _scratch_dirs(cache, "slimgo-copy-")
+        assert _scratch_dirs(cache, "slimgo-push-")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=40)
         assert proc.returncode == 130, err

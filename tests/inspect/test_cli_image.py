@@ -80,7 +80,7 @@ def test_image_against_the_binary_itself(
 
 def test_missing_image_and_unknown_platform(images: dict[str, str], capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path) -> None:
-    assert main(["inspect", f"oci:{tmp_path / 'none'}"]) == 1
+    assert main(["inspect", f"oci:{tmp_path / 'none'}"]) == 2
     assert main(["inspect", "--platform", "linux/s390x", images["layout"]]) == 1
     err = capsys.readouterr().err
     assert "linux/s390x" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ import pytest
 from slimgo.cli.main import main
 from tests.conftest import require_tool
 from tests.lint.dockerfile.cases import GOOD, good
+from tests.schemas import validate
 
 
 @pytest.fixture
@@ -29,7 +30,10 @@ def test_clean_file_exits_zero(project: Path, capsys: pytest.CaptureFixture[str]
 
 def test_error_finding_exits_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", ".", "--format", "json"]) == 1
-    data = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    validate(document, "lint")
+    assert (document["schema_version"], document["kind"], document["files"]) == (1, "slimgo.lint", 3)
+    data = document["findings"]
     assert sorted((d["path"], d["rule"]) for d in data) == [("bad.Dockerfile", "SG141"), ("warn.Dockerfile", "SG142")]
 
 
@@ -56,12 +60,12 @@ def test_sarif_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_errors_and_usage_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["lint", "missing"]) == 1
+    assert main(["lint", "missing"]) == 2  # an input that cannot be read is a usage error, not a finding
     assert "missing" in capsys.readouterr().err
     assert main(["lint", ".", "--disable", "nope"]) == 2
     assert main(["lint"]) == 2
     (project / "cfg.yaml").write_text("unknown: 1\n")
-    assert main(["lint", ".", "--config", "cfg.yaml"]) == 1
+    assert main(["lint", ".", "--config", "cfg.yaml"]) == 2
     assert "unknown key" in capsys.readouterr().err
 
 
@@ -82,6 +86,6 @@ def test_unparseable_dockerfile_names_the_line(project: Path, capsys: pytest.Cap
 def test_image_that_cannot_be_opened_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "deploy.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
                                          "spec:\n  containers:\n  - {name: a, image: x}\n")
-    assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 1
+    assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 2
     err = capsys.readouterr().err
     assert "no-such-layout" in err and "Traceback" not in err and "internal error" not in err

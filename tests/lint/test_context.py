@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
-from slimgo.errors import LintError
+from slimgo.errors import InputError, LintError
 from slimgo.lint.context import scan_context, suggest_ignore
 from slimgo.lint.dockerignore import lint_dockerignore
+from tests.schemas import validate
 
 
 def make(root: Path, files: dict[str, int]) -> None:
@@ -115,7 +116,7 @@ def test_unreadable_directory_fails_unless_excluded(ctx: Path) -> None:
 
 
 def test_missing_context_is_a_clean_error(tmp_path: Path) -> None:
-    with pytest.raises(LintError):
+    with pytest.raises(InputError):
         scan_context(tmp_path / "nope")
     (tmp_path / "file").write_text("x")
     with pytest.raises(LintError):
@@ -125,6 +126,8 @@ def test_missing_context_is_a_clean_error(tmp_path: Path) -> None:
 def test_cli_json_has_the_documented_keys(ctx: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["context", str(ctx), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
+    validate(data, "context")
+    assert (data["schema_version"], data["kind"]) == (1, "slimgo.context")
     assert data["files_sent"] == data["files_total"] == 11
     assert data["bytes_sent"] == data["bytes_total"] > 0
     assert data["largest"][0] == {"path": "dist/app", "bytes": 9000}
@@ -139,7 +142,7 @@ def test_cli_text_suggest_and_fail_on(ctx: Path, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert main(["context", str(ctx), "--suggest"]) == 0
     assert ".git" in capsys.readouterr().out.splitlines()
-    assert main(["context", str(ctx / "missing")]) == 1
+    assert main(["context", str(ctx / "missing")]) == 2
 
 
 def test_pruned_totals_agree_between_find_and_python(ctx: Path) -> None:

@@ -9,7 +9,7 @@ import jsonschema
 
 from slimgo.lint.dockerfile import lint_dockerfile
 from slimgo.lint.findings import Finding, Severity
-from slimgo.lint.render import render_json, render_sarif, render_text
+from slimgo.lint.render import json_payload, render_sarif, render_text
 from tests.lint.dockerfile.cases import good
 from tests.lint.sarif_schema import SARIF_SCHEMA
 
@@ -22,13 +22,15 @@ FINDINGS = sorted(
 
 
 def test_json_contract() -> None:
-    data = json.loads(render_json(FINDINGS))
-    assert isinstance(data, list) and len(data) == len(FINDINGS) == 3
-    for item, f in zip(data, FINDINGS, strict=True):
+    data = json_payload(FINDINGS, 2)
+    assert data["files"] == 2
+    items = data["findings"]
+    assert isinstance(items, list) and len(items) == len(FINDINGS) == 3
+    for item, f in zip(items, FINDINGS, strict=True):
         assert set(item) == {"rule", "severity", "path", "line", "message", "fix"}
         assert item["severity"] in {"error", "warning", "info"}
         assert (item["rule"], item["path"], item["line"]) == (f.rule, f.path, f.line)
-    assert json.loads(render_json([])) == []
+    assert json_payload([], 0) == {"files": 0, "suppressed": 0, "findings": []}
 
 
 def test_sarif_is_valid_2_1_0(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from slimgo.errors import LintError, UsageError
+from slimgo.errors import InputError, LintError, UsageError
 from slimgo.lint import runner
 from slimgo.lint.findings import Severity
 from slimgo.lint.runner import LintConfig, failing, lint_paths, load_config
@@ -40,7 +40,7 @@ def test_explicit_file_with_any_name_is_a_dockerfile(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(LintError) as err:
+    with pytest.raises(InputError) as err:
         lint_paths([str(tmp_path / "nope")])
     assert "nope" in err.value.diagnostics()
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from slimgo.base.static import base_env, rootfs_entries
+from slimgo.host import host_platform
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import assemble
-from slimgo.oci.platform import Platform
-from slimgo.stores.transport import Location, write_artifact
 from tests.conftest import FIXTURES, require_root, require_tool
+from tests.stores.access import Location, write_artifact
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Images:
     app = build_layer([Entry(f"app/{n}", mode=0o755, source=root / n) for n in ("server", "stdincli")], root)
     layout = f"oci:{root}/layout"
     for name in ("server", "stdincli"):
-        config = ImageConfig.empty(Platform.host()).replace_runtime(
+        config = ImageConfig.empty(host_platform()).replace_runtime(
             User="65532:65532", Entrypoint=[f"/app/{name}"], Env=base_env(True))
         image = assemble(config, [base, app])
         write_artifact(Location.parse(f"{layout}:{name}"), image)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
+from slimgo.host import host_platform
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import assemble
-from slimgo.oci.platform import Platform
-from slimgo.stores.transport import Location, write_artifact
 from tests.runtime.conftest import Images
 from tests.runtime.layers import Member, raw_layer
 from tests.runtime.procs import free_port, healthz, slimgo_run, stop
+from tests.stores.access import Location, write_artifact
 
 pytestmark = pytest.mark.integration
 
@@ -146,7 +146,7 @@ def test_bad_layers_are_refused_and_nothing_is_left(images: Images, tmp_path: Pa
                                                     capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     layer = raw_layer(tmp_path, BAD_LAYERS[case])
-    config = ImageConfig.empty(Platform.host()).replace_runtime(Entrypoint=["/app/stdincli"])
+    config = ImageConfig.empty(host_platform()).replace_runtime(Entrypoint=["/app/stdincli"])
     write_artifact(Location.parse(f"oci:{tmp_path}/bad:{case}"), assemble(config, [layer]))
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -176,7 +176,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 
 def test_missing_image_is_a_clear_error(images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 1
+    assert main(["run", f"oci:{tmp_path}/nothing-here:x"]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "fix:" in err
 

@@ -8,20 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from slimgo.host import host_platform
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import StoredImage, assemble, assemble_index
 from slimgo.oci.platform import Platform
-from slimgo.stores.registry.session import reset_sessions
-from slimgo.stores.transport import Location, open_image, write_artifact
 from tests.runtime.conftest import Images
 from tests.runtime.procs import slimgo_run
+from tests.stores.access import Location, open_image, write_artifact
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import Registry, start_registry, stop_registry
 
 pytestmark = pytest.mark.integration
 
 
 def other_platform() -> Platform:
-    host = Platform.host()
+    host = host_platform()
     return Platform.parse("linux/riscv64" if host.architecture != "riscv64" else "linux/s390x")
 
 
@@ -50,13 +51,13 @@ def test_index_runs_the_hosts_platform(images: Images, tmp_path: Path) -> None:
 def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
     monkeypatch.setenv("SLIMGO_CACHE_DIR", str(tmp_path / "cache"))
-    reset_sessions()
+    remote.reset()
     running, process = start_registry(tmp_path / "registry", "anonymous")
     try:
         yield running
     finally:
         stop_registry(process)
-        reset_sessions()
+        remote.reset()
 
 
 def test_docker_transport_pulls_and_runs(images: Images, registry: Registry, tmp_path: Path) -> None:

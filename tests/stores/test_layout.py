@@ -14,9 +14,9 @@ from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import StoredImage, assemble, assemble_index
 from slimgo.oci.platform import Platform
 from slimgo.stores.layout import Layout
-from slimgo.stores.transport import Location, open_image, read_artifact, write_artifact
 from tests.conftest import require_tool
 from tests.ocischema import validate
+from tests.stores.access import Location, open_image, read_artifact, write_artifact
 
 
 def make_image(tmp: Path, text: str = "hello", platform: str = "linux/amd64") -> StoredImage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from slimgo.cli import render
+from slimgo.cli.options import chosen_format, fail_on_option, format_option
 from slimgo.lint.context import ContextReport, scan_context, suggest_ignore
 from slimgo.lint.findings import Severity
 from slimgo.units import human_bytes
@@ -39,20 +40,19 @@ def _text(report: ContextReport) -> str:
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@format_option("text", "json")
 @click.option("--suggest", is_flag=True, help="Print a .dockerignore for this context instead of the report.")
 @click.option("--ignore-file", type=click.Path(dir_okay=False, path_type=str),
               help="Use this ignore file instead of DIRECTORY/.dockerignore.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="never",
-              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
-def context(directory: str, as_json: bool, suggest: bool, ignore_file: str | None, fail_on: str) -> int:
+@fail_on_option("never")
+def context(directory: str, fmt: str, as_json: bool, suggest: bool, ignore_file: str | None, fail_on: str) -> int:
     """Show what `docker build DIRECTORY` sends: files and bytes, the largest paths, and what should not be there."""
     report = scan_context(directory, ignore_file=ignore_file)
     if suggest:
         render.result_line(suggest_ignore(report).rstrip("\n"))
         return 0
-    if as_json:
-        render.json_document(report.to_json())
+    if chosen_format(fmt, as_json) == "json":
+        render.document("slimgo.context", report.to_json())
     else:
         render.result_line(_text(report).rstrip("\n"))
     if report.fails:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from slimgo.lint.generate import plan, write
+from slimgo.cli import render
 
 
 @click.command()
@@ -17,15 +17,17 @@ from slimgo.lint.generate import plan, write
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the files instead of writing them.")
 def dockerfile(packages: tuple[str, ...], out_dir: Path | None, force: bool, to_stdout: bool) -> int:
     """Generate a multi-stage, cross-compiling, distroless Dockerfile for Go main PACKAGES (default: all)."""
+    from slimgo.lint.generate import plan, write
+
     p = plan(list(packages), out_dir)
     for note in p.notes:
-        click.echo(f"note: {note}", err=True)
+        render.note(note)
     if to_stdout:
         for path, text in p.files.items():
-            click.echo(f"# ---- {path}\n{text}", nl=False)
+            render.text(f"# ---- {path}\n{text}")
         return 0
     for path in write(p, force=force):
-        click.echo(f"wrote {path}")
+        render.result_line(f"wrote {path}")
     services = ", ".join(f"{pkg.name} ({pkg.rel})" for pkg in p.packages)
-    click.echo(f"services: {services}")
+    render.result_line(f"services: {services}")
     return 0

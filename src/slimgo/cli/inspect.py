@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-import json
-from types import ModuleType
-from typing import TYPE_CHECKING
-
 import click
 
+from slimgo.cli import render
+from slimgo.cli.options import chosen_format, format_option, platform_option, registry_options, stores_from
 from slimgo.errors import UsageError
-
-if TYPE_CHECKING:
-    from rich.console import Console
+from slimgo.stores.transport import SYNTAX
 
 
-@click.command()
+@click.command(help=f"""Report what a Go binary is made of: Go build info, linking, hardening and size.
+
+    TARGET is a binary path, or an image: {SYNTAX} (its entrypoint binary is read out of the layers).
+    """)
 @click.argument("targets", nargs=-1, metavar="TARGET")
 @click.option("--diff", "diff_mode", is_flag=True, help="Compare two targets: section, package and layer-size deltas.")
-@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report instead of text.")
+@format_option("text", "json")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Rows per size table.")
-@click.option("--platform", default=None,
-              help="For an image index: only this os/arch[/variant] (default: every platform; the host's with --diff).")
+@platform_option("For an image index: only this platform (default: every platform; this machine's with --diff).")
+@registry_options
 @click.option("--no-layer-size", is_flag=True,
               help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
-def inspect(
-    targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool
-) -> int:
-    """Report what a Go binary is made of: Go build info, linking, hardening and size.
-
-    TARGET is a binary path, or an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE,
-    docker://REF (its entrypoint binary is read out of the layers).
-    """
+def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, top: int, platform_text: str | None,
+            pull: str, insecure: tuple[str, ...], no_layer_size: bool) -> int:
     from slimgo.cachedir import cache_root
-    from slimgo.inspect.diff import diff_reports
-    from slimgo.inspect.jsonout import diff_json, report_json, reports_json
     from slimgo.inspect.target import inspect_target
 
     expected = 2 if diff_mode else 1
@@ -43,41 +34,39 @@ def inspect(
             f"expects {'two targets with --diff' if diff_mode else 'one target'}, got {len(targets)}",
             "slimgo inspect TARGET, or slimgo inspect --diff A B",
         )
+    json_out = chosen_format(fmt, as_json) == "json"
+    stores = stores_from(pull, insecure)
     cache = None if no_layer_size else cache_root() / "inspect" / "layer-sizes"
     if diff_mode:
         from concurrent.futures import ThreadPoolExecutor
 
+        from slimgo.inspect.diff import diff_reports
+
         # one platform per side: the one asked for, else the host's; both sides at once, so their
         # compressors share the cores while the other side is parsed
         with ThreadPoolExecutor(max_workers=2) as pool:
-            sides = [pool.submit(inspect_target, t, platform=platform, compress=not no_layer_size,
-                                 layer_cache=cache) for t in targets]
+            sides = [pool.submit(inspect_target, t, stores=stores, platform=platform_text,
+                                 compress=not no_layer_size, layer_cache=cache) for t in targets]
             a, b = (side.result()[0] for side in sides)
         diff = diff_reports(a, b)
-        if as_json:
-            click.echo(json.dumps(diff_json(diff), indent=2))
+        if json_out:
+            from slimgo.inspect.jsonout import diff_json
+
+            render.json_document(diff_json(diff))
         else:
-            console, text = _text_output()
-            console.print(text.render_diff(diff, top))
+            from slimgo.inspect import text
+
+            render.renderable(text.render_diff(diff, top))
         return 0
-    reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True,
-                             layer_cache=cache)
-    if as_json:
-        if len(reports) == 1:
-            click.echo(json.dumps(report_json(reports[0]), indent=2))
-        else:
-            click.echo(json.dumps(reports_json(reports), indent=2))
+    reports = inspect_target(targets[0], stores=stores, platform=platform_text, compress=not no_layer_size,
+                             all_platforms=True, layer_cache=cache)
+    if json_out:
+        from slimgo.inspect.jsonout import report_json, reports_json
+
+        render.json_document(report_json(reports[0]) if len(reports) == 1 else reports_json(reports))
     else:
-        console, text = _text_output()
+        from slimgo.inspect import text
+
         for report in reports:
-            console.print(text.render_report(report, top))
+            render.renderable(text.render_report(report, top))
     return 0
-
-
-def _text_output() -> tuple[Console, ModuleType]:
-    """A console and the renderers: rich is loaded only for text output, JSON needs none of it."""
-    from rich.console import Console
-
-    from slimgo.inspect import text
-
-    return Console(soft_wrap=False), text

@@ -2,47 +2,65 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from slimgo.lint.render import render_json, render_sarif, render_text
-from slimgo.lint.runner import LintConfig, failing, lint_paths, load_config
-
-
-def _image_facts(spec: str) -> object:
-    from slimgo.lint.k8s import image_facts  # only when asked: it loads the image stores
-
-    return image_facts(spec)
+from slimgo.cli import render
+from slimgo.cli.options import (
+    chosen_format,
+    fail_on_option,
+    format_option,
+    platform_option,
+    registry_options,
+    stores_from,
+)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
-              help="Output format (SARIF 2.1.0 for code-scanning UIs).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this severity remains.")
+@format_option("text", "json", "sarif")
+@fail_on_option("error")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help=".slimgo-lint.yaml to use (default: the one in the current directory, if any).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Switch a rule off (repeatable).")
 @click.option("--level", type=click.Choice(["restricted", "baseline"]), default="restricted", show_default=True,
               help="Pod Security Standard level for Kubernetes manifests.")
 @click.option("--image", "image_spec", metavar="IMAGE",
-              help="Check manifests against this image's facts (user, shell); an OCI layout or reference.")
-def lint(paths: tuple[str, ...], fmt: str, fail_on: str, config_path: Path | None, disable: tuple[str, ...],
-         level: str, image_spec: str | None) -> int:
+              help="Check manifests against this image's facts (user, shell, capabilities); any transport.")
+@platform_option("With --image: the platform to read from an index (default: this machine's).")
+@registry_options
+def lint(paths: tuple[str, ...], fmt: str, as_json: bool, fail_on: str, config_path: Path | None,
+         disable: tuple[str, ...], level: str, image_spec: str | None, platform_text: str | None, pull: str,
+         insecure: tuple[str, ...]) -> int:
     """Lint Dockerfiles, .dockerignore files, Kubernetes YAML and directories holding them."""
+    from slimgo.lint.runner import LintConfig, failing, lint_paths, load_config
+
     config: LintConfig = load_config(config_path).with_disabled(disable)
-    config = LintConfig(config.disable, config.severity, level, _image_facts(image_spec) if image_spec else None)
+    image = _image_facts(image_spec, platform_text, pull, insecure) if image_spec else None
+    config = LintConfig(config.disable, config.severity, level, image)
     report = lint_paths(paths, config)
+    fmt = chosen_format(fmt, as_json)
     if fmt == "json":
-        out = render_json(report.findings)
+        from slimgo.lint.render import json_payload
+
+        render.document("slimgo.lint", json_payload(report.findings, len(report.files), report.suppressed))
     elif fmt == "sarif":
-        out = render_sarif(report.findings)
+        from slimgo.lint.render import render_sarif
+
+        render.text(render_sarif(report.findings))
     else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        out = render_text(report.findings, len(report.files), color=color)
-    click.echo(out, nl=False)
+        from slimgo.lint.render import render_text
+
+        render.text(render_text(report.findings, len(report.files), color=render.color()))
     return 1 if failing(report.findings, fail_on) else 0
+
+
+def _image_facts(spec: str, platform_text: str | None, pull: str, insecure: tuple[str, ...]) -> object:
+    # only when asked: it loads the image stores
+    from slimgo.host import host_platform
+    from slimgo.lint.k8s import image_facts
+    from slimgo.oci.platform import Platform
+
+    platform = Platform.parse(platform_text) if platform_text else host_platform()
+    return image_facts(spec, stores_from(pull, insecure), platform)

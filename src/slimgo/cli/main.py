@@ -1,4 +1,5 @@
-"""The slimgo command: a click group whose verbs live one per module, imported on first use."""
+"""The slimgo command: a click group whose verbs live one per module, imported on first use, and the one place
+that turns errors into exit codes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from collections.abc import Sequence
 import click
 
 from slimgo import __version__
+from slimgo.cli import render
 from slimgo.errors import SlimgoError
+
+# The exit-code contract of every verb (docs/architecture.md).
+EXIT_OK = 0
+EXIT_FAILED = 1  # findings at or above --fail-on, or an operation that failed or was refused
+EXIT_USAGE = 2  # a flag or argument that cannot be used, or an input that cannot be read
+EXIT_INTERNAL = 70  # a bug in slimgo
+EXIT_TIMEOUT = 124  # run --timeout expired
+EXIT_INTERRUPT = 130  # Ctrl-C
 
 # verb -> "module:attribute"; each module holds one click command (or group) and nothing else the CLI needs.
 COMMANDS: dict[str, str] = {
@@ -44,57 +54,45 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slimgo")
-def cli() -> None:
+@click.option("-v", "--debug", is_flag=True, envvar="SLIMGO_DEBUG", show_envvar=True,
+              help="Log registry requests and responses to stderr (credentials and cookies redacted).")
+def cli(debug: bool) -> None:
     """Build, verify, analyze and lint minimal OCI images for Go programs, without a Docker daemon."""
+    if debug:
+        render.enable_debug_log()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run slimgo with ``argv`` (without the program name) and return the exit code; never raises."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if os.environ.get("SLIMGO_DEBUG", "") not in ("", "0"):
-        _debug_log()
     try:
         result = cli.main(args=args, prog_name="slimgo", standalone_mode=False)
     except SlimgoError as err:
-        click.echo(f"error: {err.diagnostics()}", err=True)
+        render.error(f"error: {err.diagnostics()}")
         return err.exit_code
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.Abort:
-        click.echo("aborted", err=True)
-        return 130
+        render.error("aborted")
+        return EXIT_INTERRUPT
     except click.ClickException as err:
-        err.show()
-        return err.exit_code
+        render.click_error(err)
+        return EXIT_USAGE if isinstance(err, click.UsageError) else err.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return 130
+        render.error("interrupted")
+        return EXIT_INTERRUPT
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
     except Exception as err:  # a bug, not a user error: say so plainly, keep the traceback for debugging
         if os.environ.get("SLIMGO_DEBUG"):
             raise
-        click.echo(
+        render.error(
             f"internal error: {type(err).__name__}: {err}\n"
-            "  this is a bug in slimgo; rerun with SLIMGO_DEBUG=1 for the traceback and report it",
-            err=True,
+            "  this is a bug in slimgo; rerun with SLIMGO_DEBUG=1 for the traceback and report it"
         )
-        return 70
-    return result if isinstance(result, int) else 0
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def entrypoint() -> None:
     sys.exit(main())
-
-
-def _debug_log() -> None:
-    """SLIMGO_DEBUG=1: slimgo's debug log (registry requests, secrets redacted) on stderr."""
-    import logging
-
-    logger = logging.getLogger("slimgo")
-    if not any(getattr(h, "slimgo_debug", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
-        handler.slimgo_debug = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)

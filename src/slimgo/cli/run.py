@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import click
 
+from slimgo.cli import render
+from slimgo.cli.options import platform_option, registry_options, stores_from
 from slimgo.errors import UsageError
-from slimgo.oci.platform import Platform
 from slimgo.runtime.spec import NETWORKS, RunOptions
-from slimgo.stores.registry.options import PULL_POLICIES, from_flags, using
-from slimgo.stores.transport import Location, open_image
+from slimgo.stores.transport import SYNTAX
 
 
-def _note(message: str) -> None:
-    click.echo(f"note: {message}", err=True)
+@click.command(context_settings={"allow_interspersed_args": False}, help=f"""Run IMAGE with runc in the foreground
+    and exit with its exit code.
 
-
-@click.command(context_settings={"allow_interspersed_args": False})
+    IMAGE is {SYNTAX}. Everything after IMAGE (after an optional `--`) replaces the image's Cmd. Options go before
+    IMAGE. Needs runc and root. Exit codes: the container's own; 124 when --timeout expired.
+    """)
 @click.argument("image")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option("-e", "--env", "env", multiple=True, metavar="K=V",
@@ -26,37 +27,28 @@ def _note(message: str) -> None:
               help="Stop the container after this long and exit with 124.")
 @click.option("--network", type=click.Choice(NETWORKS), default="host", show_default=True,
               help="host: share this machine's network (servers on 127.0.0.1); none: loopback only.")
-@click.option("--platform", "platform_text", metavar="OS/ARCH", help="Image to pick from an index (default: host).")
+@platform_option("Image to pick from an index (default: this machine's platform).")
 @click.option("--keep", is_flag=True, help="Keep the bundle (rootfs and config.json) and print its path.")
-@click.option("--pull", type=click.Choice(PULL_POLICIES), default="always", show_default=True,
-              envvar="SLIMGO_PULL", show_envvar=True,
-              help="For docker:// images: always ask the registry what a tag points at; missing: use the cache "
-                   "when it has the tag; never: the cache only (offline).")
-@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST[:PORT]",
-              help="Allow plain HTTP (or unverified TLS) to this registry; localhost and 127.0.0.1 always are. "
-                   "Repeatable. Env: SLIMGO_INSECURE_REGISTRIES.")
+@registry_options
 def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | None, entrypoint: str | None,
         timeout: float | None, network: str, platform_text: str | None, keep: bool, pull: str,
         insecure: tuple[str, ...]) -> int:
-    """Run IMAGE with runc in the foreground and exit with its exit code.
+    from slimgo.host import host_platform
+    from slimgo.oci.platform import Platform
+    from slimgo.runtime.container import run_image
+    from slimgo.runtime.runc import find_runc
+    from slimgo.stores.transport import Location
 
-    IMAGE is oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or docker://REF. Everything after IMAGE
-    (after an optional `--`) replaces the image's Cmd. Options go before IMAGE. Needs runc and root.
-    """
     if args[:1] == ("--",):
         args = args[1:]
     for item in env:
         if not item.partition("=")[0]:
             raise UsageError(f"-e {item}", "names no variable", "write -e NAME=VALUE, or -e NAME to copy it from here")
     location = Location.parse(image)
-    platform = Platform.parse(platform_text) if platform_text else None
-
-    from slimgo.runtime.container import run_image
-    from slimgo.runtime.runc import find_runc
+    platform = Platform.parse(platform_text) if platform_text else host_platform()
 
     binary = find_runc()  # before reading the image: say what is missing before doing any work
-    with using(from_flags(pull, insecure)):
-        stored = open_image(location, platform)
+    stored = stores_from(pull, insecure).open_image(location, platform)
     options = RunOptions(args=args, env=env, user=user, entrypoint=entrypoint, network=network, timeout=timeout,
                          keep=keep)
-    return run_image(stored, options, _note, binary)
+    return run_image(stored, options, render.note, binary)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slimgo.errors import BuildError, UsageError
+from slimgo.errors import BuildError, InputError, UsageError
 from slimgo.gobuild.options import GoBuildOptions, check_goflags
 from slimgo.oci.platform import Platform
 
@@ -116,7 +116,7 @@ class GoToolchain:
     def _list(self, shown: str, pattern: str, cwd: Path) -> list[GoPackage]:
         result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", pattern], cwd)
         if result.returncode != 0 and not result.stdout.strip():
-            raise BuildError(f"package {shown}", "could not be listed by `go list`:\n" + trim_go_errors(result.stderr),
+            raise InputError(f"package {shown}", "could not be listed by `go list`:\n" + trim_go_errors(result.stderr),
                              "give a directory inside a Go module (./cmd/server) or an import path of a package main")
         packages: list[GoPackage] = []
         wildcard = "..." in pattern

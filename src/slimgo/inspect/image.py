@@ -7,9 +7,10 @@ import shutil
 import tarfile
 from pathlib import Path
 
+from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
 from slimgo.oci.config import env_get
-from slimgo.oci.image import StoredImage, open_tar
+from slimgo.oci.image import StoredImage
 from slimgo.rootfs import Rootfs
 
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

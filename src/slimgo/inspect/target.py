@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slimgo.errors import ElfError
 from slimgo.inspect.binary import BinaryReport, ImageSource, inspect_binary
+
+if TYPE_CHECKING:
+    from slimgo.stores.transport import Stores
 
 
 def is_image_target(target: str) -> bool:
@@ -18,17 +22,18 @@ def is_image_target(target: str) -> bool:
     return target.startswith(tuple(f"{t}:" for t in TRANSPORTS))
 
 
-def inspect_images(target: str, platform: str | None = None, *, compress: bool = True,
+def inspect_images(target: str, stores: Stores, platform: str | None = None, *, compress: bool = True,
                    all_platforms: bool = True, layer_cache: Path | None = None) -> list[BinaryReport]:
     """One report per platform of the image at ``target`` (only ``platform`` when given)."""
+    from slimgo.host import host_platform
     from slimgo.inspect.image import extract_file, find_entrypoint
     from slimgo.oci.image import ImageIndex, StoredImage
     from slimgo.oci.platform import Platform
     from slimgo.rootfs import Rootfs
-    from slimgo.stores.transport import Location, image_for_platform, read_artifact
+    from slimgo.stores.transport import Location, image_for_platform
 
     location = Location.parse(target)
-    artifact = read_artifact(location)
+    artifact = stores.read(location)
     images: list[StoredImage]
     if isinstance(artifact, ImageIndex):
         if platform is not None:
@@ -36,7 +41,7 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
         elif all_platforms:
             images = list(artifact.images)
         else:
-            images = [image_for_platform(artifact, Platform.host(), target)]
+            images = [image_for_platform(artifact, host_platform(), target)]
     else:
         images = [artifact]
     reports = []
@@ -60,10 +65,12 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
     return reports
 
 
-def inspect_target(target: str, *, platform: str | None = None, compress: bool = True,
+def inspect_target(target: str, *, stores: Stores | None = None, platform: str | None = None, compress: bool = True,
                    all_platforms: bool = False, layer_cache: Path | None = None) -> list[BinaryReport]:
-    """Reports for ``target``: one for a binary, one per selected platform for an image."""
+    """Reports for ``target``: one for a binary, one per selected platform for an image (read through ``stores``)."""
     if is_image_target(target):
-        return inspect_images(target, platform, compress=compress, all_platforms=all_platforms,
+        from slimgo.stores.transport import Stores
+
+        return inspect_images(target, stores or Stores(), platform, compress=compress, all_platforms=all_platforms,
                               layer_cache=layer_cache)
     return [inspect_binary(Path(target), target, compress=compress, layer_cache=layer_cache)]

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slimgo.errors import LintError
+from slimgo.errors import InputError, LintError
 from slimgo.lint.dockerignore import MatchInfo, PatternError, PatternMatcher, lint_dockerignore, read_lines
 from slimgo.lint.dockerignore.ignorefile import IgnoreFileError
 from slimgo.lint.dockerignore.rules import prunes_excluded_dirs, without_trailing_glob
@@ -491,7 +491,7 @@ def scan_context(
     try:
         st = os.stat(root_s)
     except OSError as err:
-        raise LintError(root_s, f"cannot be read ({err.strerror or err})", "pass an existing directory") from None
+        raise InputError(root_s, f"cannot be read ({err.strerror or err})", "pass an existing directory") from None
     if not stat.S_ISDIR(st.st_mode):
         raise LintError(root_s, "is not a directory", "pass the build context directory") from None
     ignore_path = Path(ignore_file) if ignore_file is not None else Path(root_s) / IGNORE_NAME

@@ -9,9 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from rich.console import Console
-from rich.markup import escape
-
 from slimgo import __version__
 from slimgo.lint.findings import Finding, Severity
 
@@ -20,12 +17,16 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render_json(findings: Sequence[Finding]) -> str:
-    return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
+def json_payload(findings: Sequence[Finding], files: int, suppressed: int = 0) -> dict[str, object]:
+    """The body of the `slimgo.lint` JSON document (the CLI adds schema_version and kind)."""
+    return {"files": files, "suppressed": suppressed, "findings": [f.to_json() for f in findings]}
 
 
 def render_text(findings: Sequence[Finding], files: int, *, color: bool = False, width: int = 100) -> str:
     """One block per finding (``path:line  severity  rule  message`` then its fix) and a summary line."""
+    from rich.console import Console  # only text output pays for rich
+    from rich.markup import escape
+
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
                       soft_wrap=True)

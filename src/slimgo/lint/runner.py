@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from slimgo.errors import LintError, UsageError
+from slimgo.errors import InputError, LintError, UsageError
 from slimgo.lint.findings import Finding, Severity
 
 CONFIG_NAME = ".slimgo-lint.yaml"
@@ -89,29 +89,29 @@ def load_config(path: Path | None, cwd: Path | None = None) -> LintConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise LintError(str(path), f"cannot read the config: {err.strerror or err}", "check the path") from None
+        raise UsageError(str(path), f"cannot read the config: {err.strerror or err}", "check the path") from None
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise LintError(str(path), f"not valid YAML: {err}", "fix the config's syntax") from None
+        raise UsageError(str(path), f"not valid YAML: {err}", "fix the config's syntax") from None
     if data is None:
         return LintConfig()
     if not isinstance(data, dict):
-        raise LintError(str(path), "the config must be a mapping", "write `disable: [SG101]`")
+        raise UsageError(str(path), "the config must be a mapping", "write `disable: [SG101]`")
     unknown = sorted(set(data) - {"disable", "severity"})
     if unknown:
-        raise LintError(str(path), f"unknown key(s) {', '.join(map(str, unknown))}", "use `disable` and `severity`")
+        raise UsageError(str(path), f"unknown key(s) {', '.join(map(str, unknown))}", "use `disable` and `severity`")
     disable = data.get("disable") or []
     if not isinstance(disable, list):
-        raise LintError(str(path), "`disable` must be a list of rule IDs", "write `disable: [SG101, SG105]`")
+        raise UsageError(str(path), "`disable` must be a list of rule IDs", "write `disable: [SG101, SG105]`")
     severity_map = data.get("severity") or {}
     if not isinstance(severity_map, dict):
-        raise LintError(str(path), "`severity` must map rule IDs to a severity", "write `severity: {SG105: info}`")
+        raise UsageError(str(path), "`severity` must map rule IDs to a severity", "write `severity: {SG105: info}`")
     severities: dict[str, Severity] = {}
     for rule, level in severity_map.items():
         (rule_id,) = _rule_ids([rule], str(path))
         try:
             severities[rule_id] = Severity(str(level).lower())
         except ValueError:
-            raise LintError(str(path), f"severity {level!r} for {rule_id}", "use error, warning or info") from None
+            raise UsageError(str(path), f"severity {level!r} for {rule_id}", "use error, warning or info") from None
     return LintConfig(disable=_rule_ids(disable, str(path)), severity=severities)
 
 
@@ -144,7 +144,7 @@ def discover(paths: Iterable[str]) -> Iterator[Target | Finding]:
             if err.errno == errno.ELOOP:
                 yield _finding(path, SG003_SYMLINK_LOOP, "symbolic link loop", "fix or remove the link")
                 continue
-            raise LintError(raw, err.strerror or str(err), "check the path") from None
+            raise InputError(raw, err.strerror or str(err), "check the path") from None
         if path.is_dir():
             yield from _walk(path)
         else:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, Protocol, cast
+from typing import BinaryIO, Protocol
 
 from slimgo.errors import ImageFormatError
 from slimgo.oci import mediatype
@@ -31,45 +30,6 @@ class Layer(Protocol):
         ...
 
 
-def open_tar(layer: Layer) -> BinaryIO:
-    """The uncompressed tar stream of a layer."""
-    kind = mediatype.layer_compression(layer.descriptor.media_type)
-    blob = layer.open_blob()
-    if kind == "gzip":
-        return _closing_both(cast(IO[bytes], gzip.GzipFile(fileobj=blob, mode="rb")), blob)
-    if kind == "zstd":
-        from slimgo.compression import zstd_reader
-
-        return _closing_both(zstd_reader(blob), blob)
-    return blob
-
-
-class _Decompressed(io.RawIOBase):
-    """A decompressing reader that also closes the blob under it (gzip and zstd readers leave it open)."""
-
-    def __init__(self, outer: IO[bytes], inner: IO[bytes]) -> None:
-        self._outer, self._inner = outer, inner
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._outer.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        try:
-            self._outer.close()
-        finally:
-            self._inner.close()
-            super().close()
-
-
-def _closing_both(outer: IO[bytes], inner: IO[bytes]) -> BinaryIO:
-    return cast(BinaryIO, io.BufferedReader(_Decompressed(outer, inner), buffer_size=1 << 20))
-
-
 @dataclass(frozen=True)
 class BlobLayer:
     """A layer whose blob comes from an opener (a file in a layout, a member of an archive, a temp file)."""
@@ -81,26 +41,6 @@ class BlobLayer:
 
     def open_blob(self) -> BinaryIO:
         return self.opener()
-
-
-class Image(Protocol):
-    @property
-    def manifest(self) -> Manifest: ...
-
-    @property
-    def raw_manifest(self) -> bytes: ...
-
-    @property
-    def config(self) -> ImageConfig: ...
-
-    @property
-    def raw_config(self) -> bytes: ...
-
-    @property
-    def layers(self) -> Sequence[Layer]: ...
-
-    @property
-    def digest(self) -> Digest: ...
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform as _platform
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,6 @@ _VARIANTS: dict[str, frozenset[str]] = {
     "arm64": frozenset({"v8"}),
     "amd64": frozenset({"v1", "v2", "v3", "v4"}),
 }
-_HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm",
-              "i386": "386", "i686": "386", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
 _FIX = "write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64,linux/arm/v7"
 
 
@@ -63,12 +60,6 @@ class Platform:
             if plat not in result:
                 result.append(plat)
         return result
-
-    @classmethod
-    def host(cls) -> Platform:
-        machine = _platform.machine().lower()
-        arch = _HOST_ARCH.get(machine, machine)
-        return cls("linux", arch, "v7" if arch == "arm" else "")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Platform:

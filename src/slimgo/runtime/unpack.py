@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from slimgo.compression import open_tar
 from slimgo.errors import CORRUPT, ImageFormatError, RunError
 from slimgo.oci.digest import Digest
-from slimgo.oci.image import Layer, open_tar
+from slimgo.oci.image import Layer
 from slimgo.runtime.rootpath import Escape, components, resolve
 
 CHUNK = 1 << 20

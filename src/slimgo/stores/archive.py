@@ -8,13 +8,14 @@ import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from slimgo.errors import ImageFormatError, StoreError, UsageError
+from slimgo.compression import open_tar
+from slimgo.errors import ImageFormatError, InputError, StoreError, UsageError
 from slimgo.layer import Entry, write_tar
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
-from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage, open_tar
+from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Manifest, canonical_json
 from slimgo.stores.fsutil import atomic_write, copy_stream, os_error, read_capped
 from slimgo.stores.layout import CONFIG_LIMIT, MANIFEST_LIMIT, Artifact, Layout, write_layout
@@ -52,7 +53,7 @@ def _safe_extract(archive: Path, dest: Path, what: str) -> None:
         raise ImageFormatError(str(archive), f"is not a readable {what} ({err})",
                                f"give a {what} file (a tar), or recreate it") from None
     except FileNotFoundError:
-        raise StoreError(str(archive), "does not exist", "check the path") from None
+        raise InputError(str(archive), "does not exist", "check the path") from None
     except IsADirectoryError:
         raise StoreError(str(archive), f"is a directory, not a {what} file",
                          "for an OCI layout directory use oci:DIR") from None

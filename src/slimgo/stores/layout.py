@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from slimgo.errors import ImageFormatError, StoreError
+from slimgo.errors import ImageFormatError, InputError, StoreError
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
@@ -67,7 +67,7 @@ class Layout:
 
     def index(self) -> Index:
         if not self.root.exists():
-            raise StoreError(f"oci:{self.root}", "does not exist",
+            raise InputError(f"oci:{self.root}", "does not exist",
                              "check the path, or build an image into it first: slimgo build -o oci:DIR")
         if not is_layout(self.root):
             raise StoreError(str(self.root), "is not an OCI image layout (no oci-layout and index.json)",
@@ -120,11 +120,11 @@ class Layout:
             return ImageIndex(raw, images)
         return self.read_image(desc)
 
-    def open_image(self, tag: str | None, platform: Platform | None = None) -> StoredImage:
+    def open_image(self, tag: str | None, platform: Platform) -> StoredImage:
         artifact = self.read_artifact(tag)
         if isinstance(artifact, StoredImage):
             return artifact
-        wanted = platform or Platform.host()
+        wanted = platform
         pairs = [(d.platform, img) for d, img in zip(artifact.index.manifests, artifact.images, strict=False)]
         chosen = select_platform(pairs, wanted, f"oci:{self.root}:{tag or ''}".rstrip(":"))
         assert isinstance(chosen, StoredImage)

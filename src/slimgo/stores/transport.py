@@ -1,20 +1,24 @@
-"""Transport strings in skopeo's syntax (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]`,
-`docker://REF`) parsed once, and the one place that reads an image from, or writes one to, any of them."""
+"""Transport strings in skopeo's syntax, a table of transports (each a source and a sink), and `Stores`, the one
+object a command uses to read or write an image anywhere: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`,
+`docker-archive:FILE[:NAME:TAG]`, `docker://REF`."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from slimgo.errors import InvalidReference
-from slimgo.oci.descriptor import Descriptor
-from slimgo.oci.image import ImageIndex, StoredImage, select_platform
-from slimgo.oci.platform import Platform
-from slimgo.stores.layout import Artifact, Layout, write_layout
+from slimgo.errors import InvalidReference, UsageError
+from slimgo.stores.progress import BarsFactory, no_bars
+from slimgo.stores.registry.options import RegistryOptions, from_environment
 
-TRANSPORTS = ("oci", "oci-archive", "docker-archive", "docker")
-_FIX = ("write it as oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] "
-        "or docker://REGISTRY/REPO[:TAG|@DIGEST]")
+if TYPE_CHECKING:
+    from slimgo.oci.image import ImageIndex, StoredImage
+    from slimgo.oci.platform import Platform
+    from slimgo.stores.layout import Artifact
+    from slimgo.stores.registry.session import RegistrySession
 
 
 @dataclass(frozen=True)
@@ -27,25 +31,11 @@ class Location:
 
     @classmethod
     def parse(cls, spec: str) -> Location:
-        transport, sep, rest = spec.partition(":")
-        if not sep or transport not in TRANSPORTS:
-            raise InvalidReference(f"image {spec!r}", "does not start with a known transport", _FIX)
-        if transport == "docker":
-            if not rest.startswith("//") or len(rest) <= 2:
-                raise InvalidReference(f"image {spec!r}", "a docker transport is written docker://REF", _FIX)
-            from slimgo.stores.registry.reference import Reference
-
-            Reference.parse(rest[2:])  # a bad reference fails here, naming what is wrong
-            return cls("docker", rest[2:])
-        # skopeo splits path and reference at the first colon: paths cannot hold one.
-        path, sep, tag = rest.partition(":")
-        if not path:
-            raise InvalidReference(f"image {spec!r}", "has an empty path", _FIX)
-        if sep and not tag:
-            raise InvalidReference(f"image {spec!r}", "ends with ':' but names no tag", _FIX)
-        if transport == "docker-archive" and tag and ":" not in tag:
-            tag = f"{tag}:latest"
-        return cls(transport, path, tag or None)
+        name, sep, rest = spec.partition(":")
+        transport = TRANSPORTS.get(name) if sep else None
+        if transport is None:
+            raise InvalidReference(f"image {spec!r}", "does not start with a known transport", f"write it as {SYNTAX}")
+        return transport.parse(spec, rest)
 
     def __str__(self) -> str:
         if self.transport == "docker":
@@ -55,74 +45,213 @@ class Location:
     def with_tag(self, tag: str | None) -> Location:
         return Location(self.transport, self.path, tag)
 
+    @property
+    def kind(self) -> Transport:
+        return TRANSPORTS[self.transport]
 
-def read_artifact(location: Location) -> Artifact:
-    """The image or index at ``location``, exactly as stored."""
-    if location.transport == "oci":
+
+class Transport(Protocol):
+    """One medium images live in. Reading returns the artifact exactly as stored; writing returns `<where>@<digest>`."""
+
+    name: str
+    syntax: str
+
+    def parse(self, spec: str, rest: str) -> Location: ...
+
+    def read(self, location: Location, stores: Stores, *, fetch_layers: bool) -> Artifact:
+        """The image or index at ``location``; with ``fetch_layers`` false, remote layers may stay remote."""
+        ...
+
+    def fetch_layers(self, artifact: Artifact, stores: Stores) -> None:
+        """Make every layer of ``artifact`` local (a no-op for media that are local already)."""
+        ...
+
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str: ...
+
+
+class _FileTransport:
+    """`NAME:PATH[:TAG]`: skopeo splits path and reference at the first colon, so paths cannot hold one."""
+
+    name = ""
+    syntax = ""
+
+    def parse(self, spec: str, rest: str) -> Location:
+        path, sep, tag = rest.partition(":")
+        if not path:
+            raise InvalidReference(f"image {spec!r}", "has an empty path", f"write it as {SYNTAX}")
+        if sep and not tag:
+            raise InvalidReference(f"image {spec!r}", "ends with ':' but names no tag", f"write it as {SYNTAX}")
+        return Location(self.name, path, self.normalize_tag(tag) if tag else None)
+
+    def normalize_tag(self, tag: str) -> str:
+        return tag
+
+    def fetch_layers(self, artifact: Artifact, stores: Stores) -> None:
+        return None
+
+    def _no_extra_tags(self, location: Location, extra_tags: Sequence[str]) -> None:
+        if extra_tags:
+            raise UsageError(f"--tag {extra_tags[0]}", f"only adds tags in a registry, and {location} is not "
+                             "docker://", f"name the tag in the destination instead: {self.syntax}")
+
+
+class OciLayoutTransport(_FileTransport):
+    name = "oci"
+    syntax = "oci:DIR[:TAG]"
+
+    def read(self, location: Location, stores: Stores, *, fetch_layers: bool) -> Artifact:
+        from slimgo.stores.layout import Layout
+
         return Layout(Path(location.path)).read_artifact(location.tag)
-    if location.transport == "oci-archive":
+
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str:
+        from slimgo.stores.layout import write_layout
+
+        self._no_extra_tags(location, extra_tags)
+        tag = location.tag or default_tag
+        return f"{location.with_tag(tag)}@{write_layout(Path(location.path), artifact, tag).digest}"
+
+
+class OciArchiveTransport(_FileTransport):
+    name = "oci-archive"
+    syntax = "oci-archive:FILE[:TAG]"
+
+    def read(self, location: Location, stores: Stores, *, fetch_layers: bool) -> Artifact:
         from slimgo.stores.archive import open_oci_archive
 
         return open_oci_archive(Path(location.path)).read_artifact(location.tag)
-    if location.transport == "docker-archive":
+
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str:
+        from slimgo.stores.archive import write_oci_archive
+
+        self._no_extra_tags(location, extra_tags)
+        tag = location.tag or default_tag
+        return f"{location.with_tag(tag)}@{write_oci_archive(Path(location.path), artifact, tag).digest}"
+
+
+class DockerArchiveTransport(_FileTransport):
+    name = "docker-archive"
+    syntax = "docker-archive:FILE[:NAME:TAG]"
+
+    def normalize_tag(self, tag: str) -> str:
+        return tag if ":" in tag else f"{tag}:latest"
+
+    def read(self, location: Location, stores: Stores, *, fetch_layers: bool) -> Artifact:
         from slimgo.stores.archive import open_docker_archive
 
         return open_docker_archive(Path(location.path), location.tag)
-    return _registry_read(location)
+
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str:
+        from slimgo.stores.archive import write_docker_archive
+
+        self._no_extra_tags(location, extra_tags)
+        tag = location.tag or default_tag
+        repo_tag = tag if tag and ":" in tag else f"{tag or 'image'}:latest"
+        desc = write_docker_archive(Path(location.path), artifact, repo_tag)
+        return f"{location.with_tag(repo_tag)}@{desc.digest}"
 
 
-def open_image(spec: str | Location, platform: Platform | None = None) -> StoredImage:
-    """One image from ``spec``; an index resolves to ``platform`` (default: the host's)."""
-    location = spec if isinstance(spec, Location) else Location.parse(spec)
-    artifact = read_artifact(location)
-    if isinstance(artifact, StoredImage):
-        return artifact
-    chosen = image_for_platform(artifact, platform or Platform.host(), str(location))
-    if location.transport == "docker":  # only the chosen platform's layers, all at once
+class RegistryTransport:
+    name = "docker"
+    syntax = "docker://REGISTRY/REPO[:TAG|@DIGEST]"
+
+    def parse(self, spec: str, rest: str) -> Location:
+        if not rest.startswith("//") or len(rest) <= 2:
+            raise InvalidReference(f"image {spec!r}", "a docker transport is written docker://REF",
+                                   f"write it as {SYNTAX}")
+        from slimgo.stores.registry.reference import Reference
+
+        Reference.parse(rest[2:])  # a bad reference fails here, naming what is wrong
+        return Location("docker", rest[2:])
+
+    def read(self, location: Location, stores: Stores, *, fetch_layers: bool) -> Artifact:
         from slimgo.stores import registry
 
-        registry.prefetch(chosen)
-    return chosen
+        return registry.read(stores.session(), location.path, prefetch=fetch_layers)
+
+    def fetch_layers(self, artifact: Artifact, stores: Stores) -> None:
+        from slimgo.stores import registry
+
+        registry.prefetch(stores.session(), artifact)
+
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str:
+        from slimgo.stores import registry
+        from slimgo.stores.registry.compress import gzip_layers, has_uncompressed_layers
+        from slimgo.stores.registry.reference import Reference
+
+        ref = Reference.parse(location.path)
+        if has_uncompressed_layers(artifact):
+            # Registries and their clients expect compressed layers; gzip'd with the pinned compressor, an
+            # archived build pushes as the same image it was built as.
+            from slimgo.stores.scratch import scratch  # under the cache: a killed push's is removed next time
+
+            with scratch("slimgo-push-") as work:
+                artifact = gzip_layers(artifact, work)
+                return registry.pushed_reference(ref, registry.write(stores.session(), ref, artifact, extra_tags))
+        return registry.pushed_reference(ref, registry.write(stores.session(), ref, artifact, extra_tags))
+
+
+TRANSPORTS: dict[str, Transport] = {t.name: t for t in (
+    OciLayoutTransport(), OciArchiveTransport(), DockerArchiveTransport(), RegistryTransport())}
+SYNTAX = ", ".join(t.syntax for t in TRANSPORTS.values())
+"""Every transport's syntax, for help texts and error messages: written once, here."""
+
+
+class Stores:
+    """How one command reaches images: its registry settings, its progress display, and one registry session
+    (connections, tokens) shared by every read and write it makes. Nothing here is global: a command makes one."""
+
+    def __init__(self, registry: RegistryOptions | None = None, bars: BarsFactory = no_bars) -> None:
+        self.registry = registry if registry is not None else from_environment()
+        self.bars = bars
+        self._session: RegistrySession | None = None
+        self._lock = threading.Lock()
+
+    def session(self) -> RegistrySession:
+        with self._lock:
+            if self._session is None:
+                from slimgo.stores import registry
+
+                self._session = registry.open_session(self.registry, self.bars)
+            return self._session
+
+    def read(self, spec: str | Location, *, fetch_layers: bool = True) -> Artifact:
+        """The image or index at ``spec``, exactly as stored."""
+        location = spec if isinstance(spec, Location) else Location.parse(spec)
+        return location.kind.read(location, self, fetch_layers=fetch_layers)
+
+    def fetch_layers(self, location: Location, artifact: Artifact) -> None:
+        location.kind.fetch_layers(artifact, self)
+
+    def open_image(self, spec: str | Location, platform: Platform) -> StoredImage:
+        """One image from ``spec``; an index resolves to ``platform``, whose layers alone are fetched."""
+        from slimgo.oci.image import StoredImage
+
+        location = spec if isinstance(spec, Location) else Location.parse(spec)
+        artifact = self.read(location, fetch_layers=False)
+        chosen = artifact if isinstance(artifact, StoredImage) else image_for_platform(artifact, platform,
+                                                                                        str(location))
+        self.fetch_layers(location, chosen)
+        return chosen
+
+    def write(self, location: Location, artifact: Artifact, *, default_tag: str | None = None,
+              extra_tags: Sequence[str] = ()) -> str:
+        """Write ``artifact`` to ``location``; returns the reference a script can use: `<location>@<digest>`."""
+        return location.kind.write(location, artifact, self, default_tag, extra_tags)
 
 
 def image_for_platform(index: ImageIndex, platform: Platform, where: str) -> StoredImage:
+    from slimgo.oci.image import StoredImage, select_platform
+
     pairs = [(d.platform, img) for d, img in zip(index.index.manifests, index.images, strict=False)]
     chosen = select_platform(pairs, platform, where)
     assert isinstance(chosen, StoredImage)
     return chosen
 
 
-def write_artifact(location: Location, artifact: Artifact, default_tag: str | None = None) -> str:
-    """Write ``artifact`` to ``location`` and return the reference a script can use: `<location>@<digest>`."""
-    tag = location.tag or default_tag
-    if location.transport == "oci":
-        desc = write_layout(Path(location.path), artifact, tag)
-    elif location.transport == "oci-archive":
-        from slimgo.stores.archive import write_oci_archive
-
-        desc = write_oci_archive(Path(location.path), artifact, tag)
-    elif location.transport == "docker-archive":
-        from slimgo.stores.archive import write_docker_archive
-
-        repo_tag = tag if tag and ":" in tag else f"{tag or 'image'}:latest"
-        desc = write_docker_archive(Path(location.path), artifact, repo_tag)
-        tag = repo_tag
-    else:
-        return _registry_write(location, artifact)
-    return f"{location.with_tag(tag)}@{desc.digest}"
-
-
-def _registry_read(location: Location) -> Artifact:
-    from slimgo.stores import registry
-
-    return registry.read(location.path)
-
-
-def _registry_write(location: Location, artifact: Artifact) -> str:
-    from slimgo.stores import registry
-
-    ref = registry.Reference.parse(location.path)
-    return registry.pushed_reference(ref, registry.write(ref, artifact))
-
-
-__all__ = ["Descriptor", "Location", "open_image", "read_artifact", "write_artifact"]
+__all__ = ["SYNTAX", "TRANSPORTS", "Location", "Stores", "Transport", "image_for_platform"]

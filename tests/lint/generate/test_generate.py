@@ -8,6 +8,7 @@ import hcl2
 import pytest
 
 from slimgo.cli.main import main
+from slimgo.errors import InputError
 from slimgo.lint.generate import GenerateError, pins, plan, write
 from slimgo.lint.generate.gomod import package_name
 from slimgo.lint.runner import lint_paths
@@ -27,12 +28,12 @@ def test_package_arguments(module: Path) -> None:
     assert [pkg.rel for pkg in plan(["."], cwd=module / "cmd" / "api").packages] == ["./cmd/api"]
     with pytest.raises(GenerateError, match="not a main package"):
         plan(["./internal/lib"], cwd=module)
-    with pytest.raises(GenerateError, match="not a directory"):
+    with pytest.raises(InputError, match="not a directory"):
         plan(["./nope"], cwd=module)
 
 
 def test_a_missing_package_outside_any_module_is_named(tmp_path: Path) -> None:
-    with pytest.raises(GenerateError, match="not a directory") as err:
+    with pytest.raises(InputError, match="not a directory") as err:
         plan(["./nothing"], cwd=tmp_path)
     assert "./nothing" in err.value.diagnostics()
 

@@ -6,6 +6,7 @@ import io
 import tarfile
 from pathlib import Path
 
+from slimgo.host import host_platform
 from slimgo.lint.k8s import FileCapability, ImageFacts, image_facts, lint_kubernetes
 from slimgo.lint.k8s.image import decode_capability_xattr
 
@@ -107,16 +108,17 @@ def test_image_facts_from_an_oci_layout(tmp_path: Path) -> None:
     from slimgo.oci.descriptor import Descriptor
     from slimgo.oci.digest import Digest
     from slimgo.oci.image import BlobLayer, assemble
-    from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import Location, write_artifact
+    from tests.stores.access import Location, write_artifact
 
     blob = _layer_tar()
     layer = BlobLayer(Descriptor(mediatype.OCI_LAYER, Digest.of(blob), len(blob)), Digest.of(blob),
                       lambda: io.BytesIO(blob))
-    config = ImageConfig.empty(Platform.host()).replace_runtime(
+    config = ImageConfig.empty(host_platform()).replace_runtime(
         User="nonroot", ExposedPorts={"80/tcp": {}, "9090/tcp": {}}, Volumes={"/data": {}})
     write_artifact(Location("oci", str(tmp_path / "img"), "v1"), assemble(config, [layer]))
-    facts = image_facts(f"oci:{tmp_path / 'img'}:v1")
+    from slimgo.stores.transport import Stores
+
+    facts = image_facts(f"oci:{tmp_path / 'img'}:v1", Stores(), host_platform())
     assert facts.user == "nonroot" and facts.uid is None
     assert facts.exposed_ports == (80, 9090)
     assert facts.volumes == ("/data",)

@@ -14,9 +14,9 @@ from string import Template
 import pytest
 import requests
 
-from slimgo.stores.registry.session import reset_sessions
 from tests.conftest import FIXTURES, require_tool
 from tests.fixtures.registry.token_server import TokenServer
+from tests.stores.registry import remote
 
 USER, PASSWORD = "ci", "s3cret-Passw0rd"
 TEMPLATES = FIXTURES / "registry"
@@ -167,9 +167,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("SLIMGO_INSECURE_REGISTRIES", raising=False)
     monkeypatch.delenv("SLIMGO_PULL", raising=False)
     monkeypatch.delenv("SLIMGO_REPO", raising=False)
-    reset_sessions()
+    remote.reset()
     yield tmp_path
-    reset_sessions()
+    remote.reset()
 
 
 def login_file(tmp: Path, host: str, user: str = USER, password: str = PASSWORD) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
-from slimgo.stores import registry as remote
 from slimgo.stores.registry import credentials
 from slimgo.stores.registry.auth import AuthError, parse_challenges
 from slimgo.stores.registry.credentials import Credentials
-from slimgo.stores.transport import Location, open_image, write_artifact
+from tests.stores.access import Location, open_image, write_artifact
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import PASSWORD, USER, Registry, login_file
 from tests.stores.registry.images import random_image
 
@@ -71,9 +71,8 @@ def test_wrong_or_missing_credentials_name_the_registry_and_login(kind: str, req
 
 
 def remote_reset() -> None:
-    from slimgo.stores.registry.session import reset_sessions
 
-    reset_sessions()
+    remote.reset()
 
 
 @pytest.mark.parametrize("kind", ["basic_registry", "token_registry"])
@@ -208,17 +207,16 @@ def test_secrets_never_reach_debug_logs(token_registry: Registry, tmp_path: Path
     assert PASSWORD not in text and basic not in text and "Bearer ey" not in text
 
 
-def test_token_refreshed_after_expiry(token_registry: Registry, tmp_path: Path) -> None:
+def test_token_refreshed_after_expiry(token_registry: Registry, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A token the registry refuses (expired) is replaced once, transparently."""
     assert token_registry.tokens is not None
+    monkeypatch.setenv("SLIMGO_PULL", "always")  # ask the registry, not the cache the push filled
     login_file(tmp_path, token_registry.host)
     session_ref = remote.Reference.parse(f"{token_registry.host}/expiry/app:1")
     img = random_image(tmp_path)
     remote.write(session_ref, img)
-    from slimgo.stores.registry.options import current
-    from slimgo.stores.registry.session import session_for
-
-    client = session_for(current()).client(token_registry.host)
+    client = remote.session().client(token_registry.host)
     expired = token_registry.tokens.expired_token()
     with client.auth._lock:
         for key in client.auth._tokens:

@@ -15,12 +15,12 @@ from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.manifest import Manifest
-from slimgo.stores import registry as remote
 from slimgo.stores.registry.cache import BlobCache
 from slimgo.stores.registry.http import Http, TransientError
 from slimgo.stores.registry.options import RegistryOptions, RetryPolicy
 from slimgo.stores.registry.session import RegistrySession
 from tests.fixtures.registry.double import Canned, RegistryDouble
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import free_port
 
 CONFIG = b'{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:' + \

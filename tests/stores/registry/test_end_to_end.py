@@ -15,12 +15,12 @@ import pytest
 from slimgo.cli.main import main
 from slimgo.oci.image import ImageIndex, StoredImage
 from slimgo.oci.platform import Platform
-from slimgo.stores import registry as remote
 from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.transport import open_image
 from tests.conftest import FIXTURES, require_root, require_tool
 from tests.fixtures.registry.proxy import Proxy
 from tests.runtime.procs import free_port, healthz, slimgo_run, stop
+from tests.stores.access import open_image
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import Registry
 
 pytestmark = pytest.mark.integration

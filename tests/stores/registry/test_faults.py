@@ -15,11 +15,10 @@ from slimgo.oci import mediatype
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, assemble_index
 from slimgo.oci.manifest import Index, Manifest, media_type_of
-from slimgo.stores import registry as remote
 from slimgo.stores.layout import Artifact
 from slimgo.stores.registry.options import RegistryOptions, RetryPolicy
-from slimgo.stores.registry.session import reset_sessions
 from tests.fixtures.registry.proxy import FaultPlan, Proxy
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import USER, Registry, login_file
 from tests.stores.registry.images import random_image
 
@@ -83,7 +82,7 @@ def test_fifty_pushes_through_faults_leave_a_consistent_registry(faulty: Proxy, 
     succeeded = [r for r in results if r[2] == "ok"]
     assert len(succeeded) >= PUSHES * 0.8, [r[2] for r in results if r[2] != "ok"]
 
-    reset_sessions()
+    remote.reset()
     check_registry_consistent(token_registry, succeeded)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
+from slimgo.cli.render import transfer_bars
 from slimgo.errors import RegistryError
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
@@ -18,15 +19,15 @@ from slimgo.oci.digest import Digest
 from slimgo.oci.image import StoredImage, assemble_index
 from slimgo.oci.manifest import Manifest
 from slimgo.oci.platform import Platform
-from slimgo.stores import registry as remote
 from slimgo.stores.registry.options import RegistryOptions
 from slimgo.stores.registry.pull import Puller
 from slimgo.stores.registry.push import Pusher, push_referrer
-from slimgo.stores.registry.session import RegistrySession, session_for
-from slimgo.stores.transport import Location, open_image, read_artifact, write_artifact
+from slimgo.stores.registry.session import RegistrySession
 from tests.conftest import require_tool
 from tests.fixtures.registry.proxy import Proxy
 from tests.ocischema import validate
+from tests.stores.access import Location, open_image, read_artifact, write_artifact
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import Registry
 from tests.stores.registry.images import image, layer, random_image
 
@@ -133,9 +134,8 @@ def test_copy_between_repositories_mounts_instead_of_uploading(proxy: Proxy, tmp
 
 
 def registry_sessions_reset() -> None:
-    from slimgo.stores.registry.session import reset_sessions
 
-    reset_sessions()
+    remote.reset()
 
 
 def test_large_blobs_go_up_in_chunks(proxy: Proxy, tmp_path: Path) -> None:
@@ -174,13 +174,15 @@ def test_pulled_images_are_cached_for_offline_use(proxy: Proxy, tmp_path: Path) 
 
 def test_pull_always_sees_a_moved_tag_and_missing_does_not(registry: Registry, tmp_path: Path) -> None:
     ref = registry.host + "/moving/app:1"
-    old, new = random_image(tmp_path), random_image(tmp_path)
+    old, new, newer = random_image(tmp_path), random_image(tmp_path), random_image(tmp_path)
     remote.write(ref, old)
     assert remote.read(ref, RegistryOptions(pull="missing")).digest == old.digest
-    remote.write(ref, new)
+    remote.write(ref, new, RegistryOptions(cache_dir=tmp_path / "another-machine"))  # moved elsewhere
     assert remote.read(ref, RegistryOptions(pull="missing")).digest == old.digest
     assert remote.read(ref, RegistryOptions(pull="always")).digest == new.digest
     assert remote.read(ref, RegistryOptions(pull="missing")).digest == new.digest
+    remote.write(ref, newer)  # a tag this machine moved itself is known at once
+    assert remote.read(ref, RegistryOptions(pull="missing")).digest == newer.digest
 
 
 def test_docker_schema2_images_are_accepted(registry: Registry, tmp_path: Path) -> None:
@@ -211,7 +213,7 @@ def test_referrers_fall_back_to_the_tag_schema(registry: Registry, tmp_path: Pat
                         subject=Descriptor(subject.media_type, subject.digest, len(subject.raw_manifest)),
                         artifact_type="application/spdx+json")
     artifact = StoredImage(manifest.to_bytes(), empty, (sbom_layer,))
-    session = session_for(RegistryOptions())
+    session = remote.session(RegistryOptions())
     push_referrer(session, ref, artifact)
     push_referrer(session, ref, artifact)  # idempotent: listed once
     client = session.client(ref.api_host)
@@ -241,8 +243,8 @@ def test_progress_bars_only_when_asked_or_on_a_terminal(registry: Registry, tmp_
     img = random_image(tmp_path)
     remote.write(f"{registry.host}/bars/app:1", img, RegistryOptions())  # stderr is not a terminal here
     assert capsys.readouterr().err == ""
-    remote.write(f"{registry.host}/bars/app:2", random_image(tmp_path), RegistryOptions(progress=True))
+    remote.write(f"{registry.host}/bars/app:2", random_image(tmp_path), RegistryOptions(), bars=transfer_bars(True))
     err = capsys.readouterr().err
     assert "pushed" in err and "push " in err
-    remote.write(f"{registry.host}/bars/app:3", img, RegistryOptions(progress=True))
+    remote.write(f"{registry.host}/bars/app:3", img, RegistryOptions(), bars=transfer_bars(True))
     assert "exists" in capsys.readouterr().err

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
-from slimgo.stores import registry as remote
 from slimgo.stores.registry.http import Http
-from slimgo.stores.transport import open_image
+from tests.stores.access import open_image
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import Registry
 from tests.stores.registry.images import random_image
 
@@ -44,7 +44,7 @@ def test_untrusted_certificate_names_the_cause_and_both_fixes(tls_registry: tupl
     reg, cert = tls_registry
     host = _elsewhere(reg.host)
     layout = f"oci:{tmp_path}/img:x"
-    from slimgo.stores.transport import Location, write_artifact
+    from tests.stores.access import Location, write_artifact
 
     write_artifact(Location.parse(layout), random_image(tmp_path))
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)

@@ -12,13 +12,12 @@ import pytest
 
 from slimgo.cli.main import main
 from slimgo.oci.digest import Digest
-from slimgo.stores import registry as remote
 from slimgo.stores.registry.cache import BlobCache
 from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.session import reset_sessions
-from slimgo.stores.transport import open_image
 from tests.conftest import require_root, require_tool
 from tests.fixtures.registry.proxy import Proxy
+from tests.stores.access import open_image
+from tests.stores.registry import remote
 from tests.stores.registry.conftest import Registry
 from tests.stores.registry.images import random_image
 
@@ -57,7 +56,7 @@ def test_unknown_tags_and_repositories_say_what_exists(registry: Registry, tmp_p
 
 def test_a_parallel_push_pings_the_registry_once(proxy: Proxy, tmp_path: Path) -> None:
     img = random_image(tmp_path, layers=4)
-    reset_sessions()
+    remote.reset()
     remote.write(f"{_proxy_host(proxy)}/ping/app:1", img, RegistryOptions(jobs=4))
     pings = [s for s in proxy.seen if s.method == "GET" and s.path == "/v2/"]
     assert len(pings) == 1
@@ -163,7 +162,7 @@ def test_an_index_pulls_every_layer_it_copies_and_only_those(proxy: Proxy, tmp_p
 def test_docker_archive_layers_are_gzipped_for_a_registry(registry: Registry, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     from slimgo.oci import mediatype
-    from slimgo.stores.transport import Location, write_artifact
+    from tests.stores.access import Location, write_artifact
 
     img = random_image(tmp_path, size=200_000)  # gzip layers, compressed the way slimgo always does
     archive = tmp_path / "app.tar"
@@ -192,14 +191,14 @@ def test_a_layer_labelled_tar_that_is_already_compressed_is_left_alone(tmp_path:
 
 
 def test_the_next_command_mounts_what_an_earlier_one_pushed(proxy: Proxy, tmp_path: Path) -> None:
-    from slimgo.stores.transport import Location, write_artifact
+    from tests.stores.access import Location, write_artifact
 
     host = _proxy_host(proxy)
     img = random_image(tmp_path, size=50_000)
     layout = f"oci:{tmp_path}/img:x"
     write_artifact(Location.parse(layout), img)
     assert main(["copy", layout, f"docker://{host}/first/app:1"]) == 0
-    reset_sessions()  # another command: only the cache remembers where the blobs went
+    remote.reset()  # another command: only the cache remembers where the blobs went
     proxy.reset()
     assert main(["copy", layout, f"docker://{host}/second/app:1"]) == 0
     assert proxy.uploaded == 0
@@ -211,7 +210,7 @@ def test_the_next_command_mounts_what_an_earlier_one_pushed(proxy: Proxy, tmp_pa
     cache = BlobCache(Path(os.environ["SLIMGO_CACHE_DIR"]))
     for layer in other.layers:
         cache.remember(host, "gone/app", layer.descriptor.digest)
-    reset_sessions()
+    remote.reset()
     proxy.reset()
     assert remote.write(f"{host}/third/app:1", other) == other.digest
     assert proxy.uploaded >= sum(layer.descriptor.size for layer in other.layers)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from slimgo.errors import InputError
 from slimgo.lint.generate import pins
 from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
 
@@ -43,7 +44,7 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
     cwd = (cwd or Path.cwd()).resolve()
     first = (cwd / (args[0].removesuffix("...") or ".")).resolve() if args else cwd
     if args and not first.is_dir():  # say so before looking for a module from the wrong place
-        raise GenerateError(args[0], "not a directory", "pass Go package directories such as ./cmd/api")
+        raise InputError(args[0], "not a directory", "pass Go package directories such as ./cmd/api")
     module = find_module(first)
     packages = main_packages(module, args, cwd)
     out = (cwd / out_dir).resolve() if out_dir else module.root

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from slimgo.errors import SlimgoError
+from slimgo.errors import InputError, SlimgoError
 
 
 class GenerateError(SlimgoError):
@@ -142,7 +142,7 @@ def main_packages(module: Module, args: list[str], cwd: Path) -> list[MainPackag
         recursive = arg == "..." or arg.endswith("/...")
         base = (cwd / ((arg.removesuffix("...").rstrip("/") if recursive else arg) or ".")).resolve()
         if not base.is_dir():
-            raise GenerateError(arg, "not a directory", "pass Go package directories such as ./cmd/api")
+            raise InputError(arg, "not a directory", "pass Go package directories such as ./cmd/api")
         try:
             base.relative_to(module.root)
         except ValueError:

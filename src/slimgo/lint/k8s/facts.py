@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slimgo.errors import LintError, SlimgoError
 from slimgo.lint.k8s.image import FileCapability, ImageFacts, decode_capability_xattr
+
+if TYPE_CHECKING:
+    from slimgo.oci.platform import Platform
+    from slimgo.stores.transport import Stores
 
 _XATTR_CAP = "security.capability"
 
 
-def image_facts(spec: str) -> ImageFacts:
+def image_facts(spec: str, stores: Stores, platform: Platform) -> ImageFacts:
     """The facts the Kubernetes cross-check needs, from the image at ``spec`` (e.g. oci:dist/app:latest)."""
     from slimgo.rootfs import Rootfs
-    from slimgo.stores.transport import open_image
 
     try:
-        image = open_image(spec)
+        image = stores.open_image(spec, platform)
         config = image.config
         rootfs = Rootfs(image.layers)  # the merged filesystem: whiteouts and opaque directories applied
     except SlimgoError:

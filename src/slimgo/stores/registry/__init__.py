@@ -3,52 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from slimgo.oci.digest import Digest
-from slimgo.stores.layout import Artifact
-from slimgo.stores.registry import options as _options
-from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.reference import Reference
+if TYPE_CHECKING:
+    from slimgo.oci.digest import Digest
+    from slimgo.stores.layout import Artifact
+    from slimgo.stores.progress import BarsFactory
+    from slimgo.stores.registry.options import RegistryOptions
+    from slimgo.stores.registry.reference import Reference
+    from slimgo.stores.registry.session import RegistrySession
 
-# The HTTP stack (requests) loads on the first pull or push, not when a command merely parses its flags.
+# Nothing loads with the package itself: `--help` and the option groups import registry.options alone, and the HTTP
+# stack (requests) loads on the first pull or push.
 
 
-def read(reference: str | Reference, opts: RegistryOptions | None = None, prefetch: bool = True) -> Artifact:
+def __getattr__(name: str) -> Any:
+    if name == "Reference":
+        from slimgo.stores.registry.reference import Reference
+
+        return Reference
+    if name == "RegistryOptions":
+        from slimgo.stores.registry.options import RegistryOptions
+
+        return RegistryOptions
+    raise AttributeError(name)
+
+
+def open_session(options: RegistryOptions, bars: BarsFactory | None = None) -> RegistrySession:
+    """A session for one command: connections, tokens and the cache shared by its pulls and pushes."""
+    from slimgo.stores.registry.session import RegistrySession
+
+    return RegistrySession(options) if bars is None else RegistrySession(options, bars=bars)
+
+
+def read(session: RegistrySession, reference: str | Reference, prefetch: bool = True) -> Artifact:
     """The image or index at ``reference``, verified; layers are cached (fetched now when ``prefetch``)."""
-    from slimgo.stores.registry.progress import bars
     from slimgo.stores.registry.pull import Puller
-    from slimgo.stores.registry.session import session_for
+    from slimgo.stores.registry.reference import Reference
 
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
-    opts = opts or _options.current()
-    with bars(opts.progress) as progress:
-        return Puller(session_for(opts), progress).pull(ref, prefetch)
+    with session.bars() as progress:
+        return Puller(session, progress).pull(ref, prefetch)
 
 
-def prefetch(artifact: Artifact, opts: RegistryOptions | None = None) -> None:
+def prefetch(session: RegistrySession, artifact: Artifact) -> None:
     """Download, in parallel, every layer of ``artifact`` that came from a registry and is not cached yet."""
     from slimgo.oci.image import ImageIndex
-    from slimgo.stores.registry.progress import bars
     from slimgo.stores.registry.pull import Puller
-    from slimgo.stores.registry.session import session_for
 
     images = artifact.images if isinstance(artifact, ImageIndex) else (artifact,)
-    opts = opts or _options.current()
-    with bars(opts.progress) as progress:
-        Puller(session_for(opts), progress).prefetch([layer for image in images for layer in image.layers])
+    with session.bars() as progress:
+        Puller(session, progress).prefetch([layer for image in images for layer in image.layers])
 
 
-def write(reference: str | Reference, artifact: Artifact, opts: RegistryOptions | None = None,
+def write(session: RegistrySession, reference: str | Reference, artifact: Artifact,
           extra_tags: Sequence[str] = ()) -> Digest:
     """Push ``artifact`` to ``reference`` (plus ``extra_tags``); returns the digest the registry confirmed."""
-    from slimgo.stores.registry.progress import bars
     from slimgo.stores.registry.push import Pusher
-    from slimgo.stores.registry.session import session_for
+    from slimgo.stores.registry.reference import Reference
 
     ref = reference if isinstance(reference, Reference) else Reference.parse(reference)
-    opts = opts or _options.current()
-    with bars(opts.progress) as progress:
-        return Pusher(session_for(opts), progress).push(ref, artifact, extra_tags)
+    with session.bars() as progress:
+        return Pusher(session, progress).push(ref, artifact, extra_tags)
 
 
 def pushed_reference(ref: Reference, digest: Digest) -> str:
@@ -57,4 +73,4 @@ def pushed_reference(ref: Reference, digest: Digest) -> str:
     return f"docker://{tagged.with_digest(None)}@{digest}"
 
 
-__all__ = ["Reference", "RegistryOptions", "prefetch", "pushed_reference", "read", "write"]
+__all__ = ["Reference", "RegistryOptions", "open_session", "prefetch", "pushed_reference", "read", "write"]

@@ -16,8 +16,8 @@ from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Index, Manifest, media_type_of
 from slimgo.stores.layout import CONFIG_LIMIT, Artifact
+from slimgo.stores.progress import Bars, NoBars
 from slimgo.stores.registry.client import Fetched
-from slimgo.stores.registry.progress import Bars, NoBars, bars
 from slimgo.stores.registry.reference import Reference
 from slimgo.stores.registry.session import RegistrySession
 
@@ -148,7 +148,7 @@ class Puller:
             if not self.cache.has(desc.digest):
                 if self.policy == "never":
                     raise _offline_error(ref, f"layer {desc.digest}")
-                with bars(self.session.options.progress) as lazy:
+                with self.session.bars() as lazy:
                     advance = lazy.bar(f"pull {desc.digest.short}", desc.size)
                     self.session.client(ref.api_host).fetch_blob(ref.repository, desc, self.cache, advance)
             return self.cache.blob_path(desc.digest)

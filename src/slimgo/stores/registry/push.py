@@ -15,9 +15,9 @@ from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, StoredImage, raw_bytes
 from slimgo.oci.manifest import Index
 from slimgo.stores.layout import Artifact
+from slimgo.stores.progress import Bars, NoBars
 from slimgo.stores.registry.auth import AuthError
 from slimgo.stores.registry.client import ManifestUnknown, RegistryClient, fallback_tag
-from slimgo.stores.registry.progress import Bars, NoBars
 from slimgo.stores.registry.pull import RegistryLayer
 from slimgo.stores.registry.reference import Reference
 from slimgo.stores.registry.session import RegistrySession
@@ -73,6 +73,13 @@ class Pusher:
         for identifier in tags or [str(digest)]:
             response = client.put_manifest(ref.repository, identifier, raw, media_type)
             del response
+        # What this machine pushed is what the tag now names: --pull missing must not serve an older image.
+        self.session.cache.put_bytes(digest, raw)
+        for image in images:
+            self.session.cache.put_bytes(image.digest, image.raw_manifest)
+            self.session.cache.put_bytes(image.manifest.config.digest, image.raw_config)
+        for tag in tags:
+            self.session.cache.set_tag(ref.with_tag(tag).with_digest(None), digest)
         return digest
 
     def _push_blobs(self, client: RegistryClient, repository: str, blobs: list[_Blob]) -> None:

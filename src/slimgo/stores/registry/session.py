@@ -1,12 +1,12 @@
-"""One registry session: shared HTTP connections, a client per registry, the cache, and where blobs were seen."""
+"""One registry session per command: shared HTTP connections, a client per registry, the cache, blob locations."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 
 from slimgo.oci.digest import Digest
+from slimgo.stores.progress import BarsFactory, no_bars
 from slimgo.stores.registry import credentials
 from slimgo.stores.registry.cache import BlobCache
 from slimgo.stores.registry.client import RegistryClient
@@ -22,8 +22,9 @@ class RegistrySession:
     """Everything a pull or push shares; reused across calls so connections and tokens are kept warm."""
 
     def __init__(self, options: RegistryOptions, http: Http | None = None,
-                 credential_source: CredentialSource = credentials.lookup) -> None:
+                 credential_source: CredentialSource = credentials.lookup, bars: BarsFactory = no_bars) -> None:
         self.options = options
+        self.bars = bars
         self.http = http or Http(options.retry, options.insecure, pool_size=options.jobs * 2)
         self.cache = BlobCache(options.cache_dir)
         self._credential_source = credential_source
@@ -57,23 +58,3 @@ class RegistrySession:
         with self._lock:
             found = set(self._seen.get((registry, digest), ()))
         return found | self.cache.locations(registry, digest)
-
-
-_SESSIONS: dict[tuple[RegistryOptions, str], RegistrySession] = {}
-_SESSIONS_LOCK = threading.Lock()
-
-
-def session_for(options: RegistryOptions) -> RegistrySession:
-    """A shared session per option set and credentials file (so `login` in between is seen)."""
-    key = (options, os.environ.get("DOCKER_CONFIG", ""))
-    with _SESSIONS_LOCK:
-        found = _SESSIONS.get(key)
-        if found is None:
-            found = _SESSIONS[key] = RegistrySession(options)
-        return found
-
-
-def reset_sessions() -> None:
-    """Drop every shared session (their connections, tokens and remembered credentials)."""
-    with _SESSIONS_LOCK:
-        _SESSIONS.clear()

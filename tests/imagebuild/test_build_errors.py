@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.conftest import Slimgo, copy_fixture
+from tests.imagebuild.conftest import Slimgo, copy_fixture
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,7 @@ def test_unknown_base(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
     assert_clean_failure(slimgo("build", "--base", "ubuntu", "-o", f"oci:{tmp_path}/o", str(src)), 2,
                          "--base ubuntu", "static")
     missing = slimgo("build", "--base", f"oci:{tmp_path}/nothing", "-o", f"oci:{tmp_path}/o", str(src))
-    assert_clean_failure(missing, 1, "does not exist")
+    assert_clean_failure(missing, 2, "does not exist")  # an input that cannot be read
     (tmp_path / "plain").mkdir()
     not_layout = slimgo("build", "--base", f"oci:{tmp_path}/plain", "-o", f"oci:{tmp_path}/o", str(src))
     assert_clean_failure(not_layout, 1, "not an OCI image layout")

@@ -5,27 +5,28 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from slimgo.base import static
-from slimgo.build.base import Base, LayerCache, resolve_base, tzdata_version
-from slimgo.build.gate import check_dynamic_base, check_static
-from slimgo.build.options import FileSpec, ImageOptions
 from slimgo.elf.buildinfo import BuildInfo, read_buildinfo
 from slimgo.elf.linking import read_linking
 from slimgo.elf.pclntab import function_names
 from slimgo.errors import BuildError, ElfError, UsageError
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
+from slimgo.gobuild.vcs import vcs_source
+from slimgo.imagebuild.base import Base, LayerCache, resolve_base, tzdata_version
+from slimgo.imagebuild.gate import check_dynamic_base, check_static
+from slimgo.imagebuild.options import FileSpec, ImageOptions
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig, env_set
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, assemble, assemble_index
 from slimgo.oci.platform import Platform
 from slimgo.rootfs import Rootfs
 from slimgo.stores.layout import Artifact
+from slimgo.stores.transport import Stores
 
 ANNOTATION_SOURCE = "org.opencontainers.image.source"
 ANNOTATION_REVISION = "org.opencontainers.image.revision"
@@ -82,28 +83,13 @@ def _file_entries(spec: FileSpec) -> list[Entry]:
     return [Entry(dest, mode=spec.mode or 0o644, source=spec.source)]
 
 
-def vcs_source(directory: Path) -> str | None:
-    """The repository URL of ``directory`` (its git `origin`), as https when it is an scp-style address."""
-    try:
-        result = subprocess.run(["git", "-C", str(directory), "remote", "get-url", "origin"], capture_output=True,
-                                text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    url = result.stdout.strip()
-    if result.returncode != 0 or not url:
-        return None
-    if url.startswith("git@") and ":" in url:
-        host, _, path = url[4:].partition(":")
-        url = f"https://{host}/{path}"
-    return url.removesuffix(".git")
-
-
 class ImageBuilder:
     """`go build` + static gate + layers + config, for one package and one or more platforms."""
 
-    def __init__(self, toolchain: GoToolchain, workdir: Path, cache: LayerCache | None = None,
+    def __init__(self, toolchain: GoToolchain, workdir: Path, stores: Stores, cache: LayerCache | None = None,
                  source_of: Callable[[Path], str | None] = vcs_source) -> None:
         self.toolchain = toolchain
+        self.stores = stores
         self.workdir = workdir
         self.cache = cache or LayerCache(workdir)
         self._source_of = source_of
@@ -144,7 +130,8 @@ class ImageBuilder:
                     "naming an image that has glibc",
                 ) from None
             raise
-        base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch)
+        base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
+                            self.stores)
         try:
             if gopts.cgo:
                 linking = check_dynamic_base(binary, platform, Rootfs(base.layers), iopts.base)

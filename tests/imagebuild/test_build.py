@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from slimgo.oci.image import open_tar
+from slimgo.compression import open_tar
 from slimgo.rootfs import Rootfs
-from slimgo.stores.transport import Location, open_image, read_artifact
-from tests.build.conftest import Slimgo, copy_fixture
 from tests.conftest import require_tool
+from tests.imagebuild.conftest import Slimgo, copy_fixture
 from tests.ocischema import validate
+from tests.stores.access import Location, open_image, read_artifact
 
 pytestmark = pytest.mark.integration
 
@@ -146,7 +146,7 @@ def _host_glibc_base(tmp_path: Path, with_libc: bool) -> str:
     from slimgo.oci.config import ImageConfig
     from slimgo.oci.image import assemble
     from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import write_artifact
+    from tests.stores.access import write_artifact
 
     loader = Path("/lib64/ld-linux-x86-64.so.2")
     libc = Path("/lib/x86_64-linux-gnu/libc.so.6")

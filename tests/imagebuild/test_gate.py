@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from slimgo.build import gate
 from slimgo.elf.linking import Linking
 from slimgo.errors import StaticLinkError
+from slimgo.imagebuild import gate
 from slimgo.oci.platform import Platform
 
 

@@ -15,7 +15,7 @@ from slimgo.oci.config import ImageConfig
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import Layer
 from slimgo.oci.platform import Platform
-from slimgo.stores.transport import TRANSPORTS, Location, open_image
+from slimgo.stores.transport import TRANSPORTS, Location, Stores
 
 BASE_FIX = "use --base static, --base scratch, or an image: oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE"
 
@@ -64,7 +64,7 @@ def validate_base_spec(spec: str) -> None:
 
 
 def resolve_base(spec: str, platform: Platform, cache: LayerCache, compression: str, created: str,
-                 epoch: int) -> Base:
+                 epoch: int, stores: Stores) -> Base:
     validate_base_spec(spec)
     if spec == "scratch":
         return Base("scratch", (), (), ImageConfig.empty(platform))
@@ -77,7 +77,7 @@ def resolve_base(spec: str, platform: Platform, cache: LayerCache, compression: 
             "comment": f"certifi {certifi.__version__}",
         }
         return Base("static", (layer,), (entry,), config)
-    image = open_image(spec, platform)
+    image = stores.open_image(spec, platform)
     got = image.config.platform
     if (got.os, got.architecture) != (platform.os, platform.architecture):
         raise UsageError(f"--base {spec}", f"is an image for {got}, but the build targets {platform}",

@@ -12,6 +12,7 @@ import pytest
 
 from slimgo.cli.main import main
 from tests.conftest import FIXTURES, require_tool
+from tests.schemas import validate
 
 
 @dataclass
@@ -21,7 +22,11 @@ class Result:
     err: str
 
     def json_lines(self) -> list[dict[str, object]]:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+        """The image records of `build --json`, after checking the document against its schema."""
+        document = json.loads(self.out)
+        validate(document, "build")
+        images: list[dict[str, object]] = document["images"]
+        return images
 
 
 Slimgo = Callable[..., Result]

@@ -1,0 +1,243 @@
+"""`slimgo build` as a pipeline: find main packages, merge flags with the settings file, plan outputs, build every
+image in parallel, and write them only once every build succeeded. Returns data; the CLI parses and renders."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slimgo.errors import UsageError
+from slimgo.gobuild.options import GoBuildOptions
+from slimgo.gobuild.toolchain import GoPackage, GoToolchain
+from slimgo.imagebuild.builder import BuildResult
+from slimgo.imagebuild.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
+from slimgo.oci.image import ImageIndex, Layer, StoredImage
+from slimgo.oci.platform import Platform
+from slimgo.stores.transport import Location, Stores
+
+# Flags a .slimgo.yaml may set (the names of their values in BuildRequest.values).
+SETTABLE = frozenset({
+    "output", "platform", "base", "tzdata", "compression", "cgo", "ldflags", "tags", "gcflags", "no_strip",
+    "no_trimpath", "app_dir", "file", "arg", "env", "user", "workdir", "port", "label", "annotation", "jobs",
+})
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What the user asked for: the packages, every settable value, and which values they gave explicitly."""
+
+    patterns: tuple[str, ...]
+    values: Mapping[str, Any]
+    explicit: frozenset[str] = frozenset()  # given on the command line or in the environment: the settings file
+    multiple: frozenset[str] = frozenset()  # values that are lists (repeatable flags)
+    config_path: Path | None = None
+    image_tags: tuple[str, ...] = ()
+    bare: bool = False
+    repo: str = ""  # SLIMGO_REPO
+    cwd: Path = Path()
+
+
+@dataclass(frozen=True)
+class Plan:
+    package: GoPackage
+    go: GoBuildOptions
+    image: ImageOptions
+    outputs: tuple[Location, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One package built and written: the result, and the reference of each output (first = the main one)."""
+
+    result: BuildResult
+    references: tuple[str, ...]
+
+
+def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
+              on_start: Callable[[Plan], None] = lambda _plan: None) -> list[Outcome]:
+    """Build every main package of ``request``; write each output only after every build succeeded."""
+    from slimgo.imagebuild.base import LayerCache
+    from slimgo.imagebuild.builder import ImageBuilder
+
+    toolchain = GoToolchain()
+    plans = plan_builds(request, toolchain)
+    jobs = int(request.values["jobs"])
+    with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
+        workdir = Path(tmp)
+        builder = ImageBuilder(toolchain, workdir, stores, LayerCache(workdir, cache_dir))
+
+        def build_one(plan: Plan) -> BuildResult:
+            on_start(plan)
+            return builder.build(plan.package, plan.go, plan.image)
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(build_one, plans))
+        # Every image is built before anything is written: a failed build leaves no partial output.
+        return [Outcome(result, tuple(_write(stores, location, result, request.image_tags)
+                                      for location in plan.outputs))
+                for plan, result in zip(plans, results, strict=True)]
+
+
+def plan_builds(request: BuildRequest, toolchain: GoToolchain) -> list[Plan]:
+    """Every package with its merged options and outputs, checked before anything is built."""
+    from slimgo.imagebuild.settings import find_settings, load_settings
+
+    found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
+    settings_path = request.config_path or find_settings(found[0].module_dir or found[0].dir)
+    settings = load_settings(settings_path, set(SETTABLE))
+    plans = []
+    for package in found:
+        values = merge(request, settings.for_main(package.binary_name))
+        outputs = tuple(plan_outputs(values["output"], package, len(found), request.bare, request.repo))
+        image = image_options(values)
+        check_outputs_take(outputs, image)
+        plans.append(Plan(package, go_options(values), image, outputs))
+    return plans
+
+
+def merge(request: BuildRequest, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Flags given explicitly win; then the settings file; then the flag defaults."""
+    merged = dict(request.values)
+    for name, value in settings.items():
+        if name in request.explicit:
+            continue
+        if name in request.multiple:
+            value = tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+        merged[name] = value
+    return merged
+
+
+def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
+    tags = tuple(t for t in str(values.get("tags") or "").replace(" ", ",").split(",") if t)
+    return GoBuildOptions(
+        cgo=bool(values["cgo"]),
+        strip=not values["no_strip"],
+        trimpath=not values["no_trimpath"],
+        ldflags=values.get("ldflags"),
+        tags=tags,
+        gcflags=values.get("gcflags"),
+    )
+
+
+def image_options(values: Mapping[str, Any]) -> ImageOptions:
+    from slimgo.host import host_platform
+    from slimgo.imagebuild.base import validate_base_spec
+
+    platform_text = values.get("platform")
+    platforms = tuple(Platform.parse_list(str(platform_text))) if platform_text else (host_platform(),)
+    validate_base_spec(str(values["base"]))
+    return ImageOptions(
+        platforms=platforms,
+        base=str(values["base"]),
+        tzdata=str(values["tzdata"]),
+        compression=str(values["compression"]),
+        app_dir=str(values["app_dir"]),
+        files=tuple(FileSpec.parse(f) for f in values["file"]),
+        args=tuple(values["arg"]) or None,
+        env=parse_pairs(tuple(values["env"]), "--env"),
+        user=values.get("user"),
+        workdir=values.get("workdir"),
+        ports=tuple(parse_port(str(p)) for p in values["port"]),
+        labels=parse_pairs(tuple(values["label"]), "--label"),
+        annotations=parse_pairs(tuple(values["annotation"]), "--annotation"),
+        epoch=epoch_from_env(os.environ.get("SOURCE_DATE_EPOCH")),
+    )
+
+
+def plan_outputs(specs: Sequence[str], package: GoPackage, count: int, bare: bool, repo: str) -> list[Location]:
+    """Where one package goes: the -o values, else docker://$SLIMGO_REPO/<name> (or the repo itself with --bare),
+    else oci:dist/oci."""
+    repo = repo.strip().removeprefix("docker://").rstrip("/")
+    if bare and not repo:
+        raise UsageError("--bare", "needs SLIMGO_REPO", "set SLIMGO_REPO=REGISTRY/REPOSITORY, or pass -o")
+    if bare and count > 1:
+        raise UsageError("--bare", f"would push {count} main packages to one repository",
+                         "build one package with --bare, or drop --bare to push each to SLIMGO_REPO/<name>")
+    default = (f"docker://{repo}" if bare else f"docker://{repo}/{package.binary_name}") if repo else "oci:dist/oci"
+    locations = [Location.parse(s) for s in (list(specs) or [default])]
+    for location in locations:
+        if count > 1 and location.tag and location.transport != "docker":
+            raise UsageError(f"-o {location}", f"names one tag, but {count} main packages are being built",
+                             "leave the tag out (each image is tagged with its name) or build one package")
+    return locations
+
+
+def check_outputs_take(outputs: Sequence[Location], iopts: ImageOptions) -> None:
+    """Refuse before building what an output cannot hold, so no output is written when another would fail."""
+    if len(iopts.platforms) > 1:
+        for location in outputs:
+            if location.transport == "docker-archive":
+                plats = ", ".join(str(p) for p in iopts.platforms)
+                raise UsageError(f"-o {location}", f"holds one platform only, but {len(iopts.platforms)} were asked "
+                                 f"for ({plats})",
+                                 "write an index with oci-archive:FILE or oci:DIR, or build a single --platform")
+
+
+def _write(stores: Stores, location: Location, result: BuildResult, image_tags: Sequence[str]) -> str:
+    """Write one output. A registry gets every --tag (the first replaces the reference's own tag); elsewhere the
+    first --tag, or the image's name, is the default tag."""
+    if location.transport == "docker":
+        from slimgo.stores.registry.reference import Reference
+
+        if image_tags:
+            location = Location("docker", str(Reference.parse(location.path).with_tag(image_tags[0])))
+        return stores.write(location, result.artifact, extra_tags=image_tags[1:])
+    return stores.write(location, result.artifact, default_tag=image_tags[0] if image_tags else result.name)
+
+
+def _uncompressed_size(layer: Layer) -> int:
+    from slimgo.compression import open_tar
+
+    known = getattr(layer, "uncompressed_size", None)
+    if isinstance(known, int):
+        return known
+    total = 0
+    with open_tar(layer) as stream:
+        while chunk := stream.read(1 << 20):
+            total += len(chunk)
+    return total
+
+
+def describe(outcome: Outcome) -> dict[str, Any]:
+    """The machine-readable record of one built image (for an index: the layers of every platform)."""
+    result = outcome.result
+    artifact = result.artifact
+    images: list[StoredImage] = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
+    layers = []
+    seen = set()
+    for image in images:
+        for layer in image.layers:
+            if layer.descriptor.digest in seen:
+                continue
+            seen.add(layer.descriptor.digest)
+            layers.append({
+                "digest": str(layer.descriptor.digest),
+                "media_type": layer.descriptor.media_type,
+                "compressed_size": layer.descriptor.size,
+                "uncompressed_size": _uncompressed_size(layer),
+            })
+    first = result.images[0]
+    return {
+        "reference": outcome.references[0],
+        "references": list(outcome.references),
+        "name": result.name,
+        "package": result.package.import_path,
+        "digest": str(artifact.digest),
+        "platforms": [str(p.platform) for p in result.images],
+        "layers": layers,
+        "compressed_size": sum(item["compressed_size"] for item in layers),
+        "uncompressed_size": sum(item["uncompressed_size"] for item in layers),
+        "binary_size": first.binary_size,
+        "binary_sizes": {str(p.platform): p.binary_size for p in result.images},
+        "static": all(p.static for p in result.images),
+        "tzdata": first.tzdata,
+        "go_version": first.go_version,
+    }
+
+
+__all__ = ["SETTABLE", "BuildRequest", "Outcome", "Plan", "describe", "plan_builds", "run_build"]
