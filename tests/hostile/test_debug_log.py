@@ -84,6 +84,19 @@ def test_debug_log_redacts_cookies(tmp_path: Path) -> None:
     _assert_no_secret(run.err)
 
 
+def test_debug_flag_logs_like_the_variable(tmp_path: Path) -> None:
+    double = HostileRegistry("ok", cookie=COOKIE)
+    double.start()
+    try:
+        run = run_cli(["-v", "copy", f"docker://{double.host}/x:1", f"oci:{tmp_path / 'out'}"],
+                      env={"SLIMGO_DEBUG": "", "SLIMGO_CACHE_DIR": str(tmp_path / "cache")})
+    finally:
+        double.stop()
+    assert run.code == 0, run.err
+    assert f"debug: slimgo.registry: GET http://{double.host}/v2/x/manifests/1 " in run.err
+    _assert_no_secret(run.err)
+
+
 def test_no_debug_log_without_the_variable(tmp_path: Path) -> None:
     double = HostileRegistry("ok")
     double.start()
