@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.conftest import require_root, require_tool
 from tests.hostile.harness import run_cli
-from tests.hostile.registry_double import HostileRegistry
+from tests.hostile.registry_double import HostileRegistry, tiny_image
 
 RSS_LIMIT_MB = 200
 
@@ -102,6 +102,26 @@ def test_a_full_disk_says_so(tmp_path: Path) -> None:
     assert "fix: the disk (or your quota) is full" in run.err
     assert "Traceback" not in run.err
     assert list(disk.iterdir()) == []  # the mount vanished with the run, and nothing was written beneath it
+
+
+def test_a_full_cache_disk_says_so(tmp_path: Path) -> None:
+    require_root()
+    require_tool("unshare")
+    double = HostileRegistry("ok", image=tiny_image(os.urandom(2 << 20)))
+    double.start()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    wrapper = ["unshare", "-m", "sh", "-c", f'mount -t tmpfs -o size=1m none "{cache}" && exec "$@"', "sh"]
+    try:
+        run = run_cli(["copy", f"docker://{double.host}/x:1", f"oci:{tmp_path / 'out'}"], wrapper=wrapper,
+                      env={"SLIMGO_CACHE_DIR": str(cache)})
+    finally:
+        double.stop()
+    assert run.code == 1, run.err
+    assert f"{cache}/registry/blobs/sha256/{double.image.layer_digest.split(':')[1]}" in run.err, run.err
+    assert "No space left on device" in run.err and "fix: the disk (or your quota) is full" in run.err
+    assert "Traceback" not in run.err and run.max_rss_mb < RSS_LIMIT_MB
+    assert not (tmp_path / "out").exists()
 
 
 def _scratch_dirs(cache: Path, prefix: str) -> list[Path]:

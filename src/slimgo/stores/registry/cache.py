@@ -97,6 +97,9 @@ class BlobCache:
                                        "the registry served different content; the image may have been "
                                        "tampered with, or the registry is broken")
             os.replace(tmp, path)
+        except OSError as err:  # a full disk, above all: said as such, never a traceback
+            Path(tmp).unlink(missing_ok=True)
+            raise os_error(path, err) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -12,6 +12,7 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Index, Manifest
+from slimgo.stores.fsutil import os_error
 from slimgo.stores.layout import Artifact
 
 DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"
@@ -75,10 +76,13 @@ def _looks_compressed(layer: Layer) -> bool:
 def _gzip(layer: Layer, media_type: str, workdir: Path) -> BlobLayer:
     desc = layer.descriptor
     path = workdir / f"{desc.digest.hex}.tar.gz"
-    with open(path, "wb") as out:
-        hashing = HashingWriter(out)
-        with layer.open_blob() as tar, compressing_writer(hashing, "gzip") as gz:  # type: ignore[arg-type]
-            shutil.copyfileobj(tar, gz, 1 << 20)
+    try:
+        with open(path, "wb") as out:
+            hashing = HashingWriter(out)
+            with layer.open_blob() as tar, compressing_writer(hashing, "gzip") as gz:  # type: ignore[arg-type]
+                shutil.copyfileobj(tar, gz, 1 << 20)
+    except OSError as err:  # the scratch directory's disk is full, most likely
+        raise os_error(path, err) from None
     compressed = Descriptor(media_type, hashing.digest, hashing.size, annotations=dict(desc.annotations))
     # The tar's digest is its diff_id: what the config already lists for this layer.
     return BlobLayer(compressed, layer.diff_id, lambda: open(path, "rb"), uncompressed_size=desc.size)
