@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODES = ("ok", "endless-error", "endless-ping", "endless-blob", "wrong-digest", "redirect", "token-elsewhere",
-         "endless-token", "stall")
+         "endless-token", "stall", "redirect-loop")
 STALL_SECONDS = 30.0
 ENDLESS_CAP = 4 << 30  # a server-side bound: the double stops after this much even if nobody hangs up
 ENDLESS_SECONDS = 60.0
@@ -166,6 +166,12 @@ class HostileRegistry:
                     return self._endless(h, 200, "application/octet-stream")
                 if self.mode == "wrong-digest":
                     return self._send(h, 200, bytes(b ^ 0xFF for b in data), "application/octet-stream")
+                if self.mode == "redirect-loop":
+                    h.send_response(307)
+                    h.send_header("Location", h.path)
+                    h.send_header("Content-Length", "0")
+                    h.end_headers()
+                    return None
                 if self.mode == "redirect":
                     h.send_response(307)
                     h.send_header("Location", f"http://{self.redirect_to}/storage/{digest}")

@@ -135,6 +135,16 @@ def test_redirect_to_another_host_gets_no_credentials(home: Home, double: list[H
     assert tree_digest(home.root) == before
 
 
+def test_redirect_loop(home: Home, double: list[HostileRegistry], tmp_path: Path) -> None:
+    server = serve(double, "redirect-loop")
+    before = tree_digest(home.root)
+    run = pull(home, server.host, tmp_path / "out")
+    refused(run, server.host, server.image.layer_digest, "more than 10 times", "redirect loop")
+    assert len([s for s in server.seen if "/blobs/" in s.path]) <= 12
+    assert not (tmp_path / "out").exists()
+    assert tree_digest(home.root) == before
+
+
 def test_plain_http_token_realm_on_another_host_is_refused(home: Home, double: list[HostileRegistry],
                                                            tmp_path: Path) -> None:
     realm_server = serve(double, "ok")

@@ -58,7 +58,7 @@ def _safe_extract(archive: Path, dest: Path, what: str) -> None:
         raise StoreError(str(archive), f"is a directory, not a {what} file",
                          "for an OCI layout directory use oci:DIR") from None
     except OSError as err:
-        raise os_error(archive, err, "cannot read") from None
+        raise os_error(archive, err, "cannot extract") from None
 
 
 # -- oci-archive -------------------------------------------------------------------------------------
