@@ -19,11 +19,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODES = ("ok", "endless-error", "endless-ping", "endless-blob", "wrong-digest", "redirect", "token-elsewhere",
-         "endless-token", "stall", "redirect-loop")
+         "endless-token", "stall", "redirect-loop", "huge-index")
 STALL_SECONDS = 30.0
 ENDLESS_CAP = 4 << 30  # a server-side bound: the double stops after this much even if nobody hangs up
 ENDLESS_SECONDS = 60.0
 _CHUNK = b'{"errors":[{"code":"UNKNOWN","message":"' + b"A" * 65000
+
+
+# An index of 100 platforms whose manifests claim 3 MiB each: 300 MiB a client would hold to read it all.
+HUGE_INDEX = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 3 << 20,
+     "digest": "sha256:" + hashlib.sha256(str(i).encode()).hexdigest(),
+     "platform": {"os": "linux", "architecture": f"arch{i}"}} for i in range(100)]}).encode()
 
 
 @dataclass
@@ -148,6 +155,8 @@ class HostileRegistry:
             return self._send(h, 200, b"{}", "application/json")
         if "/manifests/" in path:
             ref = path.rsplit("/", 1)[1]
+            if ref == "1" and self.mode == "huge-index":
+                return self._send(h, 200, HUGE_INDEX, "application/vnd.oci.image.index.v1+json")
             if ref in ("1", self.image.manifest_digest):
                 return self._send(h, 200, self.image.manifest, "application/vnd.oci.image.manifest.v1+json",
                                   {"Docker-Content-Digest": self.image.manifest_digest})

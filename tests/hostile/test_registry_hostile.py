@@ -135,6 +135,14 @@ def test_redirect_to_another_host_gets_no_credentials(home: Home, double: list[H
     assert tree_digest(home.root) == before
 
 
+def test_index_of_too_many_large_manifests(home: Home, double: list[HostileRegistry], tmp_path: Path) -> None:
+    server = serve(double, "huge-index")
+    run = pull(home, server.host, tmp_path / "out")
+    refused(run, f"index {server.host}/x:1", "bytes of manifests and configs")
+    assert [s.path for s in server.seen if "/manifests/" in s.path] == ["/v2/x/manifests/1"]  # no child asked
+    assert not (tmp_path / "out").exists()
+
+
 def test_redirect_loop(home: Home, double: list[HostileRegistry], tmp_path: Path) -> None:
     server = serve(double, "redirect-loop")
     before = tree_digest(home.root)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.conftest import require_root, require_tool
 from tests.hostile.harness import run_cli
-from tests.hostile.registry_double import HostileRegistry, tiny_image
+from tests.hostile.registry_double import HUGE_INDEX, HostileRegistry, tiny_image
 
 RSS_LIMIT_MB = 200
 
@@ -54,6 +54,21 @@ def test_a_100_mb_manifest_in_a_layout_is_refused(tmp_path: Path) -> None:
         assert run.code == 1, run.err
         assert sha.hexdigest() in run.err and "larger than 4194304 bytes" in run.err and "\n  fix: " in run.err
         assert run.max_rss_mb < RSS_LIMIT_MB
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_index_of_too_many_large_manifests_in_a_layout_is_refused(tmp_path: Path) -> None:
+    index_hex = hashlib.sha256(HUGE_INDEX).hexdigest()
+    top = json.dumps({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{index_hex}",
+         "size": len(HUGE_INDEX), "annotations": {"org.opencontainers.image.ref.name": "1"}}]}).encode()
+    layout = tmp_path / "layout"
+    _layout(layout, top, {index_hex: HUGE_INDEX})
+    run = run_cli(["copy", f"oci:{layout}:1", f"oci:{tmp_path / 'out'}"],
+                  env={"SLIMGO_CACHE_DIR": str(tmp_path / "cache")})
+    assert run.code == 1, run.err
+    assert f"{layout} index sha256:{index_hex}" in run.err and "lists 100 manifests" in run.err
+    assert "\n  fix: " in run.err and run.max_rss_mb < RSS_LIMIT_MB
     assert not (tmp_path / "out").exists()
 
 

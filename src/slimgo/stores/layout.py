@@ -32,6 +32,8 @@ REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
 MANIFEST_LIMIT = 4 << 20  # what registries accept for a manifest or index; anything larger is not one
 CONFIG_LIMIT = 16 << 20  # an image config is a few KiB; this leaves room for a very long history
+# What one read of an index may hold of manifests and configs: hundreds of platforms' worth, not an exhausted host.
+HELD_LIMIT = 256 << 20
 # Held around every read-modify-write of index.json, so two writers sharing a layout keep both their tags.
 LOCK_FILE = ".slimgo-index.lock"
 Artifact = StoredImage | ImageIndex
@@ -116,6 +118,10 @@ class Layout:
         if mediatype.is_index(desc.media_type):
             raw = self.read_blob(desc.digest, "index")
             index = Index.parse(raw, f"index {desc.digest}")
+            if sum(d.size for d in index.manifests) > HELD_LIMIT // 2:  # manifests, and as much again of configs
+                raise ImageFormatError(f"{self.root} index {desc.digest}", f"lists {len(index.manifests)} "
+                                       f"manifests of more than {HELD_LIMIT // 2} bytes in all",
+                                       "this is not an image slimgo can read; copy one platform's image instead")
             images = tuple(self.read_image(d) for d in index.manifests if mediatype.is_manifest(d.media_type))
             return ImageIndex(raw, images)
         return self.read_image(desc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,9 +16,9 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Index, Manifest, media_type_of
-from slimgo.stores.layout import CONFIG_LIMIT, Artifact
+from slimgo.stores.layout import CONFIG_LIMIT, HELD_LIMIT, Artifact
 from slimgo.stores.progress import Bars, NoBars
-from slimgo.stores.registry.client import Fetched
+from slimgo.stores.registry.client import MANIFEST_LIMIT, Fetched
 from slimgo.stores.registry.reference import Reference
 from slimgo.stores.registry.session import RegistrySession
 
@@ -54,12 +55,30 @@ class Puller:
         self.cache = session.cache
         self.policy = session.options.pull
         self.progress = progress or NoBars()
+        self._held = 0  # bytes of manifests and configs this pull keeps in memory
+        self._held_lock = threading.Lock()
+
+    def _hold(self, size: int, where: str) -> None:
+        """Count ``size`` more bytes held in memory; an index listing more than anyone needs is refused."""
+        with self._held_lock:
+            self._held += size
+            held = self._held
+        if held > HELD_LIMIT:
+            raise ImageFormatError(where, f"needs more than {HELD_LIMIT} bytes of manifests and configs in all",
+                                   "this is not an image slimgo can read (an index listing far too many images); "
+                                   "pull one platform's image by digest instead")
 
     def pull(self, ref: Reference, prefetch: bool = True) -> Artifact:
         top = self._resolve(ref)
         if mediatype.is_index(top.media_type):
             index = Index.parse(top.raw, f"index {ref}")
             children = [d for d in index.manifests if mediatype.is_manifest(d.media_type)]
+            for child in children:  # sizes are known up front: refuse before fetching anything
+                if child.size > MANIFEST_LIMIT:
+                    raise ImageFormatError(f"{ref.name}@{child.digest}", f"is {child.size} bytes by its index, "
+                                           f"more than the {MANIFEST_LIMIT} a manifest can be",
+                                           "this is not an image slimgo can read")
+            self._hold(sum(child.size for child in children), f"index {ref}")
             with ThreadPoolExecutor(max_workers=self.session.options.jobs) as pool:
                 images = list(pool.map(lambda d: self._image(ref, self._by_digest(ref, d.digest, d.size)), children))
             return ImageIndex(top.raw, tuple(images))
@@ -129,6 +148,7 @@ class Puller:
         if desc.size > CONFIG_LIMIT:  # read whole into memory below: refuse before downloading
             raise ImageFormatError(where, f"is {desc.size} bytes by its descriptor, more than the {CONFIG_LIMIT} "
                                    "an image config can be", "this is not an image slimgo can read; rebuild it")
+        self._hold(desc.size, where)
         raw = self.cache.read(desc.digest)
         if raw is None:
             if self.policy == "never":
