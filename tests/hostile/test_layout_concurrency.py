@@ -73,6 +73,28 @@ def test_concurrent_writers_keep_every_tag(source: Path, tmp_path: Path) -> None
     assert leftovers == []  # no staging directory of a writer that lost the creation race
 
 
+def _archive_tags(archive: Path) -> set[str]:
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile("index.json")
+        assert member is not None
+        index = json.loads(member.read())
+    return {m["annotations"]["org.opencontainers.image.ref.name"] for m in index["manifests"]}
+
+
+def test_concurrent_writers_of_one_oci_archive_keep_every_tag(source: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "shared.tar"
+    expected: set[str] = set()
+    for round_ in range(10):
+        tags = [f"r{round_}-a", f"r{round_}-b"]
+        results = _copy_all(source, [f"oci-archive:{archive}:{tag}" for tag in tags], tmp_path / "cache")
+        assert [code for code, _ in results] == [0, 0], results
+        expected.update(tags)
+        assert _archive_tags(archive) == expected, f"round {round_}: lost {expected - _archive_tags(archive)}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "shared.tar"]  # no lock or temp file beside it
+
+
 def test_concurrent_pulls_share_one_download(tmp_path: Path) -> None:
     """Two processes pulling one image into a shared cache at once: each blob crosses the network once."""
     double = HostileRegistry("ok", blob_delay=0.5)

@@ -17,7 +17,7 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Manifest, canonical_json
-from slimgo.stores.fsutil import atomic_write, copy_stream, os_error, read_capped
+from slimgo.stores.fsutil import atomic_write, copy_stream, file_lock, os_error, read_capped
 from slimgo.stores.layout import CONFIG_LIMIT, MANIFEST_LIMIT, Artifact, Layout, write_layout
 from slimgo.stores.scratch import make_scratch, release
 
@@ -69,15 +69,24 @@ def open_oci_archive(path: Path) -> Layout:
 
 
 def write_oci_archive(path: Path, artifact: Artifact, tag: str | None) -> Descriptor:
-    """Write a tar of an OCI layout holding ``artifact`` (tagged), replacing ``path`` atomically."""
+    """Write a tar of an OCI layout holding ``artifact`` (tagged), replacing ``path`` atomically.
+
+    The archive's directory is locked from reading the old archive to renaming the new one, so two writers
+    adding different tags to one archive at once keep both.
+    """
     _check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise os_error(path, err) from None
     staging = make_scratch("slimgo-oci-archive-")
     try:
-        if path.is_file():
-            _safe_extract(path, staging / "layout", "oci-archive")  # keep the archive's other images
-        desc = write_layout(staging / "layout", artifact, tag)
-        entries = _tree_entries(staging / "layout")
-        atomic_write(path, lambda out: write_tar(entries, out))
+        with file_lock(path.parent, f"oci-archive:{path}"):
+            if path.is_file():
+                _safe_extract(path, staging / "layout", "oci-archive")  # keep the archive's other images
+            desc = write_layout(staging / "layout", artifact, tag)
+            entries = _tree_entries(staging / "layout")
+            atomic_write(path, lambda out: write_tar(entries, out))
         return desc
     finally:
         release(staging)

@@ -39,9 +39,15 @@ def read_capped(path: Path, limit: int, subject: str) -> bytes:
 
 @contextmanager
 def file_lock(path: Path, subject: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold an exclusive `flock` on ``path`` (created when missing) for the block; waits at most ``timeout``."""
+    """Hold an exclusive `flock` on ``path`` (a file created when missing, or a directory) for the block.
+
+    Waits at most ``timeout`` for another holder.
+    """
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if path.is_dir():  # a directory can be locked too, leaving nothing behind in it
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        else:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
         raise os_error(path, err, "cannot create the lock file") from None
     try:
