@@ -28,7 +28,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_text_report_names_the_linked_symbol_the_fix_and_the_upgrade(
         binaries: dict[str, Path], vulndb: VulnDb, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, str(binaries["textcall"]))
+    code, out, _err = run(capsys, str(binaries["textcall"]))
     assert code == 1  # present: the default gate fails
     assert f"golang.org/x/vulndb@{vulndb.version}" in out
     assert "PRESENT   GO-2022-1059  golang.org/x/text@v0.3.7  (fixed in v0.3.8)" in out

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from slimgo.errors import InputError
+from slimgo.errors import InputError, SlimgoError
 from slimgo.vuln.osv import Advisory, AdvisoryError, from_record, parse_entry, to_record
 
 VULNDB_MODULE = "golang.org/x/vulndb"
@@ -141,7 +141,7 @@ class _Origin:
     date: str  # RFC 3339 or ""
 
 
-def _index_path(cache: Path, key: str) -> Path:
+def index_path(cache: Path, key: str) -> Path:
     return cache / f"index-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
 
 
@@ -183,7 +183,7 @@ def _load(path: Path, key: str | None) -> Database:
 
 def _index(cache: Path, origin: _Origin, root: Path) -> Database:
     """The index of the advisories under ``root``, built unless another run already built it."""
-    target = _index_path(cache, origin.key)
+    target = index_path(cache, origin.key)
     with _locked(cache, origin.key):
         if not target.is_file():
             _, files = osv_files(root)
@@ -243,13 +243,16 @@ def open_module(cache: Path, download: Downloader, *, version: str | None = None
             raise VulnDbError(str(_pointer(cache)), "the record of the current vulnerability database is corrupt",
                               f"run `{REFRESH}`") from None
         else:
-            return _load(_index_path(cache, f"module:{VULNDB_MODULE}@{version}"), f"module:{VULNDB_MODULE}@{version}")
+            return _load(index_path(cache, f"module:{VULNDB_MODULE}@{version}"), f"module:{VULNDB_MODULE}@{version}")
     wanted = version or "latest"
-    if version is not None and _index_path(cache, f"module:{VULNDB_MODULE}@{version}").is_file():
-        return _load(_index_path(cache, f"module:{VULNDB_MODULE}@{version}"), f"module:{VULNDB_MODULE}@{version}")
+    if version is not None and index_path(cache, f"module:{VULNDB_MODULE}@{version}").is_file():
+        return _load(index_path(cache, f"module:{VULNDB_MODULE}@{version}"), f"module:{VULNDB_MODULE}@{version}")
     fix = ("check GOPROXY (and GONOSUMDB/GOFLAGS) let `go mod download` reach the module proxy, then run "
            f"`{REFRESH}`; or give --db DIR with a copy of the database")
-    fetched = download(VULNDB_MODULE, wanted, fix)
+    try:
+        fetched = download(VULNDB_MODULE, wanted, fix)
+    except SlimgoError as err:  # no database without the module: the input of every scan is missing
+        raise VulnDbError(err.subject, f"no vulnerability database: {err.cause}", err.fix) from None
     date = fetched.time or (str(version_time(fetched.version) or ""))
     origin = _Origin(f"module:{VULNDB_MODULE}@{fetched.version}", f"{VULNDB_MODULE}@{fetched.version}",
                      fetched.version, date)
