@@ -89,17 +89,7 @@ def _ignores(config_path: Path | None, flags: tuple[str, ...]) -> dict[str, str]
 
 def _database(db_dir: Path | None, version: str | None, refresh: bool) -> Database:
     from slimgo.cachedir import cache_root
-    from slimgo.errors import UsageError
-    from slimgo.vuln.database import open_mirror, open_module
-
-    cache = cache_root() / "vuln"
-    if db_dir is not None:
-        if version or refresh:
-            raise UsageError("--db", "cannot be combined with --db-version or --refresh-db",
-                             "use a copy of the database, or the module")
-        return open_mirror(db_dir, cache)
-    from slimgo.gobuild.moddownload import download
+    from slimgo.vuln.database import open_database
 
     render.log("reading the Go vulnerability database")
-    return open_module(cache, lambda module, wanted, fix: download(module, wanted, fix), version=version,
-                       refresh=refresh)
+    return open_database(cache_root() / "vuln", db_dir=db_dir, version=version, refresh=refresh)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from slimgo.errors import InputError, SlimgoError
+from slimgo.errors import InputError, SlimgoError, UsageError
 from slimgo.vuln.osv import Advisory, AdvisoryError, from_record, parse_entry, to_record
 
 VULNDB_MODULE = "golang.org/x/vulndb"
@@ -260,3 +260,16 @@ def open_module(cache: Path, download: Downloader, *, version: str | None = None
     if version is None:
         _write_atomically(_pointer(cache), {"version": fetched.version})
     return database
+
+
+def open_database(cache: Path, *, db_dir: Path | None = None, version: str | None = None,
+                  refresh: bool = False) -> Database:
+    """The database a scan uses: the mirror ``db_dir``, else the vulndb module (fetched through `go mod download`)."""
+    if db_dir is not None:
+        if version or refresh:
+            raise UsageError("--db", "cannot be combined with --db-version or --refresh-db",
+                             "use either a copy of the database or the module")
+        return open_mirror(db_dir, cache)
+    from slimgo.gobuild.moddownload import download
+
+    return open_module(cache, download, version=version, refresh=refresh)
