@@ -92,4 +92,4 @@ def test_stripped_binary_keeps_symbol_precision(binaries: dict[str, Path], vulnd
     stripped = slimgo_report(capsys, binaries["textcall_stripped"])
     assert ids(stripped, "present") == ids(full, "present") == {"GO-2022-1059"}
     assert ids(stripped) == ids(full)
-    assert stripped["binaries"][0]["note"] is None  # the inline trees were found through the moduledata
+    assert stripped["binaries"][0]["note"] is None

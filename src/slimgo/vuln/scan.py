@@ -74,8 +74,6 @@ def scan_elf(image: ElfImage, shown: str, db: Database, now: datetime) -> Binary
     try:
         with image.parsing("Go function table"):
             symbols = symbols_of(image, main_path)
-        if not symbols.inlined_seen:
-            note = "inlined functions not visible (no inline-tree anchor found); only called functions count"
     except ElfError as err:
         symbols, note = None, f"function table unreadable ({err.cause}): every affected advisory counts as present"
     findings = match_binary(info, symbols, db, now)
