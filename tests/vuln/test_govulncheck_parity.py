@@ -93,3 +93,23 @@ def test_stripped_binary_keeps_symbol_precision(binaries: dict[str, Path], vulnd
     assert ids(stripped, "present") == ids(full, "present") == {"GO-2022-1059"}
     assert ids(stripped) == ids(full)
     assert stripped["binaries"][0]["note"] is None
+
+
+def test_inlined_functions_count_as_linked(tmp_path: Path) -> None:
+    """A function the compiler inlined everywhere has no code of its own, yet it is linked: its name is kept for the
+    inline tree of its caller. (Which calls keep a mark depends on the compiler; at least one does here.)"""
+    from slimgo.elf._reader import open_elf
+    from slimgo.elf.pclntab import function_names
+    from slimgo.vuln.symbols import split_name, symbols_of
+    from tests.vuln.conftest import build_fixture
+
+    for flags in ((), ("-ldflags=-s -w",)):
+        binary = build_fixture("inlined", tmp_path, flags=flags)
+        top_level = {split_name(n) for n in function_names(binary)}
+        with open_elf(binary) as image:
+            linked = symbols_of(image, "example.com/inlined").by_package
+        lib = linked["example.com/inlined/lib"]
+        inlined_only = {s for s in lib if ("example.com/inlined/lib", s) not in top_level}
+        assert inlined_only, f"no inlined-only function found among {lib}"
+        assert inlined_only <= {"Small", "Counter.Add", "Counter.Value"}
+        assert "main" in linked["example.com/inlined"]
