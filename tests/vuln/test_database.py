@@ -158,4 +158,21 @@ def test_binaries_without_go_build_information(tmp_path: Path, vulndb: VulnDb,
     code, _, err = run(capsys, "/bin/true")  # a C program: ELF, no Go build information
     assert code == 1 and "no Go build information" in err
     code, _, err = run(capsys, str(tmp_path / "missing"))
-    assert code in (1, 2) and "no such file" in err
+    assert code == 2 and "no such file" in err
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2 and "is not a regular file" in err
+
+
+def test_binaries_older_than_go_1_18_say_so(binaries: dict[str, Path], vulndb: VulnDb,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The toolchain cannot build before go1.21 through GOTOOLCHAIN: the reader's answer for such a binary is faked."""
+    from slimgo.elf.buildinfo import BuildInfo
+    from slimgo.vuln import scan
+
+    old = BuildInfo("go1.16.15", supported=False, note="build information of Go binaries older than go1.18 is "
+                    "unsupported; rebuild with go1.18 or newer")
+    monkeypatch.setattr(scan, "buildinfo_of", lambda image: old)
+    code, _, err = run(capsys, str(binaries["textcall"]))
+    assert code == 1
+    assert "was built by go1.16.15" in err and "rebuild it with Go 1.18 or newer" in err

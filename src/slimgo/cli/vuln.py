@@ -46,8 +46,9 @@ def vuln(target: str, fmt: str, as_json: bool, fail_on: str, ignore: tuple[str, 
     from datetime import UTC, datetime
 
     from slimgo.vuln.output import age_days
-    from slimgo.vuln.scan import failing, scan_target
+    from slimgo.vuln.scan import check_target, failing, scan_target
 
+    check_target(target)
     ignores = _ignores(config_path, ignore)
     database = _database(db_dir, db_version, refresh_db)
     now = datetime.now(UTC)

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.elf.buildinfo import NOT_A_GO_BINARY, buildinfo_of
-from slimgo.errors import ElfError
+from slimgo.errors import ElfError, InputError
 from slimgo.vuln.database import Database
 from slimgo.vuln.fix import Upgrade, upgrade_set
 from slimgo.vuln.match import PRESENT, Finding, match_binary
@@ -147,6 +147,7 @@ def scan_target(target: str, db: Database, now: datetime, *, stores: Stores | No
         report = Report(target, db, binaries, skipped, image_digest=str(image.digest),
                         platform=str(image.config.platform))
     else:
+        check_target(target)
         report = Report(target, db, [scan_file(Path(target), db, now)])
     apply_ignores(report.findings, ignores or {})
     report.upgrades = upgrade_set(report.findings, db.advisory)
@@ -170,6 +171,18 @@ def failing(findings: list[Finding], fail_on: str) -> list[Finding]:
     if fail_on == "never":
         return []
     return [f for f in findings if f.ignored is None and (fail_on == "affected" or f.status == PRESENT)]
+
+
+def check_target(target: str) -> None:
+    """A target that is no image must be a readable file: said before the database is even opened."""
+    if _is_image(target):
+        return
+    path = Path(target)
+    if not path.is_file():
+        from slimgo.stores.transport import SYNTAX
+
+        raise InputError(target, "no such file" if not path.exists() else "is not a regular file",
+                         f"give the path of a Go binary, or an image ({SYNTAX})")
 
 
 def _is_image(target: str) -> bool:
