@@ -82,6 +82,10 @@ def test_the_call_decides_present(binaries: dict[str, Path], vulndb: VulnDb,
     assert by_id["GO-2022-1059"]["symbols"] == ["golang.org/x/text/language.ParseAcceptLanguage"]
     assert by_id["GO-2022-1059"]["fixed"] == "v0.3.8"
     assert {f["id"]: f["status"] for f in parses["binaries"][0]["findings"]}["GO-2022-1059"] == "affected"
+    replaced = slimgo_report(capsys, binaries["textreplaced"])
+    finding = next(f for f in replaced["binaries"][0]["findings"] if f["id"] == "GO-2022-1059")
+    assert finding["version"] == "v0.3.7" and finding["replaces"] == "golang.org/x/text@v0.3.8"
+    assert finding["status"] == "present"
 
 
 def test_stripped_binary_keeps_symbol_precision(binaries: dict[str, Path], vulndb: VulnDb,

@@ -3,7 +3,6 @@ toolchain's version against OSV ranges, then each affected advisory against the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +38,7 @@ class Finding:
     symbols: list[str] = field(default_factory=list)  # "pkg.Symbol" found linked
     packages: list[str] = field(default_factory=list)  # vulnerable packages linked (no symbol list, or none found)
     ignored: str | None = None  # the reason, when an --ignore covers it
+    replaces: str | None = None  # "path@version" the go.mod required, when a replace directive swapped it
 
     @property
     def url(self) -> str:
@@ -174,8 +174,4 @@ def _match_advisory(advisory: Advisory, module: ModuleVersion, goos: str, goarch
     return Finding(advisory.id, advisory.summary, advisory.aliases, module.path,
                    display_version(module.path, module.version),
                    display_version(module.path, fixed) if fixed else None, status,
-                   sorted(set(symbols)), sorted(set(packages)))
-
-
-def advisory_ids(findings: Iterable[Finding], status: str | None = None) -> set[str]:
-    return {f.id for f in findings if status is None or f.status == status}
+                   sorted(set(symbols)), sorted(set(packages)), replaces=module.required or None)

@@ -23,7 +23,7 @@ def age_days(report: Report, now: datetime) -> int | None:
 def _finding(f: Finding) -> dict[str, Any]:
     return {"id": f.id, "aliases": list(f.aliases), "summary": f.summary, "url": f.url, "module": f.module,
             "version": f.version, "fixed": f.fixed, "status": f.status, "symbols": f.symbols,
-            "packages": f.packages, "ignored": f.ignored}
+            "packages": f.packages, "ignored": f.ignored, "replaces": f.replaces}
 
 
 def _binary(b: BinaryScan) -> dict[str, Any]:
@@ -100,7 +100,8 @@ def sarif(report: Report) -> dict[str, Any]:
 def _finding_lines(f: Finding) -> list[str]:
     fix = f"fixed in {f.fixed}" if f.fixed else "no fixed version yet"
     mark = "PRESENT " if f.status == PRESENT else "affected"
-    lines = [f"  {mark}  {f.id}  {f.module}@{f.version}  ({fix})"]
+    replaced = f" (replaces {f.replaces})" if f.replaces else ""
+    lines = [f"  {mark}  {f.id}  {f.module}@{f.version}{replaced}  ({fix})"]
     if f.summary:
         lines.append(f"            {f.summary}")
     if f.status == PRESENT:

@@ -163,9 +163,6 @@ def apply_ignores(findings: list[Finding], ignores: dict[str, str]) -> None:
                 break
 
 
-FAIL_ON = ("present", "affected", "never")
-
-
 def failing(findings: list[Finding], fail_on: str) -> list[Finding]:
     """The findings that fail the gate: present ones (or every affected one) not ignored."""
     if fail_on == "never":

@@ -33,10 +33,6 @@ def parse(version: str) -> Key | None:
     return int(found["major"]), int(found["minor"] or 0), int(found["patch"] or 0), pre
 
 
-def valid(version: str) -> bool:
-    return parse(version) is not None
-
-
 def compare(a: str, b: str) -> int:
     """-1, 0 or 1 as x/mod/semver.Compare: an invalid version is below every valid one and equal to another."""
     ka, kb = parse(a), parse(b)
