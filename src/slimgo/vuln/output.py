@@ -147,7 +147,8 @@ def text(report: Report, now: datetime, verbose: bool = False) -> str:
         for u in report.upgrades:
             target = u.target or "(no fixed version yet for " + ", ".join(u.unfixed) + ")"
             what = "go toolchain" if u.module == "stdlib" else u.module
-            lines.append(f"upgrade: {what} {u.current} -> {target}  clears {', '.join(u.clears)}")
+            cleared = ", ".join(u.clears[:6]) + (f" and {len(u.clears) - 6} more" if len(u.clears) > 6 else "")
+            lines.append(f"upgrade: {what} {u.current} -> {target}  clears {cleared}")
     c = counts(report)
     lines += ["", f"{c['present']} present, {c['affected']} affected but not linked, {c['ignored']} ignored"]
     return "\n".join(lines) + "\n"
