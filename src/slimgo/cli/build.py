@@ -74,7 +74,8 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
-                         before_write=_vuln_check if vuln_gate else lambda _results: None)
+                         before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
+                         else lambda _results: None)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -86,14 +87,14 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(_summary(outcome))
 
 
-def _vuln_check(results: list[BuildResult]) -> None:
+def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:
     from slimgo.cachedir import cache_root
     from slimgo.oci.image import ImageIndex
     from slimgo.vuln.gate import check_images
 
     images = [(r.name, image) for r in results
               for image in (r.artifact.images if isinstance(r.artifact, ImageIndex) else [r.artifact])]
-    findings = check_images(images, cache_root() / "vuln", Path.cwd())
+    findings = check_images(images, cache_root() / "vuln", Path.cwd(), config_path)
     render.log(f"vuln: no vulnerable code linked ({len(findings)} advisories affect modules, none present)")
 
 

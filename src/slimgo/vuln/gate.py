@@ -23,9 +23,12 @@ class VulnGateError(SlimgoError):
 
 
 def check_images(images: Sequence[tuple[str, StoredImage]], cache: Path, settings_from: Path,
-                 fail_on: str = "present") -> list[Finding]:
-    """Scan every (name, image); raise VulnGateError listing the failing advisories, else return every finding."""
-    settings = ignore_list.find_settings(settings_from)
+                 settings_file: Path | None = None, fail_on: str = "present") -> list[Finding]:
+    """Scan every (name, image); raise VulnGateError listing the failing advisories, else return every finding.
+
+    Ignores come from ``settings_file`` (build --config), else the .slimgo.yaml found from ``settings_from``.
+    """
+    settings = settings_file or ignore_list.find_settings(settings_from)
     ignores = ignore_list.from_settings(settings) if settings is not None else {}
     db = open_database(cache)
     now = datetime.now(UTC)
