@@ -141,3 +141,28 @@ def test_every_go_binary_of_an_image_with_its_layer(binaries: dict[str, Path], v
     assert status["/app/textparse"]["GO-2022-1059"] == "affected"
     code, text_out, _ = run(capsys, layout)
     assert "/usr/local/bin/parse  go1." in text_out and "layer " in text_out
+
+
+def test_a_binary_deleted_in_an_upper_layer_is_not_reported(binaries: dict[str, Path], vulndb: VulnDb,
+                                                             tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """umoci writes the deletion as a whiteout in a new layer; the merged filesystem no longer has the binary, and a
+    symlink to the one left is not a second binary."""
+    from tests.conftest import require_root, require_tool
+
+    require_root()
+    umoci = require_tool("umoci")
+    shutil.copytree(FIXTURES / "textparse", tmp_path / "src")
+    layout = tmp_path / "layout"
+    _build(["-o", f"oci:{layout}:v1", "--file", f"{binaries['textcall']}:/usr/local/bin/call"], tmp_path / "src")
+    bundle = tmp_path / "bundle"
+    subprocess.run([umoci, "unpack", "--image", f"{layout}:v1", str(bundle)], check=True, capture_output=True)
+    (bundle / "rootfs" / "usr" / "local" / "bin" / "call").unlink()
+    (bundle / "rootfs" / "usr" / "local" / "bin" / "alias").symlink_to("/app/textparse")
+    subprocess.run([umoci, "repack", "--image", f"{layout}:v2", str(bundle)], check=True, capture_output=True)
+    code, out, _ = run(capsys, "--json", f"oci:{layout}:v2")
+    report: dict[str, Any] = json.loads(out)
+    assert [b["path"] for b in report["binaries"]] == ["/app/textparse"]
+    assert code == 0  # the binary that linked the vulnerable code is gone
+    code, out, _ = run(capsys, "--json", f"oci:{layout}:v1")
+    assert code == 1 and len(json.loads(out)["binaries"]) == 2
