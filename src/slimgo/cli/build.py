@@ -15,6 +15,7 @@ from slimgo.compression import COMPRESSIONS
 from slimgo.stores.transport import SYNTAX
 
 if TYPE_CHECKING:
+    from slimgo.imagebuild.builder import BuildResult
     from slimgo.imagebuild.pipeline import Outcome, Plan
 
 
@@ -54,9 +55,12 @@ if TYPE_CHECKING:
 @format_option("text", "json")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Settings file (default: .slimgo.yaml at the module root).")
+@click.option("--vuln", "vuln_gate", is_flag=True,
+              help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
-          image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], **flags: Any) -> None:
+          image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
+          **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -69,7 +73,9 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
     stores = stores_from(pull, insecure, int(flags["jobs"]))
-    outcomes = run_build(request, stores, cache_root(), on_start=_started)
+    outcomes = run_build(request, stores, cache_root(), on_start=_started,
+                         before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
+                         else lambda _results: None)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -79,6 +85,17 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(f"also written: {extra}")
         if render.interactive():
             render.log(_summary(outcome))
+
+
+def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:
+    from slimgo.cachedir import cache_root
+    from slimgo.oci.image import ImageIndex
+    from slimgo.vuln.gate import check_images
+
+    images = [(r.name, image) for r in results
+              for image in (r.artifact.images if isinstance(r.artifact, ImageIndex) else [r.artifact])]
+    findings = check_images(images, cache_root() / "vuln", Path.cwd(), config_path)
+    render.log(f"vuln: no vulnerable code linked ({len(findings)} advisories affect modules, none present)")
 
 
 def _started(plan: Plan) -> None:

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "copy": "slimgo.cli.copy:copy",
     "login": "slimgo.cli.login:login",
     "logout": "slimgo.cli.login:logout",
+    "vuln": "slimgo.cli.vuln:vuln",
 }
 
 

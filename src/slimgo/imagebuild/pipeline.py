@@ -59,7 +59,8 @@ class Outcome:
 
 
 def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
-              on_start: Callable[[Plan], None] = lambda _plan: None) -> list[Outcome]:
+              on_start: Callable[[Plan], None] = lambda _plan: None,
+              before_write: Callable[[list[BuildResult]], None] = lambda _results: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
     from slimgo.imagebuild.base import LayerCache
     from slimgo.imagebuild.builder import ImageBuilder
@@ -77,6 +78,7 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(build_one, plans))
+        before_write(results)  # a check that may refuse the images (build --vuln) runs before any output exists
         # Every image is built before anything is written: a failed build leaves no partial output.
         return [Outcome(result, tuple(_write(stores, location, result, request.image_tags)
                                       for location in plan.outputs))
@@ -89,7 +91,7 @@ def plan_builds(request: BuildRequest, toolchain: GoToolchain) -> list[Plan]:
 
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
     settings_path = request.config_path or find_settings(found[0].module_dir or found[0].dir)
-    settings = load_settings(settings_path, set(SETTABLE))
+    settings = load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
     plans = []
     for package in found:
         values = merge(request, settings.for_main(package.binary_name))
