@@ -41,6 +41,8 @@ USAGE_OR_UNREADABLE = [
     (["dockerfile", MISSING], 2),
     (["login", "bad host/x", "-u", "u", "--password-stdin"], 2),
     (["logout", "bad host/x"], 2),
+    (["completion", "tcsh"], 2),
+    (["completion"], 2),
     (["no-such-verb"], 2),
 ]
 

@@ -1,0 +1,69 @@
+"""Shared set-up for the integration tests: slimgo as a command on PATH, a local registry, the built wheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.stores.registry.conftest import Registry, start_registry, stop_registry
+
+SRC = ROOT / "src"
+EXAMPLE = ROOT / "examples" / "hello"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def slimgo_env(**extra: str) -> dict[str, str]:
+    """The environment of a user's shell whose `slimgo` is this checkout's (no terminal, no colour settings)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "SLIMGO_QUIET",
+                                                             "SLIMGO_DEBUG", "SLIMGO_REPO", "PYTHONPATH")}
+    env["PYTHONPATH"] = str(SRC)
+    env.update(extra)
+    return env
+
+
+def run_slimgo(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str = "",
+               timeout: float = 300) -> Run:
+    """`slimgo ARGS...` in a subprocess, stdout and stderr kept apart, as a script would run it."""
+    result = subprocess.run([sys.executable, "-m", "slimgo", *args], cwd=cwd, env=env or slimgo_env(),
+                            input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def slimgo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding a `slimgo` command that runs this checkout, to put first on PATH."""
+    bindir = tmp_path_factory.mktemp("slimgo-bin")
+    script = bindir / "slimgo"
+    script.write_text(f'#!/bin/sh\nPYTHONPATH="{SRC}" exec "{sys.executable}" -m slimgo "$@"\n')
+    script.chmod(0o755)
+    return bindir
+
+
+@pytest.fixture
+def hello(tmp_path: Path) -> Path:
+    """A copy of examples/hello outside the repository."""
+    target = tmp_path / "hello"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """An anonymous docker-registry on 127.0.0.1."""
+    running, process = start_registry(tmp_path_factory.mktemp("registry"), "anonymous")
+    yield running
+    stop_registry(process)
