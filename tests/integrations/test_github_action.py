@@ -1,0 +1,202 @@
+"""The GitHub composite action: valid against GitHub's action schema, and its steps run as the runner runs them
+(bash, inputs in the environment) against a registry on 127.0.0.1, with the workflow step from the docs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from slimgo.cli.main import COMMANDS
+from tests.conftest import ROOT, require_tool
+from tests.integrations.ciscript import ActionRun, run_composite_action, substitute
+from tests.integrations.conftest import require_module
+from tests.integrations.snippets import snippet
+from tests.stores.registry.conftest import PASSWORD, USER, Registry, start_registry, stop_registry
+
+ACTION = ROOT / "action.yml"
+USES = "slimgo/slimgo@v0.1.0"
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json,"
+                  "application/vnd.docker.distribution.manifest.v2+json")
+
+
+def vendored_schema(name: str) -> dict[str, Any]:
+    """SchemaStore's schema as check-jsonschema ships it (Apache-2.0, its licenses/LICENSE.schemastore)."""
+    require_module("check_jsonschema")
+    folder = resources.files("check_jsonschema.builtin_schemas.vendor")
+    loaded: dict[str, Any] = json.loads((folder / f"{name}.json").read_text())
+    return loaded
+
+
+def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_action_is_valid_against_githubs_action_schema() -> None:
+    schema = vendored_schema("github-actions")
+    assert schema["$id"] == "https://json.schemastore.org/github-action.json"
+    action = yaml.safe_load(ACTION.read_text())
+    assert schema_errors(action, schema) == []
+    broken = copy.deepcopy(action)
+    del broken["runs"]["steps"][0]["shell"]  # a composite run step must name its shell
+    broken["inputs"]["packages"]["required"] = "yes"
+    assert len(schema_errors(broken, schema)) >= 2, "the schema check is not vacuous"
+
+
+def documented_workflow() -> dict[Any, Any]:
+    workflow: dict[Any, Any] = yaml.safe_load(snippet("github-workflow"))
+    if True in workflow:  # YAML 1.1 reads the key `on` as true; GitHub reads YAML 1.2
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def test_the_documented_workflow_is_valid_and_uses_declared_inputs() -> None:
+    workflow = documented_workflow()
+    assert schema_errors(workflow, vendored_schema("github-workflows")) == []
+    step = documented_step()
+    declared = yaml.safe_load(ACTION.read_text())["inputs"]
+    assert set(step["with"]) <= set(declared)
+
+
+def test_inputs_reach_scripts_only_through_the_environment() -> None:
+    """An input holding `$(...)` or quotes must stay data: no ${{ }} inside any run: script."""
+    for step in yaml.safe_load(ACTION.read_text())["runs"]["steps"]:
+        assert "${{" not in step["run"], step["name"]
+
+
+def documented_step() -> dict[str, Any]:
+    workflow = documented_workflow()
+    (steps,) = [job["steps"] for job in workflow["jobs"].values()]
+    (step,) = [s for s in steps if s.get("uses") == USES]
+    return dict(step)
+
+
+@pytest.fixture(scope="module")
+def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A registry behind htpasswd Basic auth, as a hosted registry would be."""
+    htpasswd = require_tool("htpasswd")
+    base = tmp_path_factory.mktemp("action-registry")
+    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
+    (base / "htpasswd").write_text(line.strip() + "\n")
+    running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
+    yield running
+    stop_registry(process)
+
+
+def runner_env(tmp_path: Path, slimgo_on_path: Path | None = None) -> dict[str, str]:
+    """A runner's environment: go and pipx on PATH, a private HOME for docker's config and pipx."""
+    require_tool("go")
+    drop = ("PYTHONPATH", "SLIMGO_REPO", "SLIMGO_QUIET", "SLIMGO_PULL", "SLIMGO_INSECURE_REGISTRIES", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    path = [str(Path(sys.executable).parent), env["PATH"]]
+    if slimgo_on_path is not None:
+        path.insert(0, str(slimgo_on_path))
+        env["PYTHONPATH"] = str(ROOT / "src")
+    env.update(PATH=os.pathsep.join(path), DOCKER_CONFIG=str(tmp_path / "docker"),
+               PIPX_HOME=str(tmp_path / "pipx"), PIPX_BIN_DIR=str(tmp_path / "pipx-bin"),
+               PIPX_MAN_DIR=str(tmp_path / "pipx-man"), SLIMGO_CACHE_DIR=str(tmp_path / "cache"))
+    return env
+
+
+def documented_inputs(registry: Registry) -> dict[str, str]:
+    """The docs' `with:`, evaluated with a push's github context, aimed at the local registry."""
+    context = {"github": {"repository_owner": "team", "sha": "0123456789abcdef0123456789abcdef01234567",
+                          "actor": USER}, "secrets": {"GITHUB_TOKEN": PASSWORD}}
+    given = {key: substitute(str(value), context) for key, value in documented_step()["with"].items()}
+    assert given["repo"].startswith("ghcr.io/")
+    given["repo"] = given["repo"].replace("ghcr.io", registry.host, 1)
+    return given
+
+
+def tags_of(registry: Registry, repository: str) -> dict[str, str]:
+    auth = (USER, PASSWORD)
+    listed = requests.get(f"http://{registry.host}/v2/{repository}/tags/list", auth=auth, timeout=10)
+    if listed.status_code == 404:
+        return {}
+    listed.raise_for_status()
+    digests = {}
+    for tag in listed.json()["tags"] or []:
+        head = requests.head(f"http://{registry.host}/v2/{repository}/manifests/{tag}", auth=auth, timeout=10,
+                             headers={"Accept": MANIFEST_TYPES})
+        head.raise_for_status()
+        digests[tag] = head.headers["Docker-Content-Digest"]
+    return digests
+
+
+def run_action(tmp_path: Path, hello: Path, given: dict[str, str], env: dict[str, str]) -> ActionRun:
+    workspace = hello.parent
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    return run_composite_action(ROOT, {"working-directory": hello.name, **given}, env, workspace, temp)
+
+
+def test_documented_step_installs_builds_logs_in_and_pushes(dists: Path, hello: Path, tmp_path: Path,
+                                                            auth_registry: Registry) -> None:
+    require_module("pipx")
+    given = documented_inputs(auth_registry)
+    wheel = next(dists.glob("slimgo-*.whl"))
+    run = run_action(tmp_path, hello, {**given, "slimgo-package": str(wheel)}, runner_env(tmp_path))
+    assert run.failed is None, run.log
+    ran = [step.name for step in run.steps if step.ran]
+    assert ran == ["Install slimgo", "Log in to the registry", "Build", "Push"], run.log
+    assert "go: go1." in run.steps[0].output  # the installed slimgo found the runner's Go
+
+    assert run.outputs["references"].startswith(f"oci:{tmp_path}/runner-temp/slimgo/oci:hello@sha256:")
+    tags = tags_of(auth_registry, "team/hello")
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    assert set(tags) == {sha, "latest"} and len(set(tags.values())) == 1
+    assert run.outputs["digest"] == tags["latest"]
+    assert run.outputs["images"].splitlines() == [
+        f"docker://{auth_registry.host}/team/hello:{sha}@{tags[sha]}",
+        f"docker://{auth_registry.host}/team/hello:latest@{tags['latest']}"]
+    assert json.loads((tmp_path / "docker" / "config.json").read_text())["auths"][auth_registry.host]
+
+
+def test_analyze_gate_runs_before_anything_is_pushed(hello: Path, tmp_path: Path, auth_registry: Registry,
+                                                     slimgo_path: Path) -> None:
+    given = documented_inputs(auth_registry) | {"install": "false", "analyze": "true", "repo":
+                                                 f"{auth_registry.host}/gated"}
+    run = run_action(tmp_path, hello, given, runner_env(tmp_path, slimgo_path))
+    gate = next(step for step in run.steps if step.name == "Analyze gate")
+    assert gate.ran
+    if "analyze" not in COMMANDS:  # until the verb lands, turning the gate on fails and says why
+        assert gate.code == 1 and "this slimgo has no analyze verb" in gate.output, run.log
+        assert run.steps[-1] is gate
+        assert tags_of(auth_registry, "gated/hello") == {}, "a failed gate pushes nothing"
+    else:
+        assert "no analyze verb" not in gate.output, run.log
+
+
+def test_sign_without_the_verb_fails_after_the_push_and_says_why(hello: Path, tmp_path: Path,
+                                                                  auth_registry: Registry, slimgo_path: Path) -> None:
+    if "sign" in COMMANDS:
+        pytest.skip("slimgo has a sign verb: its own tests drive it")
+    given = documented_inputs(auth_registry) | {"install": "false", "sign": "true", "repo":
+                                                 f"{auth_registry.host}/signed"}
+    run = run_action(tmp_path, hello, given, runner_env(tmp_path, slimgo_path))
+    assert run.failed is not None and run.failed.name == "Sign", run.log
+    assert "this slimgo has no sign verb" in run.failed.output
+    assert set(tags_of(auth_registry, "signed/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
+
+
+def test_build_only_without_a_repo(hello: Path, tmp_path: Path, slimgo_path: Path) -> None:
+    """No repo: the action builds into the runner's layout and pushes nothing (e.g. for pull requests)."""
+    run = run_action(tmp_path, hello, {"install": "false", "packages": "./...", "tags": "pr"},
+                     runner_env(tmp_path, slimgo_path))
+    assert run.failed is None, run.log
+    assert [s.name for s in run.steps if s.ran] == ["Build"]
+    layout = Path(run.outputs["layout"])
+    assert (layout / "index.json").is_file() and run.outputs["images"] == ""
