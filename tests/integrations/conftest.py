@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
-from tests.conftest import ROOT
-from tests.stores.registry.conftest import Registry, start_registry, stop_registry
+from tests.conftest import ROOT, require_tool
+from tests.stores.registry.conftest import PASSWORD, USER, Registry, start_registry, stop_registry
 
 SRC = ROOT / "src"
 EXAMPLE = ROOT / "examples" / "hello"
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json,"
+                  "application/vnd.docker.distribution.manifest.v2+json")
 
 
 @dataclass
@@ -106,3 +112,46 @@ def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     running, process = start_registry(tmp_path_factory.mktemp("registry"), "anonymous")
     yield running
     stop_registry(process)
+
+
+@pytest.fixture(scope="session")
+def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A registry behind htpasswd Basic auth, as a hosted registry would be."""
+    htpasswd = require_tool("htpasswd")
+    base = tmp_path_factory.mktemp("action-registry")
+    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
+    (base / "htpasswd").write_text(line.strip() + "\n")
+    running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
+    yield running
+    stop_registry(process)
+
+
+def registry_tags(registry: Registry, repository: str) -> dict[str, str]:
+    """Each tag of ``repository`` and the digest it points at (empty when the repository does not exist)."""
+    auth = (USER, PASSWORD)
+    listed = requests.get(f"http://{registry.host}/v2/{repository}/tags/list", auth=auth, timeout=10)
+    if listed.status_code == 404:
+        return {}
+    listed.raise_for_status()
+    digests = {}
+    for tag in listed.json()["tags"] or []:
+        head = requests.head(f"http://{registry.host}/v2/{repository}/manifests/{tag}", auth=auth, timeout=10,
+                             headers={"Accept": MANIFEST_TYPES})
+        head.raise_for_status()
+        digests[tag] = head.headers["Docker-Content-Digest"]
+    return digests
+
+
+def vendored_schema(name: str) -> dict[str, Any]:
+    """SchemaStore's schema as check-jsonschema ships it (Apache-2.0, its licenses/LICENSE.schemastore)."""
+    require_module("check_jsonschema")
+    folder = resources.files("check_jsonschema.builtin_schemas.vendor")
+    loaded: dict[str, Any] = json.loads((folder / f"{name}.json").read_text())
+    return loaded
+
+
+def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]

@@ -6,43 +6,22 @@ from __future__ import annotations
 import copy
 import json
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 
 from slimgo.cli.main import COMMANDS
 from tests.conftest import ROOT, require_tool
 from tests.integrations.ciscript import ActionRun, run_composite_action, substitute
-from tests.integrations.conftest import require_module
+from tests.integrations.conftest import registry_tags, require_module, schema_errors, vendored_schema
 from tests.integrations.snippets import snippet
-from tests.stores.registry.conftest import PASSWORD, USER, Registry, start_registry, stop_registry
+from tests.stores.registry.conftest import PASSWORD, USER, Registry
 
 ACTION = ROOT / "action.yml"
 USES = "slimgo/slimgo@v0.1.0"
-MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json,"
-                  "application/vnd.docker.distribution.manifest.v2+json")
-
-
-def vendored_schema(name: str) -> dict[str, Any]:
-    """SchemaStore's schema as check-jsonschema ships it (Apache-2.0, its licenses/LICENSE.schemastore)."""
-    require_module("check_jsonschema")
-    folder = resources.files("check_jsonschema.builtin_schemas.vendor")
-    loaded: dict[str, Any] = json.loads((folder / f"{name}.json").read_text())
-    return loaded
-
-
-def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
-    import jsonschema
-
-    validator = jsonschema.Draft7Validator(schema)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
 
 
 def test_action_is_valid_against_githubs_action_schema() -> None:
@@ -84,18 +63,6 @@ def documented_step() -> dict[str, Any]:
     return dict(step)
 
 
-@pytest.fixture(scope="module")
-def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    """A registry behind htpasswd Basic auth, as a hosted registry would be."""
-    htpasswd = require_tool("htpasswd")
-    base = tmp_path_factory.mktemp("action-registry")
-    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
-    (base / "htpasswd").write_text(line.strip() + "\n")
-    running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
-    yield running
-    stop_registry(process)
-
-
 def runner_env(tmp_path: Path, slimgo_on_path: Path | None = None) -> dict[str, str]:
     """A runner's environment: go and pipx on PATH, a private HOME for docker's config and pipx."""
     require_tool("go")
@@ -121,21 +88,6 @@ def documented_inputs(registry: Registry) -> dict[str, str]:
     return given
 
 
-def tags_of(registry: Registry, repository: str) -> dict[str, str]:
-    auth = (USER, PASSWORD)
-    listed = requests.get(f"http://{registry.host}/v2/{repository}/tags/list", auth=auth, timeout=10)
-    if listed.status_code == 404:
-        return {}
-    listed.raise_for_status()
-    digests = {}
-    for tag in listed.json()["tags"] or []:
-        head = requests.head(f"http://{registry.host}/v2/{repository}/manifests/{tag}", auth=auth, timeout=10,
-                             headers={"Accept": MANIFEST_TYPES})
-        head.raise_for_status()
-        digests[tag] = head.headers["Docker-Content-Digest"]
-    return digests
-
-
 def run_action(tmp_path: Path, hello: Path, given: dict[str, str], env: dict[str, str]) -> ActionRun:
     workspace = hello.parent
     temp = tmp_path / "runner-temp"
@@ -155,7 +107,7 @@ def test_documented_step_installs_builds_logs_in_and_pushes(dists: Path, hello: 
     assert "go: go1." in run.steps[0].output  # the installed slimgo found the runner's Go
 
     assert run.outputs["references"].startswith(f"oci:{tmp_path}/runner-temp/slimgo/oci:hello@sha256:")
-    tags = tags_of(auth_registry, "team/hello")
+    tags = registry_tags(auth_registry, "team/hello")
     sha = "0123456789abcdef0123456789abcdef01234567"
     assert set(tags) == {sha, "latest"} and len(set(tags.values())) == 1
     assert run.outputs["digest"] == tags["latest"]
@@ -175,7 +127,7 @@ def test_analyze_gate_runs_before_anything_is_pushed(hello: Path, tmp_path: Path
     if "analyze" not in COMMANDS:  # until the verb lands, turning the gate on fails and says why
         assert gate.code == 1 and "this slimgo has no analyze verb" in gate.output, run.log
         assert run.steps[-1] is gate
-        assert tags_of(auth_registry, "gated/hello") == {}, "a failed gate pushes nothing"
+        assert registry_tags(auth_registry, "gated/hello") == {}, "a failed gate pushes nothing"
     else:
         assert "no analyze verb" not in gate.output, run.log
 
@@ -189,7 +141,7 @@ def test_sign_without_the_verb_fails_after_the_push_and_says_why(hello: Path, tm
     run = run_action(tmp_path, hello, given, runner_env(tmp_path, slimgo_path))
     assert run.failed is not None and run.failed.name == "Sign", run.log
     assert "this slimgo has no sign verb" in run.failed.output
-    assert set(tags_of(auth_registry, "signed/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
+    assert set(registry_tags(auth_registry, "signed/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
 
 
 def test_build_only_without_a_repo(hello: Path, tmp_path: Path, slimgo_path: Path) -> None:
