@@ -154,3 +154,10 @@ def test_context_hook_fails_without_a_dockerignore(project: tuple[Path, dict[str
     assert refused.returncode != 0, output
     assert re.search(r"slimgo context\.+Failed", output), output
     assert "SG220" in output and "SG226" in output and ".env" in output
+
+
+def test_the_readme_shows_the_tested_configuration() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    assert yaml.safe_load(block.group(1)) == yaml.safe_load(snippet("pre-commit-config"))
