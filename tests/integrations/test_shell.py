@@ -79,21 +79,29 @@ def test_bash_completion_completes_verbs_and_flags(slimgo_path: Path) -> None:
     assert _complete(slimgo_path, "slimgo l", loader)[:-1] == ["lint", "login", "logout"]
 
 
+# zsh and fish are optional on the test machine: the script is always checked; the shell itself runs it when present.
+SHELL_CHECKS = {
+    "zsh": 'autoload -Uz compinit && compinit -u -d "$TMPDIR/zcompdump"; eval "$(slimgo completion zsh)"; '
+           "whence -w _slimgo_completion",
+    "fish": 'slimgo completion fish | source; complete -C "slimgo bu"',
+}
+SHELL_EXPECT = {"zsh": "_slimgo_completion: function", "fish": "build\t"}
+
+
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
-def test_zsh_and_fish_scripts_are_click_completion(shell: str) -> None:
+def test_zsh_and_fish_scripts_are_click_completion(shell: str, slimgo_path: Path, tmp_path: Path) -> None:
     result = run_slimgo("completion", shell)
     assert result.code == 0, result.err
     assert "_SLIMGO_COMPLETE" in result.out and f"{shell}_complete" in result.out
     binary = shutil.which(shell)
-    if binary:  # the shell parses it (these shells are optional on the test machine)
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"slimgo-completion-{os.getpid()}.{shell}"
-        path.write_text(result.out)
-        try:
-            check = subprocess.run([binary, "-n", str(path)], capture_output=True, text=True, timeout=30,
-                                   check=False)
-        finally:
-            path.unlink()
-        assert check.returncode == 0, check.stderr
+    if binary is None:
+        return
+    flags = ["-f", "-c"] if shell == "zsh" else ["--no-config", "-c"]
+    env = slimgo_env(PATH=f"{slimgo_path}:{os.environ['PATH']}", TMPDIR=str(tmp_path), HOME=str(tmp_path))
+    ran = subprocess.run([binary, *flags, SHELL_CHECKS[shell]], env=env, capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith(SHELL_EXPECT[shell]), ran.stdout
 
 
 def test_completion_for_an_unknown_shell_is_a_usage_error() -> None:
