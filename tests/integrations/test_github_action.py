@@ -144,11 +144,19 @@ def test_sign_without_the_verb_fails_after_the_push_and_says_why(hello: Path, tm
     assert set(registry_tags(auth_registry, "signed/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
 
 
-def test_build_only_without_a_repo(hello: Path, tmp_path: Path, slimgo_path: Path) -> None:
-    """No repo: the action builds into the runner's layout and pushes nothing (e.g. for pull requests)."""
+def test_build_only_without_a_repo_keeps_the_settings_file(hello: Path, tmp_path: Path, slimgo_path: Path) -> None:
+    """No repo: the action builds into the runner's layout and pushes nothing (e.g. for pull requests); inputs left
+    empty do not become flags, so the module's .slimgo.yaml still decides them."""
+    (hello / ".slimgo.yaml").write_text("port: ['8080']\ncompression: zstd\n")
     run = run_action(tmp_path, hello, {"install": "false", "packages": "./...", "tags": "pr"},
                      runner_env(tmp_path, slimgo_path))
     assert run.failed is None, run.log
     assert [s.name for s in run.steps if s.ran] == ["Build"]
+    assert run.outputs["images"] == ""
     layout = Path(run.outputs["layout"])
-    assert (layout / "index.json").is_file() and run.outputs["images"] == ""
+    index = json.loads((layout / "index.json").read_text())
+    blobs = layout / "blobs" / "sha256"
+    manifest = json.loads((blobs / index["manifests"][0]["digest"].split(":")[1]).read_text())
+    config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_text())
+    assert "8080/tcp" in config["config"]["ExposedPorts"]
+    assert all(layer["mediaType"].endswith("+zstd") for layer in manifest["layers"])
