@@ -40,6 +40,15 @@ def test_version_without_go_says_where_to_get_it(tmp_path: Path) -> None:
     assert result.out.splitlines()[1] == "go: not found on PATH (slimgo build needs Go: https://go.dev/dl)"
 
 
+def test_version_with_a_broken_go_still_answers(tmp_path: Path) -> None:
+    fake = tmp_path / "go"
+    fake.write_text("#!/bin/sh\necho 'go: cannot find GOROOT directory' >&2\nexit 2\n")
+    fake.chmod(0o755)
+    result = run_slimgo("--version", env=slimgo_env(PATH=f"{tmp_path}:/usr/bin:/bin"))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1] == f"go: unknown version (go env GOVERSION failed) ({fake})"
+
+
 def test_version_does_not_load_the_build_stack() -> None:
     """--version answers from the package version and one `go env`: no rich, no requests, no ELF readers."""
     code = ("import sys; from slimgo.cli.main import main; main(['--version']); "
