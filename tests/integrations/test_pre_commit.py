@@ -111,7 +111,14 @@ def commit(work: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                               text=True, timeout=900, check=False, env={**env, **FIXED_GIT})
 
 
-def test_the_hooks_file_is_what_pre_commit_reads() -> None:
+def test_the_hooks_file_is_what_pre_commit_reads(tmp_path: Path) -> None:
+    require_module("pre_commit")
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(snippet("pre-commit-config") + "\n")
+    for check, path in (("validate-manifest", ROOT / ".pre-commit-hooks.yaml"), ("validate-config", config)):
+        result = subprocess.run([sys.executable, "-m", "pre_commit", check, str(path)], capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     by_id = {hook["id"]: hook for hook in hooks}
     assert set(by_id) == {"slimgo-lint", "slimgo-context"}
