@@ -43,6 +43,8 @@ USAGE_OR_UNREADABLE = [
     (["logout", "bad host/x"], 2),
     (["vuln", "--db", MISSING, MISSING], 2),
     (["vuln", MISSING], 2),
+    (["completion", "tcsh"], 2),
+    (["completion"], 2),
     (["no-such-verb"], 2),
 ]
 

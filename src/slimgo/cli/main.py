@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "login": "slimgo.cli.login:login",
     "logout": "slimgo.cli.login:logout",
     "vuln": "slimgo.cli.vuln:vuln",
+    "completion": "slimgo.cli.completion:completion",
 }
 
 
@@ -53,12 +54,29 @@ class LazyGroup(click.Group):
         return command
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """slimgo's version and the Go toolchain a build would use (one `go env`, nothing else is loaded)."""
+    if not value or ctx.resilient_parsing:
+        return
+    import platform
+
+    from slimgo.gobuild.found import find_go
+
+    render.result_line(f"slimgo {__version__} (Python {platform.python_version()})")
+    render.result_line(find_go().describe())
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="slimgo")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the Go toolchain found, then exit.")
 @click.option("-v", "--debug", is_flag=True, envvar="SLIMGO_DEBUG", show_envvar=True,
               help="Log registry requests and responses to stderr (credentials and cookies redacted).")
-def cli(debug: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, envvar="SLIMGO_QUIET", show_envvar=True,
+              help="No progress or notes on stderr (errors and warnings still); stdout is unchanged.")
+def cli(debug: bool, quiet: bool) -> None:
     """Build, verify, analyze and lint minimal OCI images for Go programs, without a Docker daemon."""
+    render.set_quiet(quiet)
     if debug:
         render.enable_debug_log()
 

@@ -40,7 +40,22 @@ def interactive() -> bool:
 
 
 def color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colour on stdout only for a terminal, and never when NO_COLOR is set to anything (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+# --quiet is kept as the level of a logger, the standard library's own per-process verbosity switch (like -v's
+# handler), so worker threads that report progress see it too; `cli` sets it at the start of every command.
+_PERSON = logging.getLogger("slimgo.cli.person")
+
+
+def set_quiet(quiet: bool) -> None:
+    _PERSON.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def quiet() -> bool:
+    """--quiet / SLIMGO_QUIET: no progress and no notes on stderr; errors and warnings are still shown."""
+    return _PERSON.level > logging.INFO
 
 
 # -- stdout: results -------------------------------------------------------------------------------------------
@@ -81,13 +96,15 @@ def json_document(value: Any) -> None:
 
 # -- stderr: for a person --------------------------------------------------------------------------------------
 def log(message: str) -> None:
-    """Progress for a person watching a terminal; silent in scripts (rich markup allowed)."""
-    if interactive():
+    """Progress for a person watching a terminal; silent in scripts and with --quiet (rich markup allowed)."""
+    if interactive() and not quiet():
         stderr().print(message)
 
 
 def note(message: str) -> None:
-    """Something the user should know whether or not a terminal is attached."""
+    """Something the user should know whether or not a terminal is attached (not with --quiet)."""
+    if quiet():
+        return
     sys.stderr.write(f"note: {message}\n")
     sys.stderr.flush()
 
@@ -124,7 +141,7 @@ def enable_debug_log() -> None:
 # -- progress bars for the stores ------------------------------------------------------------------------------
 def transfer_bars(enabled: bool | None = None) -> Callable[[], AbstractContextManager[Bars]]:
     """A factory the stores call around each pull or push: rich bars on a terminal, nothing otherwise."""
-    show = interactive() if enabled is None else enabled
+    show = interactive() and not quiet() if enabled is None else enabled
 
     def factory() -> AbstractContextManager[Bars]:
         if not show:
