@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts, Run, installed_packages
 from slimgo.lint.dockerfile.parse import Instruction, Stage
-from slimgo.lint.dockerfile.shell import go_build, is_go
+from slimgo.lint.dockerfile.shell import go_build, is_go, ldflag_words
 from slimgo.lint.findings import Finding
 
 # packages that give cgo a C toolchain or C libraries to link against
@@ -41,7 +41,7 @@ def static_stripped(f: Facts) -> Iterator[Finding]:
                     "a static or scratch base does not have",
                 )
             opts = go_build(run.cmd)
-            flags = (opts.ldflags or "").split()
+            flags = ldflag_words(opts.ldflags or "")
             if ("-s" not in flags or "-w" not in flags) and not opts.for_debugger:
                 missing = " and ".join(x for x in ("-s", "-w") if x not in flags)
                 yield RULES["SG111"].finding(
