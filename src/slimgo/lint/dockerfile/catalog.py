@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {
              "keep shells and tools (bash, busybox, curl, strace) in a separate :debug target"),
         Rule("SG170", I, "builder stage runs under emulation on multi-arch builds",
              "FROM --platform=$BUILDPLATFORM golang:... AS build, and cross-compile with GOOS/GOARCH"),
-        Rule("SG171", E, "cross-compiling stage does not target $TARGETOS/$TARGETARCH",
+        Rule("SG171", E, "stage on $BUILDPLATFORM builds Go for the build machine",
              "ARG TARGETOS TARGETARCH, then RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build ..."),
     ]
 }  # fmt: skip

@@ -173,6 +173,38 @@ def _refers(value: str | None, name: str) -> bool:
     return value is not None and re.search(rf"\$\{{?{name}\b", value) is not None
 
 
+# ARGs that carry the target platform; xx's tools read any of them and fall back to the build machine without
+_TARGET_ARGS = ("TARGETPLATFORM", "TARGETARCH", "TARGETPAIR")
+_XX_TARGET = re.compile(r"\bxx-info\b|\bxx-go\s+env\b")
+
+
+def _targets_arch(values: list[str | None], declared: set[str]) -> bool:
+    """Whether a GOARCH value comes from the target platform: $TARGETARCH, $TARGETPLATFORM or xx-info."""
+    for value in values:
+        if value is None:
+            continue
+        if any(_refers(value, arg) and arg in declared for arg in _TARGET_ARGS):
+            return True
+        if _XX_TARGET.search(value) and declared & set(_TARGET_ARGS):
+            return True
+    return False
+
+
+def _go_env_goarch(f: Facts, stage: Stage, before_line: int) -> list[str | None]:
+    """GOARCH values written by `go env -w` (or wrapped in by `xx-go --wrap`) earlier in the stage chain."""
+    found: list[str | None] = []
+    for s in stage.chain():
+        for run in f.runs[s.index]:
+            if s is stage and run.ins.line >= before_line:
+                continue
+            words = run.cmd.words
+            if words[0].endswith("xx-go") and "--wrap" in words[1:]:
+                found.append("$(xx-go env GOARCH)")  # from here on `go` is xx-go
+            elif is_go(run.cmd, "env") and "-w" in words[2:]:
+                found += [w.partition("=")[2] for w in words[2:] if w.startswith("GOARCH=")]
+    return found
+
+
 def cross_compile(f: Facts) -> Iterator[Finding]:
     builders = f.builder_stages()
     reported_roots: set[int] = set()
@@ -194,17 +226,18 @@ def cross_compile(f: Facts) -> Iterator[Finding]:
             continue
         declared = {a for s in stage.chain() for a in s.declared_args}
         for run in _build_runs(f, stage):
+            goarch = [run.cmd.env.get("GOARCH"), run.cmd.expanded_env.get("GOARCH")]
             if run.cmd.words[0].endswith("xx-go"):
-                continue  # xx-go sets GOOS/GOARCH from TARGETPLATFORM itself
-            missing = [
-                f"{var}=${arg}" for var, arg in (("GOOS", "TARGETOS"), ("GOARCH", "TARGETARCH"))
-                if not (_refers(run.cmd.env.get(var), arg) and arg in declared)
-            ]  # fmt: skip
-            if missing:
-                yield RULES["SG171"].finding(
-                    f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but go build lacks "
-                    f"{' and '.join(missing)} (with ARG declared): every platform gets the build machine's binary",
-                )
+                goarch.append("$(xx-go env GOARCH)")  # xx-go sets GOOS/GOARCH from the target platform itself
+            if _targets_arch([*goarch, *_go_env_goarch(f, stage, run.ins.line)], declared):
+                continue
+            uses_xx = any(v is not None and "xx-" in v for v in goarch)
+            why = ("xx reads the target from ARG TARGETPLATFORM (or TARGETARCH), which this stage does not declare"
+                   if uses_xx else "GOARCH does not come from $TARGETARCH (with ARG TARGETARCH declared)")
+            yield RULES["SG171"].finding(
+                f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but its go build does not target "
+                f"the platform being built ({why}): every platform gets the build machine's binary",
+            )
 
 
 CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile]
