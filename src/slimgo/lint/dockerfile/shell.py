@@ -255,6 +255,7 @@ class GoBuild:
     mod_vendor: bool
     packages: tuple[str, ...]
     gcflags: str | None = None
+    tags: str | None = None
 
     @property
     def for_debugger(self) -> bool:
@@ -276,6 +277,7 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
     words = [*_split_words(goflags), *cmd.words[2:]]
     ldflags: str | None = None
     gcflags: str | None = None
+    tags: str | None = None
     trimpath = False
     vendor = False
     packages: list[str] = []
@@ -292,6 +294,8 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
                 ldflags = value
             elif flag == "-gcflags":
                 gcflags = value
+            elif flag == "-tags":
+                tags = value
             elif flag == "-trimpath":
                 trimpath = value.lower() not in {"false", "0"}
             elif flag == "-mod":
@@ -299,7 +303,7 @@ def go_build(cmd: SimpleCommand) -> GoBuild:
         else:
             packages.append(word)
         i += 1
-    return GoBuild(ldflags, trimpath, vendor, tuple(packages), gcflags)
+    return GoBuild(ldflags, trimpath, vendor, tuple(packages), gcflags, tags)
 
 
 def ldflag_words(ldflags: str) -> list[str]:

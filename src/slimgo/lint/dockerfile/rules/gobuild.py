@@ -7,39 +7,73 @@ from collections.abc import Iterator
 
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts, Run, installed_packages
+from slimgo.lint.dockerfile.images import has_c_compiler, libc_of
 from slimgo.lint.dockerfile.parse import Instruction, Stage
 from slimgo.lint.dockerfile.shell import go_build, is_go, ldflag_words
 from slimgo.lint.findings import Finding
 
-# packages that give cgo a C toolchain or C libraries to link against
-_C_DEV = re.compile(r"^(gcc|g\+\+|clang|build-base|build-essential|musl-dev|libc6?-dev|glibc-devel|.*-dev|.*-devel)$")
+# packages that give cgo a C compiler; *-dev libraries only matter with one
+_C_COMPILERS = re.compile(r"^(gcc|g\+\+|clang|build-base|build-essential|musl-tools|gcc-[a-z0-9-]+|cc)$")
 
 
-def _installs_c_libraries(f: Facts, stage: Stage) -> bool:
+def _compiler_in(f: Facts, stage: Stage) -> bool | None:
+    """Whether the builder can run a C compiler: its base ships one, or a RUN installs one."""
     for s in stage.chain():
         for run in f.runs[s.index]:
             pkgs = installed_packages(run.cmd)
-            if pkgs and any(_C_DEV.match(p) for p in pkgs):
+            if pkgs and any(_C_COMPILERS.match(p) for p in pkgs):
                 return True
-    return False
+    return has_c_compiler(stage.root.image)
 
 
 def _build_runs(f: Facts, stage: Stage) -> list[Run]:
     return [r for r in f.runs[stage.index] if is_go(r.cmd, "build")]
 
 
+def _links_statically(run: Run) -> bool:
+    """`-extldflags -static` (or `--static`), or the netgo and osusergo tags with cgo merely not switched off."""
+    opts = go_build(run.cmd)
+    if "-static" in (opts.ldflags or "") or "-static" in (run.cmd.expanded_env.get("CGO_LDFLAGS") or ""):
+        return True
+    tags = set(re.split(r"[,\s]+", opts.tags or ""))
+    return run.cmd.expanded_env.get("CGO_ENABLED") is None and {"netgo", "osusergo"} <= tags
+
+
+def _cgo_finding(f: Facts, stage: Stage, run: Run) -> Finding | None:
+    """SG110 when the build makes a binary that needs a C library the final stage does not have."""
+    cgo = run.cmd.expanded_env.get("CGO_ENABLED")
+    if cgo == "0" or (cgo is not None and "$" in cgo) or _links_statically(run):
+        return None
+    builder = stage.root.image
+    compiler = _compiler_in(f, stage)
+    if cgo is None and compiler is False:
+        return None  # no C compiler: the go command turns cgo off by itself
+    final = f.df.final.root.image
+    final_libc = libc_of(final)
+    built_with = libc_of(builder) or "a C library"
+    why = ("CGO_ENABLED is 1" if cgo is not None else
+           f"CGO_ENABLED is not set and {builder} has a C compiler" if compiler else
+           f"CGO_ENABLED is not set (cgo is on if {builder} has a C compiler)")
+    if f.final_base.has_libc is False:
+        return RULES["SG110"].finding(
+            f.path, run.ins.line, f"{why}, so the binary links {built_with} dynamically (net, os/user), and the "
+            f"final base {final} has no C library: the container cannot start",
+        )
+    if final_libc is not None and built_with in ("glibc", "musl") and final_libc != built_with:
+        return RULES["SG110"].finding(
+            f.path, run.ins.line, f"{why}, so the binary links {built_with} dynamically, and the final base "
+            f"{final} has {final_libc}: the binary cannot start there",
+            fix=f"set CGO_ENABLED=0, or build on a {final_libc} image to match the final base",
+        )
+    return None
+
+
 def static_stripped(f: Facts) -> Iterator[Finding]:
-    final_libc = f.final_base.has_libc
     for stage in f.df.stages:
-        cgo_allowed = _installs_c_libraries(f, stage) and final_libc is not False
         for run in _build_runs(f, stage):
-            cgo = run.cmd.expanded_env.get("CGO_ENABLED")
-            if cgo != "0" and not cgo_allowed:
-                state = "is not set (cgo is on whenever a C compiler is found)" if cgo is None else f"is {cgo}"
-                yield RULES["SG110"].finding(
-                    f.path, run.ins.line, f"CGO_ENABLED {state}: the binary may need libc at run time, which "
-                    "a static or scratch base does not have",
-                )
+            cgo = _cgo_finding(f, stage, run)
+            if cgo is not None:
+                yield cgo
             opts = go_build(run.cmd)
             flags = ldflag_words(opts.ldflags or "")
             if ("-s" not in flags or "-w" not in flags) and not opts.for_debugger:
