@@ -8,13 +8,15 @@ import posixpath
 import stat
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slimgo.errors import LintError
 from slimgo.lint.dockerignore import MatchInfo, PatternError, PatternMatcher, lint_dockerignore, read_lines
 from slimgo.lint.dockerignore.ignorefile import IgnoreFileError
 from slimgo.lint.dockerignore.rules import prunes_excluded_dirs, without_trailing_glob
+from slimgo.lint.envfile import MAX_READ as MAX_ENV_READ
+from slimgo.lint.envfile import judge_env
 from slimgo.lint.findings import Finding, Severity
 from slimgo.lint.findtree import count_listing, find_program, list_tree
 from slimgo.units import human_bytes
@@ -82,6 +84,7 @@ _EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa", b"\xce\xfa\xed\xfe", b"
 _PER_FILE_RULES = frozenset({"SG226", "SG222"})
 ENV_PREFIX = ".env."
 ENV_CATEGORY = Category("SG226", Severity.ERROR, "a secrets file", "**/.env.*")
+_ENV_LINES = frozenset({"**/.env", ENV_CATEGORY.line})
 
 
 @dataclass
@@ -157,6 +160,7 @@ class _Walker:
         self.largest: list[tuple[int, str]] = []
         self.hits: dict[str, list[tuple[str, int, int]]] = {}
         self.category_of: dict[str, Category] = {}
+        self.file_category: dict[str, Category] = {}  # per-file verdicts that differ from the line's (.env)
         self.findings: list[Finding] = []
         self.inodes_total: set[tuple[int, int]] = set()
         self.inodes_sent: set[tuple[int, int]] = set()
@@ -397,8 +401,25 @@ class _Walker:
             if cat is not None and suffix in _SNIFFED and not self._content_matches(rel, suffix):
                 return
         if cat is not None:
+            if cat.line in _ENV_LINES:
+                self.file_category[rel] = self._env_category(rel, cat)
             self.hits.setdefault(cat.line, []).append((rel, 1, size))
             self.category_of[cat.line] = cat
+
+    def _env_category(self, rel: str, cat: Category) -> Category:
+        """A .env file is an error when its content holds a credential, a warning when only its name says so."""
+        try:
+            with open(os.path.join(self.root, rel), "rb") as fh:
+                text = fh.read(MAX_ENV_READ).decode("utf-8", "replace")
+        except OSError:
+            return replace(cat, severity=Severity.WARNING, what="a .env file (unreadable, so not judged)")
+        verdict = judge_env(text)
+        if verdict.secrets:
+            shown = ", ".join(verdict.secrets[:5]) + (", ..." if len(verdict.secrets) > 5 else "")
+            return replace(cat, what=f"a secrets file ({shown} hold credentials)")
+        return replace(cat, severity=Severity.WARNING,
+                       what=f"a .env file with no credential in its {verdict.settings} settings, the place where "
+                            "secrets get added later")
 
     def _dir_matches(self, rel: str, name: str) -> bool:
         if name == "vendor":  # Go's vendor directory always has modules.txt; others are someone's source
@@ -574,8 +595,9 @@ def _category_findings(walker: _Walker) -> list[Finding]:
             for path, n, size in hits[:20]:
                 files, size = tallies.get(path, (0, 0)) if n == 0 else (0, size)
                 detail = f"{files:,} files, {human_bytes(size)}" if n == 0 else human_bytes(size)
-                findings.append(Finding(path=path, line=0, rule=cat.rule, severity=cat.severity,
-                                        message=f"{cat.what} ({detail}) is sent with the build context", fix=fix))
+                own = walker.file_category.get(path, cat)
+                findings.append(Finding(path=path, line=0, rule=own.rule, severity=own.severity,
+                                        message=f"{own.what} ({detail}) is sent with the build context", fix=fix))
     return findings
 
 

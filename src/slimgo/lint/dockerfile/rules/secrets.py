@@ -10,19 +10,7 @@ from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts
 from slimgo.lint.dockerfile.parse import Instruction
 from slimgo.lint.findings import Finding
-
-# BuildKit's SecretsUsedInArgOrEnv word list, plus a few common spellings; a name is split on "_" and "-"
-_SECRET_WORDS = frozenset(
-    {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "pass", "secret",
-     "token", "pat", "privatekey"}
-)  # fmt: skip
-# words that make the name describe where a secret lives, or something public, rather than the secret itself
-_HARMLESS_WORDS = frozenset({"public", "file", "path", "dir", "sock", "url", "endpoint", "host", "id", "type"})
-
-
-def secret_name(name: str) -> bool:
-    words = {w.lower() for w in re.split(r"[_\-.]", name) if w}
-    return bool(words & _SECRET_WORDS) and not words & _HARMLESS_WORDS
+from slimgo.lint.secretnames import secret_name
 
 
 def secret_args_env(f: Facts) -> Iterator[Finding]:
