@@ -56,6 +56,8 @@ FAILING: dict[str, list[str]] = {
     "SG164": [good("COPY --from=build /out/app /app",
                    "COPY --from=build /out/app /app\nCOPY --from=build /go/bin/dlv /dlv"),
               good(f"FROM {RUNTIME}", f"FROM debian:12{DIGEST}\nRUN apt-get install -y curl strace")],
+    "SG172": [good(f"FROM {RUNTIME}", f"FROM --platform=$BUILDPLATFORM {RUNTIME}"),
+              good(f"FROM {RUNTIME}", f"FROM --platform=${{BUILDPLATFORM}} {RUNTIME} AS base\nFROM base")],
     "SG170": [good("FROM --platform=$BUILDPLATFORM ", "FROM ").replace("GOOS=$TARGETOS GOARCH=$TARGETARCH ", "")],
     "SG171": [good("GOOS=$TARGETOS GOARCH=$TARGETARCH ", ""), good("ARG TARGETOS TARGETARCH\n", ""),
               good("GOARCH=$TARGETARCH ", "")],
@@ -111,6 +113,8 @@ PASSING: dict[str, list[str]] = {
         "COPY --from=build /out/app /app", f"COPY --from=build /out/app /app\nCOPY --from=busybox:1.36{DIGEST} "
         "/bin/busybox /busybox")],
     "SG170": [GOOD],
+    "SG172": [GOOD, good(f"FROM {RUNTIME}", f"FROM --platform=$TARGETPLATFORM {RUNTIME}"),
+              good(f"FROM {RUNTIME}", f"FROM --platform=linux/arm64 {RUNTIME}")],
     "SG171": [GOOD, good("GOOS=$TARGETOS GOARCH=$TARGETARCH go build", "xx-go build"),
               good("GOOS=$TARGETOS GOARCH=$TARGETARCH ", "").replace(
                   "ENV CGO_ENABLED=0", "ARG TARGETOS TARGETARCH\nENV CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH")],
@@ -238,3 +242,10 @@ def test_latest_gets_one_finding_not_two() -> None:
 def test_onbuild_secret_says_onbuild() -> None:
     (f,) = _only(good("WORKDIR /src\n", "WORKDIR /src\nONBUILD ENV API_TOKEN=x\n"), "SG131")
     assert f.message.startswith("ONBUILD ENV API_TOKEN")
+
+
+def test_final_stage_on_the_build_platform_points_at_the_from_that_says_so() -> None:
+    text = good(f"FROM {RUNTIME}", f"FROM --platform=$BUILDPLATFORM {RUNTIME} AS base\nFROM base AS final")
+    (f,) = _only(text, "SG172")
+    assert text.splitlines()[f.line - 1].startswith("FROM --platform=$BUILDPLATFORM")
+    assert f.fix == f"drop --platform from the final FROM: FROM {RUNTIME}"

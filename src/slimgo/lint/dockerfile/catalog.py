@@ -74,5 +74,7 @@ RULES: dict[str, Rule] = {
              "FROM --platform=$BUILDPLATFORM golang:... AS build, and cross-compile with GOOS/GOARCH"),
         Rule("SG171", E, "stage on $BUILDPLATFORM builds Go for the build machine",
              "ARG TARGETOS TARGETARCH, then RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build ..."),
+        Rule("SG172", E, "final stage on $BUILDPLATFORM",
+             "drop --platform from the final FROM: it must be the target platform's image"),
     ]
 }  # fmt: skip

@@ -274,4 +274,17 @@ def cross_compile(f: Facts) -> Iterator[Finding]:
             )
 
 
-CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile]
+def final_platform(f: Facts) -> Iterator[Finding]:
+    final = f.df.final
+    platform = _platform_of(final)
+    if platform is not None and "BUILDPLATFORM" in platform:
+        where = next(s for s in final.chain() if s.platform is not None)
+        yield RULES["SG172"].finding(
+            f.path, where.line, f"the final stage is FROM --platform={platform}: every platform's image gets "
+            f"{final.root.image} for the build machine's architecture, so binaries and libraries from it (or the "
+            "image's platform itself) do not match the target",
+            fix=f"drop --platform from the final FROM: FROM {where.raw_image}",
+        )
+
+
+CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile, final_platform]
