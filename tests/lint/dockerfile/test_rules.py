@@ -56,6 +56,12 @@ FAILING: dict[str, list[str]] = {
     "SG164": [good("COPY --from=build /out/app /app",
                    "COPY --from=build /out/app /app\nCOPY --from=build /go/bin/dlv /dlv"),
               good(f"FROM {RUNTIME}", f"FROM debian:12{DIGEST}\nRUN apt-get install -y curl strace")],
+    "SG165": [good("COPY . .\n", "COPY . .\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz && tar xzf t.tgz\n"),
+              good("COPY . .\n", "COPY . .\nRUN curl -fsSL https://example.com/install | sh\n")],
+    "SG166": [good("COPY . .\n", "COPY . .\nRUN echo 'deb http://deb.example.com/ stable main' > "
+                   "/etc/apt/sources.list.d/x.list\n")],
+    "SG167": [good(f"FROM {RUNTIME}", f"FROM alpine:3.20{DIGEST}\nRUN apk upgrade --no-cache")],
+    "SG168": [good("COPY . .\n", "COPY . .\nRUN go mod tidy\n")],
     "SG172": [good(f"FROM {RUNTIME}", f"FROM --platform=$BUILDPLATFORM {RUNTIME}"),
               good(f"FROM {RUNTIME}", f"FROM --platform=${{BUILDPLATFORM}} {RUNTIME} AS base\nFROM base")],
     "SG170": [good("FROM --platform=$BUILDPLATFORM ", "FROM ").replace("GOOS=$TARGETOS GOARCH=$TARGETARCH ", "")],
@@ -113,6 +119,12 @@ PASSING: dict[str, list[str]] = {
         "COPY --from=build /out/app /app", f"COPY --from=build /out/app /app\nCOPY --from=busybox:1.36{DIGEST} "
         "/bin/busybox /busybox")],
     "SG170": [GOOD],
+    "SG165": [GOOD, good("COPY . .\n", "COPY . .\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz && "
+                         "echo \"$SUM  /tmp/t.tgz\" | sha256sum -c - && tar xzf /tmp/t.tgz\n")],
+    "SG166": [GOOD, good("COPY . .\n", "COPY . .\nRUN echo 'deb https://deb.example.com/ stable main' > "
+                         "/etc/apt/sources.list.d/x.list\n")],
+    "SG167": [GOOD, good("COPY . .\n", "COPY . .\nRUN apt-get update && apt-get upgrade -y\n")],
+    "SG168": [GOOD, good("COPY . .\n", "COPY . .\nRUN go mod download && go mod verify\n")],
     "SG172": [GOOD, good(f"FROM {RUNTIME}", f"FROM --platform=$TARGETPLATFORM {RUNTIME}"),
               good(f"FROM {RUNTIME}", f"FROM --platform=linux/arm64 {RUNTIME}")],
     "SG171": [GOOD, good("GOOS=$TARGETOS GOARCH=$TARGETARCH go build", "xx-go build"),
