@@ -21,6 +21,8 @@ FAILING: dict[str, list[str]] = {
     "SG103": [f"FROM debian:12{DIGEST}\nRUN apt-get install -y golang && go build -o /app .\nUSER 1:1\n"],
     "SG104": [good(BUILDER, "golang"), good(BUILDER, "golang:latest")],
     "SG105": [good(BUILDER, "golang:1.26-bookworm")],
+    "SG106": ["ARG GOARCH\n" + good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static-debian12:latest-${GOARCH}"),
+              good(f"FROM {RUNTIME}", "FROM ${RUNTIME_IMAGE}")],
     "SG110": [good("ENV CGO_ENABLED=0\n"), good("ENV CGO_ENABLED=0", "ENV CGO_ENABLED=1"),
               good("ENV CGO_ENABLED=0", "RUN apt-get install -y libsqlite3-dev")],
     "SG111": [good('-ldflags="-s -w"', '-ldflags="-w"'), good('-ldflags="-s -w" ', "")],
@@ -80,6 +82,9 @@ PASSING: dict[str, list[str]] = {
     "SG104": [GOOD, good(BUILDER, f"golang{DIGEST}"), good(BUILDER, "golang:${GO}").replace(
         "# syntax=docker/dockerfile:1\n", "# syntax=docker/dockerfile:1\nARG GO\n")],
     "SG105": [GOOD, good(f"FROM {RUNTIME}", "FROM scratch"), good(BUILDER, "golang:latest")],
+    "SG106": [GOOD, "ARG GOARCH=amd64\n" + good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static:latest-${GOARCH}"),
+              good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static-debian12:nonroot-${TARGETARCH}"),
+              "ARG BASE\n" + good(f"FROM {RUNTIME}", "FROM ${BASE:-scratch}")],
     "SG110": [GOOD, good("ENV CGO_ENABLED=0\n").replace("GOOS=", "CGO_ENABLED=0 GOOS="),
               good("ENV CGO_ENABLED=0", "ARG CGO_ENABLED=0"),
               good("ENV CGO_ENABLED=0", "RUN apt-get install -y libsqlite3-dev").replace(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from slimgo.lint.dockerfile.catalog import RULES, Rule
 from slimgo.lint.dockerfile.facts import Facts
 from slimgo.lint.dockerfile.parse import DockerfileSyntaxError, parse
@@ -11,10 +13,13 @@ from slimgo.lint.findings import Finding
 __all__ = ["RULES", "Rule", "lint_dockerfile"]
 
 
-def lint_dockerfile(path: str, text: str) -> list[Finding]:
-    """Every finding for the Dockerfile ``text`` (read from ``path``); a parse failure is finding SG100."""
+def lint_dockerfile(path: str, text: str, build_args: Mapping[str, str] | None = None) -> list[Finding]:
+    """Every finding for the Dockerfile ``text`` (read from ``path``); a parse failure is finding SG100.
+
+    ``build_args`` resolve ARGs as `docker build --build-arg NAME=VALUE` would.
+    """
     try:
-        df = parse(text)
+        df = parse(text, build_args)
     except DockerfileSyntaxError as err:
         return [RULES["SG100"].finding(path, err.line, f"not a valid Dockerfile: {err.message}")]
     facts = Facts(path, df)

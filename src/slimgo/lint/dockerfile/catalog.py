@@ -34,6 +34,8 @@ RULES: dict[str, Rule] = {
              "name an exact tag (and a digest), e.g. golang:1.26-bookworm@sha256:..."),
         Rule("SG105", I, "base image not pinned by digest",
              "append @sha256:<digest> so a rebuild uses the same bytes (keep the tag for readers)"),
+        Rule("SG106", I, "base image reference cannot be resolved",
+             "give the ARG a default before the first FROM (or pass --build-arg)"),
         Rule("SG110", W, "cgo binary the final stage cannot run",
              "set CGO_ENABLED=0 for the build so the binary is static, or ship on a base with its C library"),
         Rule("SG111", I, "go build -ldflags without -s -w",

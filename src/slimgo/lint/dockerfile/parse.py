@@ -285,8 +285,14 @@ def _commands(text: str) -> list[Instruction]:
     ]
 
 
-def parse(text: str) -> Dockerfile:
-    """Parse ``text``; raise DockerfileSyntaxError (with the line) for what BuildKit would reject."""
+def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Parse ``text``; raise DockerfileSyntaxError (with the line) for what BuildKit would reject.
+
+    ``build_args`` are the values `docker build --build-arg` would give; they apply to declared ARGs only.
+    A global ARG with no value is unset for FROM lines, as in BuildKit (``${X:-default}`` gives the default),
+    and a bare ``$X`` stays as written so rules can say it could not be resolved.
+    """
+    given = dict(build_args or {})
     global_scope: dict[str, str | None] = dict.fromkeys(PLATFORM_ARGS)
     global_args: dict[str, str | None] = {}
     global_lines: dict[str, int] = {}
@@ -313,13 +319,19 @@ def parse(text: str) -> Dockerfile:
             if ins.cmd != "ARG":
                 raise DockerfileSyntaxError(ins.line, f"{ins.cmd} before the first FROM (only ARG may come first)")
             for name, value in _arg_decls(ins):
-                resolved = None if value is None else expand(value, global_scope)
-                global_scope[name] = global_args[name] = resolved
+                resolved = given.get(name, None if value is None else expand(value, global_scope))
+                global_args[name] = resolved
                 global_lines[name] = ins.line
+                if resolved is not None or name in PLATFORM_ARGS:
+                    global_scope[name] = resolved
+                else:
+                    global_scope.pop(name, None)
             continue
         if ins.cmd == "ARG":
             for name, value in _arg_decls(ins):
-                if value is not None:
+                if name in given:
+                    current.args[name] = given[name]
+                elif value is not None:
                     current.args[name] = expand(value, current.values())
                 else:
                     current.args[name] = global_args.get(name)
