@@ -80,6 +80,8 @@ RULES: dict[str, Rule] = {
              "pin the base image by digest and move to a newer base (or digest) to get updates"),
         Rule("SG168", W, "go mod tidy or go get during the build",
              "run them before committing; build with the reviewed go.mod and go.sum (add -mod=readonly)"),
+        Rule("SG169", I, "go build hidden behind make or a script",
+             "lint from the Dockerfile's directory so the Makefile or script is read, or run go build in the RUN"),
         Rule("SG170", I, "builder stage runs under emulation on multi-arch builds",
              "FROM --platform=$BUILDPLATFORM golang:... AS build, and cross-compile with GOOS/GOARCH"),
         Rule("SG171", E, "stage on $BUILDPLATFORM builds Go for the build machine",

@@ -202,6 +202,12 @@ def commands(ins: Instruction) -> Iterator[SimpleCommand]:
     yield from _script_commands(ins.script, raw_env, values)
 
 
+def script_commands(script: str, raw_env: Mapping[str, str | None],
+                    values: Mapping[str, str | None]) -> Iterator[SimpleCommand]:
+    """The simple commands of a script run with the given environment (a Makefile recipe, a build script)."""
+    yield from _script_commands(script, dict(raw_env), dict(values))
+
+
 def _script_commands(script: str, raw_env: dict[str, str | None], values: dict[str, str | None],
                      nesting: int = 0) -> Iterator[SimpleCommand]:
     for words, depth in split_script(script):

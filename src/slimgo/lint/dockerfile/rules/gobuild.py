@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts, Run, installed_packages
-from slimgo.lint.dockerfile.images import has_c_compiler, libc_of
+from slimgo.lint.dockerfile.hidden import runs_hidden_build
+from slimgo.lint.dockerfile.images import has_c_compiler, libc_of, parse_ref
 from slimgo.lint.dockerfile.parse import Instruction, Stage
 from slimgo.lint.dockerfile.shell import go_build, is_go, ldflag_words
 from slimgo.lint.findings import Finding
@@ -54,6 +55,8 @@ def _cgo_finding(f: Facts, stage: Stage, run: Run) -> Finding | None:
     why = ("CGO_ENABLED is 1" if cgo is not None else
            f"CGO_ENABLED is not set and {builder} has a C compiler" if compiler else
            f"CGO_ENABLED is not set (cgo is on if {builder} has a C compiler)")
+    if run.via:
+        why += f" (go build in {run.via})"
     if f.final_base.has_libc is False:
         return RULES["SG110"].finding(
             f.path, run.ins.line, f"{why}, so the binary links {built_with} dynamically (net, os/user), and the "
@@ -76,14 +79,16 @@ def static_stripped(f: Facts) -> Iterator[Finding]:
                 yield cgo
             opts = go_build(run.cmd)
             flags = ldflag_words(opts.ldflags or "")
+            where = f" (go build in {run.via})" if run.via else ""
             if ("-s" not in flags or "-w" not in flags) and not opts.for_debugger:
                 missing = " and ".join(x for x in ("-s", "-w") if x not in flags)
                 yield RULES["SG111"].finding(
-                    f.path, run.ins.line, f"-ldflags lacks {missing}: symbol table and DWARF stay in the binary",
+                    f.path, run.ins.line, f"-ldflags lacks {missing}{where}: symbol table and DWARF stay in the "
+                    "binary",
                 )
             if not opts.trimpath:
                 yield RULES["SG112"].finding(
-                    f.path, run.ins.line, "go build without -trimpath records build paths in the binary",
+                    f.path, run.ins.line, f"go build without -trimpath{where} records build paths in the binary",
                 )
 
 
@@ -274,6 +279,36 @@ def cross_compile(f: Facts) -> Iterator[Finding]:
             )
 
 
+def _looks_like_go(f: Facts, stage: Stage) -> bool:
+    if parse_ref(stage.root.image).repository in {"golang", "tinygo/tinygo"}:
+        return True
+    for s in stage.chain():
+        if any(r.cmd.words[0].rsplit("/", 1)[-1] in {"go", "xx-go"} for r in f.runs[s.index]):
+            return True
+        if any(ins.cmd in {"COPY", "ADD"} and any(a.endswith("go.mod") for a in ins.args) for ins in s.instructions):
+            return True
+    return False
+
+
+def hidden_build(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        runs = f.runs[stage.index]
+        if any(is_go(r.cmd, "build") or is_go(r.cmd, "install") for r in runs) or not _looks_like_go(f, stage):
+            continue
+        handoff = next((r for r in runs if r.via is None and runs_hidden_build(r.cmd.words)), None)
+        if handoff is None:
+            continue
+        shown = " ".join(handoff.cmd.words[:3])
+        read = next((r.via for r in runs if r.via and r.ins.line == handoff.ins.line), None)
+        why = (f"{read} holds no go build slimgo can see" if read else
+               "the Makefile or script it runs was not found next to the Dockerfile" if f.context else
+               "the Makefile or script it runs is not available here")
+        yield RULES["SG169"].finding(
+            f.path, handoff.ins.line, f"`{shown}` builds the program out of sight ({why}): its go build flags "
+            "(CGO_ENABLED, -trimpath, -ldflags) could not be checked",
+        )
+
+
 def final_platform(f: Facts) -> Iterator[Finding]:
     final = f.df.final
     platform = _platform_of(final)
@@ -287,4 +322,5 @@ def final_platform(f: Facts) -> Iterator[Finding]:
         )
 
 
-CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile, final_platform]
+CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile, hidden_build,
+          final_platform]
