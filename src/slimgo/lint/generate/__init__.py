@@ -61,6 +61,8 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
         "context": context,
         "dockerfile_rel": os.path.relpath(dockerfile, module.root),
         "dockerfile_name": os.path.relpath(dockerfile, module.root),
+        # a Dockerfile written outside the module is not in the context: an ignore line for it would need `../`
+        "dockerfile_in_context": dockerfile.is_relative_to(module.root),
     }
     files = {dockerfile: _ENV.get_template("Dockerfile.j2").render(ctx)}
     # BuildKit reads <Dockerfile>.dockerignore beside a Dockerfile given with -f, before the context's own
