@@ -90,6 +90,12 @@ def test_an_unseen_build_is_said_to_be_unchecked(tmp_path: Path, run: str, files
     assert not {"SG110", "SG111", "SG112"} & set(found)
 
 
+def test_make_elsewhere_does_not_read_the_context_makefile(tmp_path: Path) -> None:
+    found = _lint(tmp_path, f"cd /tmp/libfoo && make && cd /src && {GOOD_BUILD}",
+                  {"Makefile": f"build:\n\t{BARE_BUILD}\n"})
+    assert not {"SG110", "SG111", "SG112", "SG169"} & set(found), found
+
+
 def test_without_a_file_on_disk_the_build_is_unchecked() -> None:
     found = {f.rule: f.message for f in lint_dockerfile("-", _dockerfile("make build"))}
     assert "is not available here" in found["SG169"]

@@ -55,9 +55,12 @@ class Facts:
             for ins in stage.instructions:
                 if ins.cmd != "RUN":
                     continue
+                moved = False  # after a `cd`, `make` reads some other directory's Makefile, not the context's
                 for cmd in commands(ins):
                     runs.append(Run(ins, cmd))
-                    runs += self._hidden_runs(ins, cmd)
+                    moved = moved or cmd.words[0] in {"cd", "pushd"}
+                    if not moved:
+                        runs += self._hidden_runs(ins, cmd)
             out[stage.index] = runs
         return out
 
