@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from slimgo.lint.generate import pins
+from slimgo.lint.generate.embeds import embed_problems
 from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
 
 __all__ = ["GenerateError", "Plan", "plan", "write"]
@@ -77,6 +78,10 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
                      "that toolchain (GOTOOLCHAIN=auto); bump the builder image to skip the download")
     if module.has_vendor:
         notes.append("vendor/modules.txt is present: the build uses -mod=vendor and downloads nothing")
+    for problem in embed_problems(module, files[ignore].splitlines()):
+        notes.append(f"//go:embed {problem.pattern} in {problem.package} ({problem.source}) {problem.why}: the "
+                     "generated Dockerfile cannot build it; commit those files, or generate them (a web UI built "
+                     "by yarn or npm, say) in a stage before the Go build and COPY them in")
     return Plan(module, packages, files, notes)
 
 
