@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from slimgo.lint.generate import pins
+from slimgo.lint.generate.cgo import cgo_needs
 from slimgo.lint.generate.embeds import embed_problems
 from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
 
@@ -78,6 +79,11 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
                      "that toolchain (GOTOOLCHAIN=auto); bump the builder image to skip the download")
     if module.has_vendor:
         notes.append("vendor/modules.txt is present: the build uses -mod=vendor and downloads nothing")
+    needs = cgo_needs(module)
+    if needs:
+        notes.append(f"the default build needs cgo ({'; '.join(needs[:3])}): the generated CGO_ENABLED=0 build "
+                     "leaves it out or fails; build with CGO_ENABLED=1 on the golang builder and ship on a glibc "
+                     "base such as gcr.io/distroless/base-debian12:nonroot, or use a pure-Go replacement")
     for problem in embed_problems(module, files[ignore].splitlines()):
         notes.append(f"//go:embed {problem.pattern} in {problem.package} ({problem.source}) {problem.why}: the "
                      "generated Dockerfile cannot build it; commit those files, or generate them (a web UI built "
