@@ -13,6 +13,7 @@ from slimgo.lint.generate import pins
 from slimgo.lint.generate.cgo import cgo_needs
 from slimgo.lint.generate.embeds import embed_problems
 from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
+from slimgo.lint.generate.stamping import version_stamping
 
 __all__ = ["GenerateError", "Plan", "plan", "write"]
 
@@ -52,7 +53,12 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
     at_root = out == module.root
     dockerfile = out / "Dockerfile"
     context = os.path.relpath(module.root, out)
+    stamping = version_stamping(module.root)
+    stamps = list(stamping.stamps) if stamping else []
     ctx = {
+        "stamps": stamps,
+        "stamp_args": list({st.arg: st for st in stamps if st.arg}.values()),
+        "stamp_source": stamping.source if stamping else "",
         "module": module,
         "packages": packages,
         "several": len(packages) > 1,
