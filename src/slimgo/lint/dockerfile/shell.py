@@ -19,6 +19,7 @@ _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "/bin/sh", "/bin/bash",
 _MAX_DEPTH = 32  # nested substitutions deeper than this are kept as text, unread
 # two-character operators first: `&&` before `&`
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
+_PLAIN = re.compile(r"[^\s'\"\\$`<>&|;()]+")
 _REDIRECT = re.compile(r"&>>|&>|>>|>&|>\||<<-|<<<|<<|<&|<>|>|<")
 
 
@@ -90,6 +91,11 @@ class _Lexer:
     def _word_part(self, word: list[str], depth: int) -> None:
         """Add the next piece of an unquoted word: an escape, a quoted string, a substitution or a character."""
         s, i = self.s, self.i
+        plain = _PLAIN.match(s, i)
+        if plain is not None:  # ordinary characters, taken in one step
+            word.append(plain.group(0))
+            self.i = plain.end()
+            return
         c = s[i]
         if c == "\\":
             word.append(s[i + 1 : i + 2])
