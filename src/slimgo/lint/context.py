@@ -135,17 +135,6 @@ class _Dir:
     excluded: bool
 
 
-def _kind_of(entry: os.DirEntry[str]) -> tuple[str, os.stat_result | None]:
-    """dir, symlink, file or other, and the stat of what is neither a directory nor a link."""
-    # d_type answers dir/link without a syscall; only regular files need stat (size, links).
-    if entry.is_dir(follow_symlinks=False):
-        return "dir", None
-    if entry.is_symlink():
-        return "symlink", None
-    st = entry.stat(follow_symlinks=False)
-    return ("file" if stat.S_ISREG(st.st_mode) else "other"), st
-
-
 class _Walker:
     def __init__(self, root: str, patterns: list[str], scandir: Scandir, keep_paths: bool) -> None:
         self.root = root
@@ -245,10 +234,21 @@ class _Walker:
 
     def _visit(self, entry: os.DirEntry[str], current: _Dir, chain: list[_Dir], abs_dir: str) -> _Dir | None:
         """Count, match and judge one entry; return the directory to descend into, if it is one."""
-        self._count_entries(1)
+        # runs once per entry: the steps stay inline rather than in helpers
+        self.entries += 1
+        if self.entries > MAX_ENTRIES:
+            self._count_entries(0)
         rel = f"{current.path}/{entry.name}" if current.path else entry.name
+        st: os.stat_result | None = None
         try:
-            kind, st = _kind_of(entry)
+            # d_type answers dir/link without a syscall; only regular files need stat (size, links)
+            if entry.is_dir(follow_symlinks=False):
+                kind = "dir"
+            elif entry.is_symlink():
+                kind = "symlink"
+            else:
+                st = entry.stat(follow_symlinks=False)
+                kind = "file" if stat.S_ISREG(st.st_mode) else "other"
         except OSError as err:
             self._unreadable_entry(rel, err)
             return None
