@@ -142,6 +142,12 @@ def _tool_finding(f: Facts, line: int, verb: str, tools: list[str]) -> Finding:
     return replace(finding, severity=Severity.INFO) if all(t in _RUNTIME_TOOLS for t in tools) else finding
 
 
+def _command_verb(words: tuple[str, ...]) -> str:
+    """`apk add` for `apk --no-cache add ...`: the program and its first non-option word."""
+    verb = next((w for w in words[1:] if not w.startswith("-")), "")
+    return f"{words[0]} {verb}".strip()
+
+
 def final_stage_contents(f: Facts) -> Iterator[Finding]:
     final = f.df.final
     for run in f.runs[final.index]:
@@ -149,7 +155,7 @@ def final_stage_contents(f: Facts) -> Iterator[Finding]:
         if pkgs is None:
             continue
         yield RULES["SG161"].finding(
-            f.path, run.ins.line, f"`{' '.join(run.cmd.words[:2])}` in the final stage ships a package manager's "
+            f.path, run.ins.line, f"`{_command_verb(run.cmd.words)}` in the final stage ships a package manager's "
             "work (and usually the package manager) in the image",
         )
         tools = sorted(set(pkgs) & _TOOLS.keys())

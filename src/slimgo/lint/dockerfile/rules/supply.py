@@ -80,10 +80,11 @@ def final_stage_upgrade(f: Facts) -> Iterator[Finding]:
         for run in f.runs[stage.index]:
             words = run.cmd.words
             verbs = _UPGRADES.get(words[0].rsplit("/", 1)[-1], set())
-            if any(w in verbs for w in words[1:]) or (words[0] == "apk" and "--upgrade" in words[1:]):
+            verb = next((w for w in words[1:] if w in verbs), None)
+            if verb is not None or (words[0] == "apk" and "--upgrade" in words[1:]):
                 yield RULES["SG167"].finding(
-                    f.path, run.ins.line, f"`{' '.join(words[:2])}` in the final stage: what the image holds "
-                    "depends on the day it was built, and the base's digest no longer says what is inside",
+                    f.path, run.ins.line, f"`{words[0]} {verb or 'add --upgrade'}` in the final stage: what the image "
+                    "holds depends on the day it was built, and the base's digest no longer says what is inside",
                 )
 
 
