@@ -51,10 +51,10 @@ def test_cross_compiling_builds_are_accepted(lines: str, xx: bool, platform: str
 
 
 NATIVE: list[tuple[str, bool, str]] = [
-    (f"RUN {GO}", False, "GOARCH does not come from $TARGETARCH"),
-    (f"RUN GOOS=linux GOARCH=amd64 {GO}", False, "GOARCH does not come from $TARGETARCH"),
-    (f"RUN GOARCH=$TARGETARCH {GO}", False, "GOARCH does not come from $TARGETARCH"),  # no ARG: empty at build
-    (f"ARG TARGETOS\nRUN GOOS=$TARGETOS {GO}", False, "GOARCH does not come from $TARGETARCH"),
+    (f"RUN {GO}", False, "GOARCH does not come from an ARG TARGETARCH"),
+    (f"RUN GOOS=linux GOARCH=amd64 {GO}", False, "GOARCH does not come from an ARG TARGETARCH"),
+    (f"RUN GOARCH=$TARGETARCH {GO}", False, "GOARCH does not come from an ARG TARGETARCH"),  # no ARG: empty at build
+    (f"ARG TARGETOS\nRUN GOOS=$TARGETOS {GO}", False, "GOARCH does not come from an ARG TARGETARCH"),
     (f"RUN GOARCH=$(xx-info arch) {GO}", True, "xx reads the target from ARG TARGETPLATFORM"),
     (f"RUN xx-{GO}", True, "xx reads the target from ARG TARGETPLATFORM"),
     (f"ARG TARGETARCH\nRUN $(GOARCH=$TARGETARCH true) && {GO}", False, "GOARCH does not come from"),

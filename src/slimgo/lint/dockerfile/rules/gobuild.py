@@ -271,8 +271,8 @@ def cross_compile(f: Facts) -> Iterator[Finding]:
             if _targets_arch([*goarch, *_go_env_goarch(f, stage, run.ins.line)], declared):
                 continue
             uses_xx = any(v is not None and "xx-" in v for v in goarch)
-            why = ("xx reads the target from ARG TARGETPLATFORM (or TARGETARCH), which this stage does not declare"
-                   if uses_xx else "GOARCH does not come from $TARGETARCH (with ARG TARGETARCH declared)")
+            why = ("xx reads the target from ARG TARGETPLATFORM or TARGETARCH, which this stage does not declare"
+                   if uses_xx else "GOARCH does not come from an ARG TARGETARCH declared in the stage")
             yield RULES["SG171"].finding(
                 f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but its go build does not target "
                 f"the platform being built ({why}): every platform gets the build machine's binary",
