@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
+from slimgo.lint.dockerfile import lint_dockerfile
 from slimgo.lint.envfile import judge_env
+from tests.lint.dockerfile.cases import good
 
 # what .env files of real projects hold when they hold no secret: versions, ports, switches, placeholders
 HARMLESS = [
@@ -86,3 +88,29 @@ def test_context_reports_a_settings_file_as_a_warning_and_a_secrets_file_as_an_e
     capsys.readouterr()
     (root / "deploy/.env.production").write_text("PORT=80\n")
     assert main(["context", str(root), "--fail-on", "error"]) == 0
+
+
+def _copy_env(tmp_path: Path, env_text: str | None, src: str = ".env") -> list[tuple[str, str]]:
+    if env_text is not None:
+        (tmp_path / src).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / src).write_text(env_text)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(good("COPY . .\n", f"COPY . .\nCOPY {src} ./\n"))
+    return [(f.severity.value, f.message) for f in lint_dockerfile(str(dockerfile), dockerfile.read_text())
+            if f.rule == "SG132"]
+
+
+def test_a_copied_env_file_of_settings_is_a_warning(tmp_path: Path) -> None:
+    ((severity, message),) = _copy_env(tmp_path, "\n".join(HARMLESS) + "\n")
+    assert severity == "warning" and "holds no credential now" in message
+
+
+@pytest.mark.parametrize(("line", "name"), SECRETS[:4])
+def test_a_copied_env_file_with_a_credential_is_an_error_naming_it(tmp_path: Path, line: str, name: str) -> None:
+    ((severity, message),) = _copy_env(tmp_path, f"PORT=80\n{line}\n", "config/.env.production")
+    assert severity == "error" and f"(it holds {name})" in message
+
+
+def test_a_copied_env_file_that_cannot_be_read_stays_an_error_by_name(tmp_path: Path) -> None:
+    ((severity, message),) = _copy_env(tmp_path, None)
+    assert severity == "error" and "holds" not in message
