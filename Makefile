@@ -13,6 +13,7 @@ demo: setup
 test: setup
 	ruff check src tests benchmarks
 	mypy
+	vulture src vulture_allowlist.py --min-confidence 60
 	pytest -q
 
 bench: setup

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from slimgo.elf._reader import open_elf
-from slimgo.elf.pclntab import func_table_of, function_names, has_function, read_functions
+from slimgo.elf.pclntab import func_table_of, function_names, read_functions
 from tests.elf.gofixtures import VARIANTS, run_go
 
 pytestmark = pytest.mark.integration
@@ -59,10 +59,10 @@ def test_externally_linked_text_holds_c_code_outside_the_table(gobin: dict[str, 
 
 
 def test_stripped_binary_keeps_every_function_name(gobin: dict[str, Path]) -> None:
-    assert function_names(gobin["stripped"]) == function_names(gobin["static"])
-    assert has_function(gobin["stripped"], "main.main")
-    assert has_function(gobin["stripped"], "example.com/greet.Hello")
-    assert not has_function(gobin["stripped"], "time/tzdata.init")
+    names = function_names(gobin["stripped"])
+    assert names == function_names(gobin["static"])
+    assert {"main.main", "example.com/greet.Hello"} <= names
+    assert "time/tzdata.init" not in names
 
 
 @pytest.mark.parametrize("name", ["arm64", "s390x", "i386"])

@@ -15,7 +15,6 @@ from slimgo.layer import Entry
 
 NONROOT_UID = 65532
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-ZONEINFO = "/usr/share/zoneinfo"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 PASSWD = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -55,7 +56,7 @@ def set_quiet(quiet: bool) -> None:
 
 def quiet() -> bool:
     """--quiet / SLIMGO_QUIET: no progress and no notes on stderr; errors and warnings are still shown."""
-    return _PERSON.level > logging.INFO
+    return bool(_PERSON.level > logging.INFO)
 
 
 # -- stdout: results -------------------------------------------------------------------------------------------
@@ -126,8 +127,6 @@ def click_error(err: Any) -> None:
 
 def enable_debug_log() -> None:
     """Send slimgo's debug log (registry requests, with secrets redacted by the code that logs) to stderr."""
-    import logging
-
     logger = logging.getLogger("slimgo")
     if any(getattr(h, "_slimgo", False) for h in logger.handlers):
         return

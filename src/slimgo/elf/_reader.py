@@ -27,8 +27,7 @@ _MACHINES = {
 }
 
 PT_LOAD = "PT_LOAD"
-PF_X, PF_W, PF_R = 1, 2, 4
-SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
+PF_X, PF_W = 1, 2
 
 _NOT_ELF_HINTS = {
     b"MZ": "a Windows PE executable; build with GOOS=linux",

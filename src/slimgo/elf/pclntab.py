@@ -51,10 +51,6 @@ class PcHeader:
     pcln_offset: int
     source: str  # the section name, or how the table was located without one
 
-    @property
-    def go_versions(self) -> str:
-        return "go1.18-go1.19" if self.magic == MAGIC_118 else "go1.20+"
-
 
 @dataclass(frozen=True)
 class FuncTable:
@@ -334,8 +330,3 @@ def function_names(path: Path) -> set[str]:
     with open_elf(path) as image:
         header, table, _offset = read_header(image)
         return set(_names(image, header, table, _functab(image, header, table)))
-
-
-def has_function(path: Path, name: str) -> bool:
-    """Whether the binary at ``path`` contains a function named ``name`` (e.g. "time/tzdata.init")."""
-    return name in function_names(path)

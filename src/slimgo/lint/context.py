@@ -5,19 +5,20 @@ from __future__ import annotations
 import heapq
 import os
 import posixpath
-import shutil
 import stat
-import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slimgo.errors import InputError, LintError
 from slimgo.lint.dockerignore import MatchInfo, PatternError, PatternMatcher, lint_dockerignore, read_lines
 from slimgo.lint.dockerignore.ignorefile import IgnoreFileError
 from slimgo.lint.dockerignore.rules import prunes_excluded_dirs, without_trailing_glob
+from slimgo.lint.envfile import MAX_READ as MAX_ENV_READ
+from slimgo.lint.envfile import judge_env
 from slimgo.lint.findings import Finding, Severity
+from slimgo.lint.findtree import count_listing, find_program, list_tree
 from slimgo.units import human_bytes
 
 IGNORE_NAME = ".dockerignore"
@@ -83,6 +84,7 @@ _EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa", b"\xce\xfa\xed\xfe", b"
 _PER_FILE_RULES = frozenset({"SG226", "SG222"})
 ENV_PREFIX = ".env."
 ENV_CATEGORY = Category("SG226", Severity.ERROR, "a secrets file", "**/.env.*")
+_ENV_LINES = frozenset({"**/.env", ENV_CATEGORY.line})
 
 
 @dataclass
@@ -147,13 +149,13 @@ class _Walker:
         self.largest: list[tuple[int, str]] = []
         self.hits: dict[str, list[tuple[str, int, int]]] = {}
         self.category_of: dict[str, Category] = {}
+        self.file_category: dict[str, Category] = {}  # per-file verdicts that differ from the line's (.env)
         self.findings: list[Finding] = []
         self.inodes_total: set[tuple[int, int]] = set()
         self.inodes_sent: set[tuple[int, int]] = set()
         self.pruned = 0
         self.pruned_paths: list[str] = []
-        self.find = shutil.which("find") if scandir is os.scandir else None
-        self.use_find = self.find is not None
+        self.find = find_program() if scandir is os.scandir else None
         # `find` counts pruned directories on the other core while Python walks what is sent.
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.find_jobs: list[Future[bytes | None]] = []
@@ -204,8 +206,7 @@ class _Walker:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _walk(self) -> None:
-        root_dir = _Dir("", MatchInfo(), True, False)
-        stack: list[tuple[_Dir, list[_Dir]]] = [(root_dir, [])]
+        stack: list[tuple[_Dir, list[_Dir]]] = [(_Dir("", MatchInfo(), True, False), [])]
         # Depth-first, entries sorted by name: the order of Go's filepath.WalkDir, which fsutil uses.
         while stack:
             current, parents = stack.pop()
@@ -219,77 +220,97 @@ class _Walker:
             chain = [*parents, current] if current.path else parents
             pending: list[tuple[_Dir, list[_Dir]]] = []
             for entry in entries:
-                self.entries += 1
-                if self.entries > MAX_ENTRIES:
-                    raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
-                                    "narrow the context directory")
-                rel = f"{current.path}/{entry.name}" if current.path else entry.name
-                # d_type answers dir/link without a syscall; only regular files need stat (size, links).
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                    is_link = not is_dir and entry.is_symlink()
-                    st = None if is_dir or is_link else entry.stat(follow_symlinks=False)
-                except OSError as err:
-                    self._unreadable_entry(rel, err)
-                    continue
-                if is_dir:
-                    kind = "dir"
-                elif is_link:
-                    kind = "symlink"
-                else:
-                    assert st is not None
-                    kind = "file" if stat.S_ISREG(st.st_mode) else "other"
-                size = st.st_size if st is not None and kind == "file" else 0
-                counted = size
-                if st is not None and kind == "file" and st.st_nlink > 1:
-                    key = (st.st_dev, st.st_ino)
-                    if key in self.inodes_total:
-                        counted = 0
-                    self.inodes_total.add(key)
-                if is_dir:
-                    self.total.dirs += 1
-                else:
-                    self.total.files += 1
-                    self.total.bytes += counted
-                try:
-                    excluded, info = self._excluded(rel, current)
-                except PatternError as err:
-                    raise LintError(f"{self.root}/{IGNORE_NAME}", f"pattern {err.pattern!r} cannot be used: "
-                                    f"{err.detail}", "fix the pattern (see `slimgo lint .dockerignore`)") from None
-                if is_dir:
-                    node = _Dir(rel, info, False, excluded)
-                    if excluded and self._may_skip(rel):
-                        self.pruned += 1
-                        self.pruned_paths.append(rel)
-                        if self.use_find:
-                            self.find_jobs.append(self.pool.submit(self._run_find, rel))
-                        continue
-                    if not excluded:
-                        node.sent = True
-                        self._record_sent(rel, "dir", 0, chain)
-                        self._categorize(rel, entry.name, True)
+                node = self._visit(entry, current, chain, abs_dir)
+                if node is not None:
                     pending.append((node, chain))
-                    continue
-                if excluded:
-                    continue
-                sent_size = counted
-                if st is not None and kind == "file" and st.st_nlink > 1:
-                    key = (st.st_dev, st.st_ino)
-                    if key in self.inodes_sent:
-                        sent_size = 0
-                    self.inodes_sent.add(key)
-                self._record_sent(rel, kind, sent_size if kind == "file" else 0, chain)
-                self._categorize(rel, entry.name, False, sent_size)
-                if kind == "symlink" and not (self.flagged_dirs and rel.startswith(self.flagged_dirs)):
-                    self._check_link(rel, abs_dir, entry.name)
             stack.extend(reversed(pending))
         self._count_all_pruned()
+
+    def _count_entries(self, n: int) -> None:
+        self.entries += n
+        if self.entries > MAX_ENTRIES:
+            raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
+                            "narrow the context directory")
+
+    def _visit(self, entry: os.DirEntry[str], current: _Dir, chain: list[_Dir], abs_dir: str) -> _Dir | None:
+        """Count, match and judge one entry; return the directory to descend into, if it is one."""
+        # runs once per entry: the steps stay inline rather than in helpers
+        self.entries += 1
+        if self.entries > MAX_ENTRIES:
+            self._count_entries(0)
+        rel = f"{current.path}/{entry.name}" if current.path else entry.name
+        st: os.stat_result | None = None
+        try:
+            # d_type answers dir/link without a syscall; only regular files need stat (size, links)
+            if entry.is_dir(follow_symlinks=False):
+                kind = "dir"
+            elif entry.is_symlink():
+                kind = "symlink"
+            else:
+                st = entry.stat(follow_symlinks=False)
+                kind = "file" if stat.S_ISREG(st.st_mode) else "other"
+        except OSError as err:
+            self._unreadable_entry(rel, err)
+            return None
+        counted = self._add_total(kind, st)
+        try:
+            excluded, info = self._excluded(rel, current)
+        except PatternError as err:
+            raise LintError(f"{self.root}/{IGNORE_NAME}", f"pattern {err.pattern!r} cannot be used: "
+                            f"{err.detail}", "fix the pattern (see `slimgo lint .dockerignore`)") from None
+        if kind == "dir":
+            return self._visit_dir(rel, entry.name, info, excluded, chain)
+        if not excluded:
+            self._send(rel, entry.name, kind, st, counted, chain, abs_dir)
+        return None
+
+    def _add_total(self, kind: str, st: os.stat_result | None) -> int:
+        """Count an entry in the totals; return the bytes it adds (0 for a hard link already counted)."""
+        if kind == "dir":
+            self.total.dirs += 1
+            return 0
+        counted = st.st_size if st is not None and kind == "file" else 0
+        if st is not None and kind == "file" and st.st_nlink > 1:
+            key = (st.st_dev, st.st_ino)
+            if key in self.inodes_total:
+                counted = 0
+            self.inodes_total.add(key)
+        self.total.files += 1
+        self.total.bytes += counted
+        return counted
+
+    def _visit_dir(self, rel: str, name: str, info: MatchInfo, excluded: bool, chain: list[_Dir]) -> _Dir | None:
+        node = _Dir(rel, info, False, excluded)
+        if excluded and self._may_skip(rel):
+            self.pruned += 1
+            self.pruned_paths.append(rel)
+            if self.find is not None:
+                self.find_jobs.append(self.pool.submit(list_tree, self.find, os.path.join(self.root, rel)))
+            return None
+        if not excluded:
+            node.sent = True
+            self._record_sent(rel, "dir", 0, chain)
+            self._categorize(rel, name, True)
+        return node
+
+    def _send(self, rel: str, name: str, kind: str, st: os.stat_result | None, counted: int, chain: list[_Dir],
+              abs_dir: str) -> None:
+        sent_size = counted
+        if st is not None and kind == "file" and st.st_nlink > 1:
+            key = (st.st_dev, st.st_ino)
+            if key in self.inodes_sent:
+                sent_size = 0
+            self.inodes_sent.add(key)
+        self._record_sent(rel, kind, sent_size if kind == "file" else 0, chain)
+        self._categorize(rel, name, False, sent_size)
+        if kind == "symlink" and not (self.flagged_dirs and rel.startswith(self.flagged_dirs)):
+            self._check_link(rel, abs_dir, name)
 
     def _count_all_pruned(self) -> None:
         outputs = [job.result() for job in self.find_jobs]
         if not self.pruned_paths:
             return
-        if self.use_find and all(out is not None for out in outputs):
+        if self.find is not None and all(out is not None for out in outputs):
             for out in outputs:
                 assert out is not None
                 self._add_find_output(out)
@@ -297,41 +318,12 @@ class _Walker:
         for rel in self.pruned_paths:
             self._count_pruned(rel)
 
-    def _run_find(self, rel: str) -> bytes | None:
-        """Type, size, links, device and inode of everything below one pruned directory, from `find`."""
-        assert self.find is not None
-        path = os.path.join(os.path.abspath(self.root), rel)
-        try:
-            proc = subprocess.run([self.find, "-P", path, "-mindepth", "1", "-printf", r"%y %s %n %D %i\n"],
-                                  capture_output=True, check=False, timeout=3600)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        if proc.returncode != 0 and not proc.stdout:
-            return None
-        return proc.stdout
-
     def _add_find_output(self, out: bytes) -> None:
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) != 5:
-                continue
-            kind = parts[0]
-            if kind == b"d":
-                self.total.dirs += 1
-                continue
-            self.total.files += 1
-            if kind != b"f":
-                continue
-            if parts[2] != b"1":
-                key = (int(parts[3]), int(parts[4]))
-                if key in self.inodes_total:
-                    continue
-                self.inodes_total.add(key)
-            self.total.bytes += int(parts[1])
-        self.entries += out.count(b"\n")
-        if self.entries > MAX_ENTRIES:
-            raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
-                            "narrow the context directory")
+        count = count_listing(out, self.inodes_total)
+        self.total.dirs += count.dirs
+        self.total.files += count.files
+        self.total.bytes += count.bytes
+        self._count_entries(count.entries)
 
     def _count_pruned(self, rel: str) -> None:
         """Totals still count what a pruned directory holds; nothing in it is matched or sent."""
@@ -344,10 +336,7 @@ class _Walker:
             except OSError:
                 continue
             for entry in entries:
-                self.entries += 1
-                if self.entries > MAX_ENTRIES:
-                    raise LintError(self.root, f"the context holds more than {MAX_ENTRIES:,} entries",
-                                    "narrow the context directory")
+                self._count_entries(1)
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         self.total.dirs += 1
@@ -412,8 +401,25 @@ class _Walker:
             if cat is not None and suffix in _SNIFFED and not self._content_matches(rel, suffix):
                 return
         if cat is not None:
+            if cat.line in _ENV_LINES:
+                self.file_category[rel] = self._env_category(rel, cat)
             self.hits.setdefault(cat.line, []).append((rel, 1, size))
             self.category_of[cat.line] = cat
+
+    def _env_category(self, rel: str, cat: Category) -> Category:
+        """A .env file is an error when its content holds a credential, a warning when only its name says so."""
+        try:
+            with open(os.path.join(self.root, rel), "rb") as fh:
+                text = fh.read(MAX_ENV_READ).decode("utf-8", "replace")
+        except OSError:
+            return replace(cat, severity=Severity.WARNING, what="a .env file (unreadable, so not judged)")
+        verdict = judge_env(text)
+        if verdict.secrets:
+            shown = ", ".join(verdict.secrets[:5]) + (", ..." if len(verdict.secrets) > 5 else "")
+            return replace(cat, what=f"a secrets file ({shown} hold credentials)")
+        return replace(cat, severity=Severity.WARNING,
+                       what=f"a .env file with no credential in its {verdict.settings} settings, the place where "
+                            "secrets get added later")
 
     def _dir_matches(self, rel: str, name: str) -> bool:
         if name == "vendor":  # Go's vendor directory always has modules.txt; others are someone's source
@@ -479,6 +485,26 @@ def _dir_tallies(sent_paths: list[tuple[str, str, int]], dirs: list[str]) -> dic
     return {d: (c[0], c[1]) for d, c in counts.items()}
 
 
+def _read_ignore(root: str, ignore_path: Path, given: bool) -> str | None:
+    """The ignore file's text, None when the context has none; a named file that is missing is an error."""
+    try:
+        st = os.stat(root)
+    except OSError as err:
+        raise InputError(root, f"cannot be read ({err.strerror or err})", "pass an existing directory") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise InputError(root, "is not a directory", "pass the build context directory") from None
+    if ignore_path.exists():
+        try:
+            raw = ignore_path.read_bytes()
+        except OSError as err:
+            raise LintError(str(ignore_path), f"cannot be read ({err.strerror or err})", "fix its permissions") \
+                from None
+        return raw.decode("utf-8", "surrogateescape")
+    if given:
+        raise LintError(str(ignore_path), "does not exist", "pass an existing ignore file")
+    return None
+
+
 def scan_context(
     root: str | Path,
     *,
@@ -488,25 +514,9 @@ def scan_context(
 ) -> ContextReport:
     """Walk ``root`` as BuildKit does for `docker build`, with its .dockerignore (or ``ignore_file``)."""
     root_s = os.fspath(root)
-    try:
-        st = os.stat(root_s)
-    except OSError as err:
-        raise InputError(root_s, f"cannot be read ({err.strerror or err})", "pass an existing directory") from None
-    if not stat.S_ISDIR(st.st_mode):
-        raise LintError(root_s, "is not a directory", "pass the build context directory") from None
     ignore_path = Path(ignore_file) if ignore_file is not None else Path(root_s) / IGNORE_NAME
-    text: str | None = None
-    findings: list[Finding] = []
-    if ignore_path.exists():
-        try:
-            raw = ignore_path.read_bytes()
-        except OSError as err:
-            raise LintError(str(ignore_path), f"cannot be read ({err.strerror or err})", "fix its permissions") \
-                from None
-        text = raw.decode("utf-8", "surrogateescape")
-        findings += lint_dockerignore(str(ignore_path), text)
-    elif ignore_file is not None:
-        raise LintError(str(ignore_path), "does not exist", "pass an existing ignore file")
+    text = _read_ignore(root_s, ignore_path, ignore_file is not None)
+    findings = lint_dockerignore(str(ignore_path), text) if text is not None else []
     patterns: list[str] = []
     if text is not None:
         try:
@@ -544,47 +554,51 @@ def scan_context(
                     "to the builder",
             fix=f"slimgo context {root_s} --suggest > {ignore_path}",
         ))
-    sent_paths = walker.report_paths or []
+    findings += _category_findings(walker)
+    report.findings = sorted(findings + walker.findings, key=lambda f: (-f.severity.rank, f.rule, f.path))
+    return report
+
+
+def _shown(hits: list[tuple[str, int, int]]) -> str:
+    return ", ".join(p for p, _, _ in hits[:3]) + (", ..." if len(hits) > 3 else "")
+
+
+def _category_findings(walker: _Walker) -> list[Finding]:
+    """One finding per flagged path, or one per ignore line when several paths share it."""
+    findings: list[Finding] = []
     dir_hits = [p for line, hits in walker.hits.items() for p, n, _ in hits if n == 0]
-    tallies = _dir_tallies(sent_paths, dir_hits) if dir_hits else {}
+    tallies = _dir_tallies(walker.report_paths or [], dir_hits) if dir_hits else {}
     for line, hits in sorted(walker.hits.items()):
         cat = walker.category_of[line]
         files_only = all(n == 1 for _, n, _ in hits)
+        fix = f"add '{line}' to {IGNORE_NAME}"
         if len(hits) > 1 and not files_only:
             # every `__pycache__` of a tree shares one `**/` line: one finding with their sum
             sums = [tallies.get(path, (0, 0)) for path, _, _ in hits]
-            shown = ", ".join(p for p, _, _ in hits[:3]) + (", ..." if len(hits) > 3 else "")
             findings.append(Finding(
                 path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{len(hits):,} directories matching '{line}', {cat.what} each "
                         f"({sum(f for f, _ in sums):,} files, {human_bytes(sum(b for _, b in sums))}), are sent with "
-                        f"the build context: {shown}",
-                fix=f"add '{line}' to {IGNORE_NAME}",
+                        f"the build context: {_shown(hits)}",
+                fix=fix,
             ))
-            continue
-        if files_only and cat.rule not in _PER_FILE_RULES and len(hits) > 1:
+        elif files_only and cat.rule not in _PER_FILE_RULES and len(hits) > 1:
             # forty `*.exe` files are one problem with one fix: say it once
-            shown = ", ".join(p for p, _, _ in hits[:3]) + (", ..." if len(hits) > 3 else "")
             findings.append(Finding(
                 path=hits[0][0], line=0, rule=cat.rule, severity=cat.severity,
                 message=f"{len(hits):,} files matching '{line}', {cat.what} each "
-                        f"({human_bytes(sum(s for _, _, s in hits))}), are sent with the build context: {shown}",
-                fix=f"add '{line}' to {IGNORE_NAME}",
+                        f"({human_bytes(sum(s for _, _, s in hits))}), are sent with the build context: "
+                        f"{_shown(hits)}",
+                fix=fix,
             ))
-            continue
-        for path, n, size in hits[:20]:
-            if n == 0:
-                files, size = tallies.get(path, (0, 0))
-                detail = f"{files:,} files, {human_bytes(size)}"
-            else:
-                detail = human_bytes(size)
-            findings.append(Finding(
-                path=path, line=0, rule=cat.rule, severity=cat.severity,
-                message=f"{cat.what} ({detail}) is sent with the build context",
-                fix=f"add '{line}' to {IGNORE_NAME}",
-            ))
-    report.findings = sorted(findings + walker.findings, key=lambda f: (-f.severity.rank, f.rule, f.path))
-    return report
+        else:
+            for path, n, size in hits[:20]:
+                files, size = tallies.get(path, (0, 0)) if n == 0 else (0, size)
+                detail = f"{files:,} files, {human_bytes(size)}" if n == 0 else human_bytes(size)
+                own = walker.file_category.get(path, cat)
+                findings.append(Finding(path=path, line=0, rule=own.rule, severity=own.severity,
+                                        message=f"{own.what} ({detail}) is sent with the build context", fix=fix))
+    return findings
 
 
 def suggest_ignore(report: ContextReport) -> str:

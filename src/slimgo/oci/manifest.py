@@ -9,7 +9,6 @@ from typing import Any
 from slimgo.errors import CORRUPT, ImageFormatError
 from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
-from slimgo.oci.digest import Digest
 
 
 def canonical_json(value: Any) -> bytes:
@@ -115,7 +114,3 @@ def media_type_of(raw: bytes, where: str = "manifest") -> str:
     if isinstance(declared, str) and declared:
         return declared
     return mediatype.OCI_INDEX if "manifests" in data else mediatype.OCI_MANIFEST
-
-
-def digest_of(raw: bytes) -> Digest:
-    return Digest.of(raw)

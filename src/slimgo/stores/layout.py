@@ -6,7 +6,7 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -251,10 +251,3 @@ def write_layout(root: Path, artifact: Artifact, tag: str | None) -> Descriptor:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return desc
-
-
-def blobs_of(artifact: Artifact) -> Iterable[Descriptor]:
-    images = artifact.images if isinstance(artifact, ImageIndex) else (artifact,)
-    for image in images:
-        yield from image.manifest.layers
-        yield image.manifest.config

@@ -21,6 +21,8 @@ FAILING: dict[str, list[str]] = {
     "SG103": [f"FROM debian:12{DIGEST}\nRUN apt-get install -y golang && go build -o /app .\nUSER 1:1\n"],
     "SG104": [good(BUILDER, "golang"), good(BUILDER, "golang:latest")],
     "SG105": [good(BUILDER, "golang:1.26-bookworm")],
+    "SG106": ["ARG GOARCH\n" + good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static-debian12:latest-${GOARCH}"),
+              good(f"FROM {RUNTIME}", "FROM ${RUNTIME_IMAGE}")],
     "SG110": [good("ENV CGO_ENABLED=0\n"), good("ENV CGO_ENABLED=0", "ENV CGO_ENABLED=1"),
               good("ENV CGO_ENABLED=0", "RUN apt-get install -y libsqlite3-dev")],
     "SG111": [good('-ldflags="-s -w"', '-ldflags="-w"'), good('-ldflags="-s -w" ', "")],
@@ -53,8 +55,18 @@ FAILING: dict[str, list[str]] = {
     "SG162": [good("COPY --from=build /out/app /app", "COPY --from=build / /")],
     "SG163": [good("COPY . .\n", "COPY . .\nRUN go install golang.org/x/tools/cmd/stringer@latest\n"),
               good("COPY . .\n", "COPY . .\nRUN go install honnef.co/go/tools/cmd/staticcheck\n")],
-    "SG164": [good("COPY --from=build /out/app /app", f"COPY --from=busybox:1.36{DIGEST} /bin/busybox /busybox"),
+    "SG164": [good("COPY --from=build /out/app /app",
+                   "COPY --from=build /out/app /app\nCOPY --from=build /go/bin/dlv /dlv"),
               good(f"FROM {RUNTIME}", f"FROM debian:12{DIGEST}\nRUN apt-get install -y curl strace")],
+    "SG165": [good("COPY . .\n", "COPY . .\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz && tar xzf t.tgz\n"),
+              good("COPY . .\n", "COPY . .\nRUN curl -fsSL https://example.com/install | sh\n")],
+    "SG166": [good("COPY . .\n", "COPY . .\nRUN echo 'deb http://deb.example.com/ stable main' > "
+                   "/etc/apt/sources.list.d/x.list\n")],
+    "SG167": [good(f"FROM {RUNTIME}", f"FROM alpine:3.20{DIGEST}\nRUN apk upgrade --no-cache")],
+    "SG168": [good("COPY . .\n", "COPY . .\nRUN go mod tidy\n")],
+    "SG169": [good(BUILD_RUN, "make build"), good(BUILD_RUN, "./scripts/build.sh")],
+    "SG172": [good(f"FROM {RUNTIME}", f"FROM --platform=$BUILDPLATFORM {RUNTIME}"),
+              good(f"FROM {RUNTIME}", f"FROM --platform=${{BUILDPLATFORM}} {RUNTIME} AS base\nFROM base")],
     "SG170": [good("FROM --platform=$BUILDPLATFORM ", "FROM ").replace("GOOS=$TARGETOS GOARCH=$TARGETARCH ", "")],
     "SG171": [good("GOOS=$TARGETOS GOARCH=$TARGETARCH ", ""), good("ARG TARGETOS TARGETARCH\n", ""),
               good("GOARCH=$TARGETARCH ", "")],
@@ -71,6 +83,9 @@ PASSING: dict[str, list[str]] = {
     "SG104": [GOOD, good(BUILDER, f"golang{DIGEST}"), good(BUILDER, "golang:${GO}").replace(
         "# syntax=docker/dockerfile:1\n", "# syntax=docker/dockerfile:1\nARG GO\n")],
     "SG105": [GOOD, good(f"FROM {RUNTIME}", "FROM scratch"), good(BUILDER, "golang:latest")],
+    "SG106": [GOOD, "ARG GOARCH=amd64\n" + good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static:latest-${GOARCH}"),
+              good(f"FROM {RUNTIME}", "FROM gcr.io/distroless/static-debian12:nonroot-${TARGETARCH}"),
+              "ARG BASE\n" + good(f"FROM {RUNTIME}", "FROM ${BASE:-scratch}")],
     "SG110": [GOOD, good("ENV CGO_ENABLED=0\n").replace("GOOS=", "CGO_ENABLED=0 GOOS="),
               good("ENV CGO_ENABLED=0", "ARG CGO_ENABLED=0"),
               good("ENV CGO_ENABLED=0", "RUN apt-get install -y libsqlite3-dev").replace(
@@ -110,6 +125,16 @@ PASSING: dict[str, list[str]] = {
         "COPY --from=build /out/app /app", f"COPY --from=build /out/app /app\nCOPY --from=busybox:1.36{DIGEST} "
         "/bin/busybox /busybox")],
     "SG170": [GOOD],
+    "SG165": [GOOD, good("COPY . .\n", "COPY . .\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz && "
+                         "echo \"$SUM  /tmp/t.tgz\" | sha256sum -c - && tar xzf /tmp/t.tgz\n")],
+    "SG166": [GOOD, good("COPY . .\n", "COPY . .\nRUN echo 'deb https://deb.example.com/ stable main' > "
+                         "/etc/apt/sources.list.d/x.list\n")],
+    "SG167": [GOOD, good("COPY . .\n", "COPY . .\nRUN apt-get update && apt-get upgrade -y\n")],
+    "SG168": [GOOD, good("COPY . .\n", "COPY . .\nRUN go mod download && go mod verify\n")],
+    "SG169": [GOOD, good(BUILD_RUN, f"make generate && {BUILD_RUN}"),
+              good(f"FROM {RUNTIME}", f"FROM debian:12{DIGEST} AS docs\nRUN make html\n\nFROM {RUNTIME}")],
+    "SG172": [GOOD, good(f"FROM {RUNTIME}", f"FROM --platform=$TARGETPLATFORM {RUNTIME}"),
+              good(f"FROM {RUNTIME}", f"FROM --platform=linux/arm64 {RUNTIME}")],
     "SG171": [GOOD, good("GOOS=$TARGETOS GOARCH=$TARGETARCH go build", "xx-go build"),
               good("GOOS=$TARGETOS GOARCH=$TARGETARCH ", "").replace(
                   "ENV CGO_ENABLED=0", "ARG TARGETOS TARGETARCH\nENV CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH")],
@@ -237,3 +262,10 @@ def test_latest_gets_one_finding_not_two() -> None:
 def test_onbuild_secret_says_onbuild() -> None:
     (f,) = _only(good("WORKDIR /src\n", "WORKDIR /src\nONBUILD ENV API_TOKEN=x\n"), "SG131")
     assert f.message.startswith("ONBUILD ENV API_TOKEN")
+
+
+def test_final_stage_on_the_build_platform_points_at_the_from_that_says_so() -> None:
+    text = good(f"FROM {RUNTIME}", f"FROM --platform=$BUILDPLATFORM {RUNTIME} AS base\nFROM base AS final")
+    (f,) = _only(text, "SG172")
+    assert text.splitlines()[f.line - 1].startswith("FROM --platform=$BUILDPLATFORM")
+    assert f.fix == f"drop --platform from the final FROM: FROM {RUNTIME}"

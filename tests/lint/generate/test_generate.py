@@ -108,6 +108,16 @@ def test_output_elsewhere_uses_a_dockerfile_specific_ignore_file(module: Path) -
     assert lint_paths([str(module / "deploy")]).findings == []
 
 
+@pytest.mark.parametrize("out", ["../deploy", "../../elsewhere/docker", "deploy/../../sibling"])
+def test_output_outside_the_module_lints_clean_and_names_no_parent(module: Path, out: str) -> None:
+    p = plan([], out_dir=Path(out), cwd=module)
+    ignore = next(path for path in p.files if path.name.endswith("dockerignore"))
+    assert not ignore.is_relative_to(module)
+    assert all(".." not in line for line in p.files[ignore].splitlines())
+    write(p)
+    assert lint_paths([str(ignore.parent)]).findings == []
+
+
 def test_existing_files_are_kept_unless_forced(module: Path) -> None:
     (module / "Dockerfile").write_text("FROM scratch\n")
     with pytest.raises(GenerateError, match="already exists"):

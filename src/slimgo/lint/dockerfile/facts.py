@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
+from slimgo.lint.dockerfile.hidden import hidden_script, runs_hidden_build
 from slimgo.lint.dockerfile.images import ImageFacts, classify
 from slimgo.lint.dockerfile.parse import Dockerfile, Instruction, Stage
-from slimgo.lint.dockerfile.shell import SimpleCommand, commands, is_go
+from slimgo.lint.dockerfile.shell import SimpleCommand, commands, is_go, script_commands
 
 _PACKAGE_INSTALL = {
     "apt-get": {"install"}, "apt": {"install"}, "aptitude": {"install"}, "apk": {"add"},
@@ -19,10 +21,11 @@ _PACKAGE_INSTALL = {
 
 @dataclass(frozen=True)
 class Run:
-    """One simple command of a RUN, with the instruction it belongs to."""
+    """One simple command of a RUN, with the instruction it belongs to (and the Makefile or script it is in)."""
 
     ins: Instruction
     cmd: SimpleCommand
+    via: str | None = None  # "Makefile target build", "scripts/build.sh": where a hidden command was read
 
 
 def installed_packages(cmd: SimpleCommand) -> list[str] | None:
@@ -39,18 +42,38 @@ def installed_packages(cmd: SimpleCommand) -> list[str] | None:
 class Facts:
     """Lazily computed views of one Dockerfile."""
 
-    def __init__(self, path: str, df: Dockerfile) -> None:
+    def __init__(self, path: str, df: Dockerfile, context: Path | None = None) -> None:
         self.path = path
         self.df = df
+        self.context = context  # the build context, to read the Makefile or script a RUN hands the build to
 
     @cached_property
     def runs(self) -> dict[int, list[Run]]:
         out: dict[int, list[Run]] = {}
         for stage in self.df.stages:
-            out[stage.index] = [
-                Run(ins, cmd) for ins in stage.instructions if ins.cmd == "RUN" for cmd in commands(ins)
-            ]
+            runs: list[Run] = []
+            for ins in stage.instructions:
+                if ins.cmd != "RUN":
+                    continue
+                moved = False  # after a `cd`, `make` reads some other directory's Makefile, not the context's
+                for cmd in commands(ins):
+                    runs.append(Run(ins, cmd))
+                    moved = moved or cmd.words[0] in {"cd", "pushd"}
+                    if not moved:
+                        runs += self._hidden_runs(ins, cmd)
+            out[stage.index] = runs
         return out
+
+    def _hidden_runs(self, ins: Instruction, cmd: SimpleCommand) -> list[Run]:
+        """The commands of the Makefile recipe or script ``cmd`` runs, with its environment (one level deep)."""
+        if self.context is None or not runs_hidden_build(cmd.words):
+            return []
+        hidden = hidden_script(cmd.words, self.context)
+        if hidden is None:
+            return []
+        raw = {**cmd.env, **hidden.env}
+        values = {**cmd.expanded_env, **hidden.env}
+        return [Run(ins, inner, hidden.source) for inner in script_commands(hidden.script, raw, values)]
 
     def go_runs(self, stage: Stage, sub: str) -> list[Run]:
         return [r for r in self.runs[stage.index] if is_go(r.cmd, sub)]

@@ -109,3 +109,38 @@ def classify(ref_text: str) -> ImageFacts:
     if _DISTRO.search(ref.repository) or ref.repository.endswith("-slim"):
         return ImageFacts(Kind.DISTRO, has_shell=True, has_libc=ref.name != "busybox", debug=debug)
     return ImageFacts(Kind.UNKNOWN, has_shell=None, has_libc=None, debug=debug)
+
+
+_GLIBC_MINIMAL = re.compile(r"(^|/)(distroless/(base|cc|java[0-9]*|python3|nodejs[0-9]*)|chainguard/glibc-dynamic|"
+                            r"paketobuildpacks/run-tiny|ubi[0-9]*-micro)")
+
+
+def libc_of(ref_text: str) -> str | None:
+    """The C library a base image provides: "glibc", "musl", or None when it has none or the name does not say."""
+    facts = classify(ref_text)
+    if facts.has_libc is False:
+        return None
+    ref = parse_ref(ref_text)
+    if "alpine" in ref.repository or "alpine" in (ref.tag or "").lower():
+        return "musl"
+    if facts.kind is Kind.MINIMAL:
+        return "glibc" if _GLIBC_MINIMAL.search(ref.repository) else None
+    if facts.kind in (Kind.DISTRO, Kind.SDK):
+        return "glibc"
+    return None
+
+
+def has_c_compiler(ref_text: str) -> bool | None:
+    """Whether a builder image ships a C compiler (so cgo is on unless CGO_ENABLED=0); None when unknown.
+
+    The official golang images carry gcc except their alpine variants; gcc and buildpack-deps are compilers;
+    a plain distribution has none until one is installed.
+    """
+    ref = parse_ref(ref_text)
+    if ref.repository == "golang":
+        return "alpine" not in (ref.tag or "").lower()
+    if ref.repository in {"gcc", "buildpack-deps"}:
+        return True
+    if classify(ref_text).kind in (Kind.DISTRO, Kind.MINIMAL, Kind.SCRATCH):
+        return False
+    return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import dockerfile
 
@@ -263,37 +265,110 @@ class _OpenStage:
         )  # fmt: skip
 
 
-def _commands(text: str) -> list[Instruction]:
-    try:
-        commands = dockerfile.parse_string(text)
-    except dockerfile.GoParseError as err:
-        message = str(err)
-        if message == "file with no instructions":
-            raise DockerfileSyntaxError(0, "the file holds no instructions") from None
-        raise DockerfileSyntaxError(_locate(text, message), message) from None
+def read_instructions(text: str) -> list[Instruction]:
+    """The instructions as BuildKit's parser reads them (no stage or argument checks yet)."""
+    commands, patched = _parse_commands(text)
     for cmd in commands:
         if cmd.cmd is None:  # a lone `\` continuation: the parser yields a command without a name
             raise DockerfileSyntaxError(cmd.start_line, "a line continuation with no instruction")
-    return [
-        Instruction(
+    out = []
+    for cmd in commands:
+        args, is_json = tuple(cmd.value), bool(cmd.json)
+        original = cmd.original
+        if cmd.start_line in patched:
+            args = tuple(a.replace(_MARK, "", 1) for a in args)
+            original = original.replace(_MARK, "", 1)
+        if is_json and cmd.cmd.upper() in _EXEC_FORM_CMDS:
+            args, is_json = _strict_exec_form(cmd.cmd.upper(), original, args)
+        out.append(Instruction(
             cmd=cmd.cmd.upper(), line=cmd.start_line, end_line=cmd.end_line, flags=tuple(cmd.flags),
-            args=tuple(cmd.value), json=bool(cmd.json), original=cmd.original,
-            heredocs=tuple(h.content for h in cmd.heredocs),
+            args=args, json=is_json, original=original, heredocs=tuple(h.content for h in cmd.heredocs),
             sub_cmd=cmd.sub_cmd.upper() if cmd.sub_cmd else None,
-        )
-        for cmd in commands
-    ]
+        ))
+    return out
 
 
-def parse(text: str) -> Dockerfile:
-    """Parse ``text``; raise DockerfileSyntaxError (with the line) for what BuildKit would reject."""
+_NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
+_MARK = "\ue000"  # hides a `[` from the bundled parser on a line BuildKit reads as shell form
+_MAX_PATCHES = 64
+_JSON_REST = re.compile(r"(\s*\S+(?:\s+--\S+)*\s*)(\[.*)$", re.S)
+
+
+def _parse_commands(text: str) -> tuple[list[Any], set[int]]:
+    """The bundled parser's commands, and the lines where a `[` was hidden from it.
+
+    It rejects `CMD ["a", 1] x` for its non-string element; BuildKit first finds the text after the array,
+    so the line is shell form there. Such lines are parsed again with the `[` hidden, then restored.
+    """
+    patched: set[int] = set()
+    for _ in range(_MAX_PATCHES):
+        try:
+            return dockerfile.parse_string(text), patched
+        except dockerfile.GoParseError as err:
+            message = str(err)
+            if message == "file with no instructions":
+                raise DockerfileSyntaxError(0, "the file holds no instructions") from None
+            line = _locate(text, message)
+            fixed = _hide_json(text, line) if message == _NOT_STRINGS and line not in patched else None
+            if fixed is None:
+                raise DockerfileSyntaxError(line, message) from None
+            text = fixed
+            patched.add(line)
+    raise DockerfileSyntaxError(0, "too many lines that look like JSON arrays")
+
+
+def _hide_json(text: str, line: int) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return None
+    m = _JSON_REST.match(lines[line - 1])
+    if m is None:
+        return None
+    try:
+        json.loads(m.group(2))
+        return None  # a complete array with a non-string in it: BuildKit rejects it too
+    except ValueError:
+        pass
+    lines[line - 1] = m.group(1) + _MARK + m.group(2)
+    return "".join(lines)
+
+
+# Instructions whose JSON form BuildKit decides with a strict decoder; the bundled parser reads one JSON value
+# and ignores what follows it, so `CMD ["/app"]%` would look like exec form when BuildKit runs it under a shell.
+_EXEC_FORM_CMDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "COPY", "ADD"})
+_FLAG_WORD = re.compile(r"\s*--\S*")
+
+
+def _strict_exec_form(name: str, original: str, args: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """The arguments and exec-form flag as BuildKit's parseMaybeJSON decides them (json.Unmarshal, no trailer)."""
+    rest = original.strip()[len(name):]
+    if name in {"RUN", "COPY", "ADD"}:
+        while (m := _FLAG_WORD.match(rest)) is not None and m.group(0).strip():
+            rest = rest[m.end():]
+    rest = rest.strip()
+    try:
+        json.loads(rest)
+    except ValueError:
+        # shell form: the text as written (COPY and ADD split it on whitespace)
+        return (tuple(rest.split()) if name in {"COPY", "ADD"} else (rest,)), False
+    return args, True
+
+
+def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Parse ``text``; raise DockerfileSyntaxError (with the line) for what BuildKit would reject.
+
+    ``build_args`` are the values `docker build --build-arg` would give; they apply to declared ARGs only.
+    A global ARG with no value is unset for FROM lines, as in BuildKit (``${X:-default}`` gives the default),
+    and a bare ``$X`` stays as written so rules can say it could not be resolved.
+    """
+    given = dict(build_args or {})
     global_scope: dict[str, str | None] = dict.fromkeys(PLATFORM_ARGS)
     global_args: dict[str, str | None] = {}
     global_lines: dict[str, int] = {}
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     current: _OpenStage | None = None
-    for ins in _commands(text):
+    for ins in read_instructions(text):
         _validate(ins)
         if ins.cmd == "FROM":
             if current is not None:
@@ -313,13 +388,19 @@ def parse(text: str) -> Dockerfile:
             if ins.cmd != "ARG":
                 raise DockerfileSyntaxError(ins.line, f"{ins.cmd} before the first FROM (only ARG may come first)")
             for name, value in _arg_decls(ins):
-                resolved = None if value is None else expand(value, global_scope)
-                global_scope[name] = global_args[name] = resolved
+                resolved = given.get(name, None if value is None else expand(value, global_scope))
+                global_args[name] = resolved
                 global_lines[name] = ins.line
+                if resolved is not None or name in PLATFORM_ARGS:
+                    global_scope[name] = resolved
+                else:
+                    global_scope.pop(name, None)
             continue
         if ins.cmd == "ARG":
             for name, value in _arg_decls(ins):
-                if value is not None:
+                if name in given:
+                    current.args[name] = given[name]
+                elif value is not None:
                     current.args[name] = expand(value, current.values())
                 else:
                     current.args[name] = global_args.get(name)

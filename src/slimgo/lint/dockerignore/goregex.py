@@ -232,103 +232,97 @@ def _parse_repeat(s: str, i: int) -> tuple[int, int, int] | None:
     return lo, hi, j + 1
 
 
+# Characters that stand for themselves in the translation, with what they leave behind for a following repeat.
+_PLAIN = {"|": ("|", _START), "^": (r"(?:\A)", _ANCHOR), "$": (r"(?:\Z)", _ANCHOR), ".": (".", _ATOM)}
+# `^`, `$`: Go may repeat an empty-width assertion; Python only inside a group.
+_ASSERTIONS = {"A": r"(?:\A)", "z": r"(?:\Z)", "b": r"(?a:\b)", "B": r"(?a:\B)"}
+
+
+class _Translator:
+    """Go's regexp parser reduced to what the translation needs: the last thing read and the group depth."""
+
+    def __init__(self, goexpr: str) -> None:
+        self.s = goexpr
+        self.out: list[str] = []
+        self.last = _START
+        self.depth = 0
+        self.i = 0
+
+    def run(self) -> str:
+        while self.i < len(self.s):
+            self._step(self.s[self.i])
+        if self.depth:
+            raise GoRegexError(f"missing closing ): `{self.s}`")
+        return "".join(self.out)
+
+    def _emit(self, text: str, last: str, nxt: int) -> None:
+        self.out.append(text)
+        self.last = last
+        self.i = nxt
+
+    def _step(self, c: str) -> None:
+        i = self.i
+        if c in "*?+":
+            self._repeat(c, i + 1)
+        elif c == "{":
+            self._brace()
+        elif c in _PLAIN:
+            self._emit(*_PLAIN[c], i + 1)
+        elif c == "(":
+            self.depth += 1
+            self._emit("(", _OPEN, i + 1)
+        elif c == ")":
+            if self.depth == 0:
+                raise GoRegexError(f"unexpected ): `{self.s}`")
+            self.depth -= 1
+            self._emit(")", _ATOM, i + 1)
+        elif c == "[":
+            cls, nxt = _parse_class(self.s, i)
+            self._emit(cls, _ATOM, nxt)
+        elif c == "\\":
+            self._backslash()
+        else:
+            self._emit(re.escape(c), _ATOM, i + 1)
+
+    def _repeat(self, text: str, nxt: int) -> None:
+        if self.last in (_START, _OPEN):
+            raise GoRegexError(f"missing argument to repetition operator: `{self.s[self.i:nxt]}`")
+        if self.last == _REPEAT:
+            raise GoRegexError(f"invalid nested repetition operator: `{self.s[self.i:nxt]}`")
+        if nxt < len(self.s) and self.s[nxt] == "?":  # Perl's non-greedy suffix, not a second repeat
+            text += "?"
+            nxt += 1
+        self._emit(text, _REPEAT, nxt)
+
+    def _brace(self) -> None:
+        rep = _parse_repeat(self.s, self.i)
+        if rep is None:  # not a repeat count: a literal brace
+            self._emit(re.escape("{"), _ATOM, self.i + 1)
+            return
+        lo, hi, nxt = rep
+        if lo < 0 or lo > 1000 or hi > 1000 or (hi >= 0 and lo > hi):
+            raise GoRegexError(f"invalid repeat count: `{self.s[self.i:nxt]}`")
+        self._repeat(f"{{{lo},{'' if hi < 0 else hi}}}", nxt)
+
+    def _backslash(self) -> None:
+        s, i = self.s, self.i
+        kind = s[i + 1] if i + 1 < len(s) else ""
+        if kind == "C":
+            raise GoRegexError("invalid escape sequence: `\\C`")
+        if kind in ("p", "P"):
+            raise GoRegexError("Unicode classes (\\p) are not supported by slimgo's port")
+        if kind == "Q":
+            lit, sep, _rest = s[i + 2 :].partition("\\E")
+            self._emit("".join(re.escape(ch) for ch in lit), _ATOM if lit else self.last, i + 2 + len(lit) + len(sep))
+        elif kind in _ASSERTIONS:
+            self._emit(_ASSERTIONS[kind], _ANCHOR, i + 2)
+        elif (perl := _perl_class(s, i)) is not None:
+            self._emit(_class(perl[0]), _ATOM, perl[1])
+        else:
+            code, nxt = _parse_escape(s, i)
+            self._emit(re.escape(chr(code)), _ATOM, nxt)
+
+
 def translate(goexpr: str) -> str:
     """Return a Python pattern equivalent to the Go expression; raise GoRegexError where Go would."""
-    out: list[str] = []
-    last = _START
-    depth = 0
-    i = 0
-    n = len(goexpr)
-
-    def repeat(text: str, nxt: int) -> int:
-        nonlocal last
-        if last in (_START, _OPEN):
-            raise GoRegexError(f"missing argument to repetition operator: `{goexpr[i:nxt]}`")
-        if last == _REPEAT:
-            raise GoRegexError(f"invalid nested repetition operator: `{goexpr[i:nxt]}`")
-        out.append(text)
-        if nxt < n and goexpr[nxt] == "?":  # Perl's non-greedy suffix, not a second repeat
-            out.append("?")
-            nxt += 1
-        last = _REPEAT
-        return nxt
-
-    while i < n:
-        c = goexpr[i]
-        if c in "*?+":
-            i = repeat(c, i + 1)
-        elif c == "{":
-            rep = _parse_repeat(goexpr, i)
-            if rep is None:
-                out.append(re.escape("{"))
-                last = _ATOM
-                i += 1
-                continue
-            lo, hi, nxt = rep
-            if lo < 0 or lo > 1000 or hi > 1000 or (hi >= 0 and lo > hi):
-                raise GoRegexError(f"invalid repeat count: `{goexpr[i:nxt]}`")
-            i = repeat(f"{{{lo},{'' if hi < 0 else hi}}}", nxt)
-        elif c == "|":
-            out.append("|")
-            last = _START
-            i += 1
-        elif c == "(":
-            out.append("(")
-            depth += 1
-            last = _OPEN
-            i += 1
-        elif c == ")":
-            if depth == 0:
-                raise GoRegexError(f"unexpected ): `{goexpr}`")
-            depth -= 1
-            out.append(")")
-            last = _ATOM
-            i += 1
-        elif c == "^":
-            # Go may repeat an empty-width assertion; Python only inside a group.
-            out.append(r"(?:\A)")
-            last = _ANCHOR
-            i += 1
-        elif c == "$":
-            out.append(r"(?:\Z)")
-            last = _ANCHOR
-            i += 1
-        elif c == ".":
-            out.append(".")
-            last = _ATOM
-            i += 1
-        elif c == "[":
-            cls, i = _parse_class(goexpr, i)
-            out.append(cls)
-            last = _ATOM
-        elif c == "\\" and i + 1 < n and goexpr[i + 1] in "AbBzCQ":
-            kind = goexpr[i + 1]
-            if kind == "C":
-                raise GoRegexError("invalid escape sequence: `\\C`")
-            if kind == "Q":
-                lit, sep, _rest = goexpr[i + 2 :].partition("\\E")
-                out.append("".join(re.escape(ch) for ch in lit))
-                i = i + 2 + len(lit) + len(sep)
-                last = _ATOM if lit else last
-                continue
-            out.append({"A": r"(?:\A)", "z": r"(?:\Z)", "b": r"(?a:\b)", "B": r"(?a:\B)"}[kind])
-            last = _ANCHOR
-            i += 2
-        elif c == "\\" and i + 1 < n and goexpr[i + 1] in "pP":
-            raise GoRegexError("Unicode classes (\\p) are not supported by slimgo's port")
-        elif c == "\\":
-            perl = _perl_class(goexpr, i)
-            if perl is not None:
-                out.append(_class(perl[0]))
-                i = perl[1]
-            else:
-                code, i = _parse_escape(goexpr, i)
-                out.append(re.escape(chr(code)))
-            last = _ATOM
-        else:
-            out.append(re.escape(c))
-            last = _ATOM
-            i += 1
-    if depth:
-        raise GoRegexError(f"missing closing ): `{goexpr}`")
-    return "".join(out)
+    return _Translator(goexpr).run()

@@ -39,7 +39,6 @@ class Pattern:
     exclusion: bool
     dirs: list[str]
     match_type: MatchType = MatchType.UNKNOWN
-    go_regexp: str = ""
     regexp: re.Pattern[str] | None = None
     error: str | None = None
 
@@ -99,7 +98,6 @@ class Pattern:
             it += 1
         if detected == MatchType.REGEXP:
             reg += "$"
-            self.go_regexp = reg
             try:
                 self.regexp = re.compile(translate(reg))
             except (GoRegexError, re.error) as err:

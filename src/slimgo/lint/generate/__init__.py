@@ -11,7 +11,10 @@ import jinja2
 
 from slimgo.errors import InputError
 from slimgo.lint.generate import pins
+from slimgo.lint.generate.cgo import cgo_needs
+from slimgo.lint.generate.embeds import embed_problems
 from slimgo.lint.generate.gomod import GenerateError, MainPackage, Module, find_module, main_packages
+from slimgo.lint.generate.stamping import version_stamping
 
 __all__ = ["GenerateError", "Plan", "plan", "write"]
 
@@ -51,7 +54,12 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
     at_root = out == module.root
     dockerfile = out / "Dockerfile"
     context = os.path.relpath(module.root, out)
+    stamping = version_stamping(module.root)
+    stamps = list(stamping.stamps) if stamping else []
     ctx = {
+        "stamps": stamps,
+        "stamp_args": list({st.arg: st for st in stamps if st.arg}.values()),
+        "stamp_source": stamping.source if stamping else "",
         "module": module,
         "packages": packages,
         "several": len(packages) > 1,
@@ -62,6 +70,8 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
         "context": context,
         "dockerfile_rel": os.path.relpath(dockerfile, module.root),
         "dockerfile_name": os.path.relpath(dockerfile, module.root),
+        # a Dockerfile written outside the module is not in the context: an ignore line for it would need `../`
+        "dockerfile_in_context": dockerfile.is_relative_to(module.root),
     }
     files = {dockerfile: _ENV.get_template("Dockerfile.j2").render(ctx)}
     # BuildKit reads <Dockerfile>.dockerignore beside a Dockerfile given with -f, before the context's own
@@ -76,6 +86,15 @@ def plan(args: list[str], out_dir: Path | None = None, cwd: Path | None = None) 
                      "that toolchain (GOTOOLCHAIN=auto); bump the builder image to skip the download")
     if module.has_vendor:
         notes.append("vendor/modules.txt is present: the build uses -mod=vendor and downloads nothing")
+    needs = cgo_needs(module)
+    if needs:
+        notes.append(f"the default build needs cgo ({'; '.join(needs[:3])}): the generated CGO_ENABLED=0 build "
+                     "leaves it out or fails; build with CGO_ENABLED=1 on the golang builder and ship on a glibc "
+                     "base such as gcr.io/distroless/base-debian12:nonroot, or use a pure-Go replacement")
+    for problem in embed_problems(module, files[ignore].splitlines()):
+        notes.append(f"//go:embed {problem.pattern} in {problem.package} ({problem.source}) {problem.why}: the "
+                     "generated Dockerfile cannot build it; commit those files, or generate them (a web UI built "
+                     "by yarn or npm, say) in a stage before the Go build and COPY them in")
     return Plan(module, packages, files, notes)
 
 

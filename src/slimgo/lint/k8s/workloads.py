@@ -18,7 +18,6 @@ TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "PodTemplate": ("template",),
 }
-WORKLOAD_KINDS = frozenset(TEMPLATE_PATHS) | {"Pod"}
 LIST_KINDS = frozenset({"List"})
 MAX_LIST_DEPTH = 4
 

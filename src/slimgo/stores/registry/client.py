@@ -439,12 +439,6 @@ class RegistryClient:
                                     "the registry rewrote the manifest; push to another registry")
             return response
 
-    def manifest_exists(self, repository: str, digest: Digest) -> bool:
-        scopes = [repository_scope(repository, "pull")]
-        with self.request("HEAD", self.url(f"{repository}/manifests/{digest}"), scopes,
-                          headers={"Accept": MANIFEST_ACCEPT}) as response:
-            return response.status_code == 200
-
     def tags(self, repository: str, limit: int = 10000) -> list[str]:
         scopes = [repository_scope(repository, "pull")]
         url: str | None = self.url(f"{repository}/tags/list")

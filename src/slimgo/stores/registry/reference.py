@@ -85,9 +85,6 @@ class Reference:
     def with_digest(self, digest: Digest | None) -> Reference:
         return Reference(self.registry, self.repository, self.tag, digest)
 
-    def in_repository(self, repository: str) -> Reference:
-        return Reference(self.registry, repository, self.tag, self.digest)
-
     def __str__(self) -> str:
         text = self.name
         if self.tag:

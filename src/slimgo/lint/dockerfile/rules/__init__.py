@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from slimgo.lint.dockerfile.facts import Facts
-from slimgo.lint.dockerfile.rules import base, gobuild, runtime, secrets
+from slimgo.lint.dockerfile.rules import base, gobuild, runtime, secrets, supply
 from slimgo.lint.findings import Finding
 
 Check = Callable[[Facts], Iterator[Finding]]
 
-CHECKS: list[Check] = [*base.CHECKS, *gobuild.CHECKS, *secrets.CHECKS, *runtime.CHECKS]
+CHECKS: list[Check] = [*base.CHECKS, *gobuild.CHECKS, *secrets.CHECKS, *runtime.CHECKS, *supply.CHECKS]

@@ -7,49 +7,88 @@ from collections.abc import Iterator
 
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts, Run, installed_packages
+from slimgo.lint.dockerfile.hidden import runs_hidden_build
+from slimgo.lint.dockerfile.images import has_c_compiler, libc_of, parse_ref
 from slimgo.lint.dockerfile.parse import Instruction, Stage
-from slimgo.lint.dockerfile.shell import go_build, is_go
+from slimgo.lint.dockerfile.shell import go_build, is_go, ldflag_words
 from slimgo.lint.findings import Finding
 
-# packages that give cgo a C toolchain or C libraries to link against
-_C_DEV = re.compile(r"^(gcc|g\+\+|clang|build-base|build-essential|musl-dev|libc6?-dev|glibc-devel|.*-dev|.*-devel)$")
+# packages that give cgo a C compiler; *-dev libraries only matter with one
+_C_COMPILERS = re.compile(r"^(gcc|g\+\+|clang|build-base|build-essential|musl-tools|gcc-[a-z0-9-]+|cc)$")
 
 
-def _installs_c_libraries(f: Facts, stage: Stage) -> bool:
+def _compiler_in(f: Facts, stage: Stage) -> bool | None:
+    """Whether the builder can run a C compiler: its base ships one, or a RUN installs one."""
     for s in stage.chain():
         for run in f.runs[s.index]:
             pkgs = installed_packages(run.cmd)
-            if pkgs and any(_C_DEV.match(p) for p in pkgs):
+            if pkgs and any(_C_COMPILERS.match(p) for p in pkgs):
                 return True
-    return False
+    return has_c_compiler(stage.root.image)
 
 
 def _build_runs(f: Facts, stage: Stage) -> list[Run]:
     return [r for r in f.runs[stage.index] if is_go(r.cmd, "build")]
 
 
+def _links_statically(run: Run) -> bool:
+    """`-extldflags -static` (or `--static`), or the netgo and osusergo tags with cgo merely not switched off."""
+    opts = go_build(run.cmd)
+    if "-static" in (opts.ldflags or "") or "-static" in (run.cmd.expanded_env.get("CGO_LDFLAGS") or ""):
+        return True
+    tags = set(re.split(r"[,\s]+", opts.tags or ""))
+    return run.cmd.expanded_env.get("CGO_ENABLED") is None and {"netgo", "osusergo"} <= tags
+
+
+def _cgo_finding(f: Facts, stage: Stage, run: Run) -> Finding | None:
+    """SG110 when the build makes a binary that needs a C library the final stage does not have."""
+    cgo = run.cmd.expanded_env.get("CGO_ENABLED")
+    if cgo == "0" or (cgo is not None and "$" in cgo) or _links_statically(run):
+        return None
+    builder = stage.root.image
+    compiler = _compiler_in(f, stage)
+    if cgo is None and compiler is False:
+        return None  # no C compiler: the go command turns cgo off by itself
+    final = f.df.final.root.image
+    final_libc = libc_of(final)
+    built_with = libc_of(builder) or "a C library"
+    why = ("CGO_ENABLED is 1" if cgo is not None else
+           f"CGO_ENABLED is not set and {builder} has a C compiler" if compiler else
+           f"CGO_ENABLED is not set (cgo is on if {builder} has a C compiler)")
+    if run.via:
+        why += f" (go build in {run.via})"
+    if f.final_base.has_libc is False:
+        return RULES["SG110"].finding(
+            f.path, run.ins.line, f"{why}, so the binary links {built_with} dynamically (net, os/user), and the "
+            f"final base {final} has no C library: the container cannot start",
+        )
+    if final_libc is not None and built_with in ("glibc", "musl") and final_libc != built_with:
+        return RULES["SG110"].finding(
+            f.path, run.ins.line, f"{why}, so the binary links {built_with} dynamically, and the final base "
+            f"{final} has {final_libc}: the binary cannot start there",
+            fix=f"set CGO_ENABLED=0, or build on a {final_libc} image to match the final base",
+        )
+    return None
+
+
 def static_stripped(f: Facts) -> Iterator[Finding]:
-    final_libc = f.final_base.has_libc
     for stage in f.df.stages:
-        cgo_allowed = _installs_c_libraries(f, stage) and final_libc is not False
         for run in _build_runs(f, stage):
-            cgo = run.cmd.expanded_env.get("CGO_ENABLED")
-            if cgo != "0" and not cgo_allowed:
-                state = "is not set (cgo is on whenever a C compiler is found)" if cgo is None else f"is {cgo}"
-                yield RULES["SG110"].finding(
-                    f.path, run.ins.line, f"CGO_ENABLED {state}: the binary may need libc at run time, which "
-                    "a static or scratch base does not have",
-                )
+            cgo = _cgo_finding(f, stage, run)
+            if cgo is not None:
+                yield cgo
             opts = go_build(run.cmd)
-            flags = (opts.ldflags or "").split()
+            flags = ldflag_words(opts.ldflags or "")
+            where = f" (go build in {run.via})" if run.via else ""
             if ("-s" not in flags or "-w" not in flags) and not opts.for_debugger:
                 missing = " and ".join(x for x in ("-s", "-w") if x not in flags)
                 yield RULES["SG111"].finding(
-                    f.path, run.ins.line, f"-ldflags lacks {missing}: symbol table and DWARF stay in the binary",
+                    f.path, run.ins.line, f"-ldflags lacks {missing}{where}: symbol table and DWARF stay in the "
+                    "binary",
                 )
             if not opts.trimpath:
                 yield RULES["SG112"].finding(
-                    f.path, run.ins.line, "go build without -trimpath records build paths in the binary",
+                    f.path, run.ins.line, f"go build without -trimpath{where} records build paths in the binary",
                 )
 
 
@@ -173,6 +212,38 @@ def _refers(value: str | None, name: str) -> bool:
     return value is not None and re.search(rf"\$\{{?{name}\b", value) is not None
 
 
+# ARGs that carry the target platform; xx's tools read any of them and fall back to the build machine without
+_TARGET_ARGS = ("TARGETPLATFORM", "TARGETARCH", "TARGETPAIR")
+_XX_TARGET = re.compile(r"\bxx-info\b|\bxx-go\s+env\b")
+
+
+def _targets_arch(values: list[str | None], declared: set[str]) -> bool:
+    """Whether a GOARCH value comes from the target platform: $TARGETARCH, $TARGETPLATFORM or xx-info."""
+    for value in values:
+        if value is None:
+            continue
+        if any(_refers(value, arg) and arg in declared for arg in _TARGET_ARGS):
+            return True
+        if _XX_TARGET.search(value) and declared & set(_TARGET_ARGS):
+            return True
+    return False
+
+
+def _go_env_goarch(f: Facts, stage: Stage, before_line: int) -> list[str | None]:
+    """GOARCH values written by `go env -w` (or wrapped in by `xx-go --wrap`) earlier in the stage chain."""
+    found: list[str | None] = []
+    for s in stage.chain():
+        for run in f.runs[s.index]:
+            if s is stage and run.ins.line >= before_line:
+                continue
+            words = run.cmd.words
+            if words[0].endswith("xx-go") and "--wrap" in words[1:]:
+                found.append("$(xx-go env GOARCH)")  # from here on `go` is xx-go
+            elif is_go(run.cmd, "env") and "-w" in words[2:]:
+                found += [w.partition("=")[2] for w in words[2:] if w.startswith("GOARCH=")]
+    return found
+
+
 def cross_compile(f: Facts) -> Iterator[Finding]:
     builders = f.builder_stages()
     reported_roots: set[int] = set()
@@ -194,17 +265,62 @@ def cross_compile(f: Facts) -> Iterator[Finding]:
             continue
         declared = {a for s in stage.chain() for a in s.declared_args}
         for run in _build_runs(f, stage):
+            goarch = [run.cmd.env.get("GOARCH"), run.cmd.expanded_env.get("GOARCH")]
             if run.cmd.words[0].endswith("xx-go"):
-                continue  # xx-go sets GOOS/GOARCH from TARGETPLATFORM itself
-            missing = [
-                f"{var}=${arg}" for var, arg in (("GOOS", "TARGETOS"), ("GOARCH", "TARGETARCH"))
-                if not (_refers(run.cmd.env.get(var), arg) and arg in declared)
-            ]  # fmt: skip
-            if missing:
-                yield RULES["SG171"].finding(
-                    f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but go build lacks "
-                    f"{' and '.join(missing)} (with ARG declared): every platform gets the build machine's binary",
-                )
+                goarch.append("$(xx-go env GOARCH)")  # xx-go sets GOOS/GOARCH from the target platform itself
+            if _targets_arch([*goarch, *_go_env_goarch(f, stage, run.ins.line)], declared):
+                continue
+            uses_xx = any(v is not None and "xx-" in v for v in goarch)
+            why = ("xx reads the target from ARG TARGETPLATFORM or TARGETARCH, which this stage does not declare"
+                   if uses_xx else "GOARCH does not come from an ARG TARGETARCH declared in the stage")
+            yield RULES["SG171"].finding(
+                f.path, run.ins.line, f"{stage.label()} runs on $BUILDPLATFORM but its go build does not target "
+                f"the platform being built ({why}): every platform gets the build machine's binary",
+            )
 
 
-CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile]
+def _looks_like_go(f: Facts, stage: Stage) -> bool:
+    if parse_ref(stage.root.image).repository in {"golang", "tinygo/tinygo"}:
+        return True
+    for s in stage.chain():
+        if any(r.cmd.words[0].rsplit("/", 1)[-1] in {"go", "xx-go"} for r in f.runs[s.index]):
+            return True
+        if any(ins.cmd in {"COPY", "ADD"} and any(a.endswith("go.mod") for a in ins.args) for ins in s.instructions):
+            return True
+    return False
+
+
+def hidden_build(f: Facts) -> Iterator[Finding]:
+    for stage in f.df.stages:
+        runs = f.runs[stage.index]
+        if any(is_go(r.cmd, "build") or is_go(r.cmd, "install") for r in runs) or not _looks_like_go(f, stage):
+            continue
+        handoff = next((r for r in runs if r.via is None and runs_hidden_build(r.cmd.words)), None)
+        if handoff is None:
+            continue
+        shown = " ".join(handoff.cmd.words[:3])
+        read = next((r.via for r in runs if r.via and r.ins.line == handoff.ins.line), None)
+        why = (f"{read} holds no go build slimgo can see" if read else
+               "the Makefile or script it runs was not found next to the Dockerfile" if f.context else
+               "the Makefile or script it runs is not available here")
+        yield RULES["SG169"].finding(
+            f.path, handoff.ins.line, f"`{shown}` builds the program out of sight ({why}): its go build flags "
+            "(CGO_ENABLED, -trimpath, -ldflags) could not be checked",
+        )
+
+
+def final_platform(f: Facts) -> Iterator[Finding]:
+    final = f.df.final
+    platform = _platform_of(final)
+    if platform is not None and "BUILDPLATFORM" in platform:
+        where = next(s for s in final.chain() if s.platform is not None)
+        yield RULES["SG172"].finding(
+            f.path, where.line, f"the final stage is FROM --platform={platform}: every platform's image gets "
+            f"{final.root.image} for the build machine's architecture, so binaries and libraries from it (or the "
+            "image's platform itself) do not match the target",
+            fix=f"drop --platform from the final FROM: FROM {where.raw_image}",
+        )
+
+
+CHECKS = [static_stripped, module_cache_order, cache_mounts, go_install_pinned, cross_compile, hidden_build,
+          final_platform]

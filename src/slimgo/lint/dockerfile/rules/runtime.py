@@ -113,10 +113,39 @@ def remote_add(f: Facts) -> Iterator[Finding]:
                     )
 
 
-_DEBUG_TOOLS = frozenset(
-    {"strace", "ltrace", "gdb", "busybox", "curl", "wget", "bash", "netcat", "netcat-openbsd", "netcat-traditional",
-     "nc", "ncat", "nmap", "tcpdump", "dlv", "delve", "socat", "telnet", "vim", "procps", "iputils-ping"}
-)  # fmt: skip
+# what each tool is, so a finding can say what it adds; debugging tools are rarely run by the program itself
+_DEBUG_TOOLS: dict[str, str] = {
+    "strace": "a system-call tracer", "ltrace": "a library-call tracer", "gdb": "a debugger", "dlv": "a debugger",
+    "delve": "a debugger", "tcpdump": "a packet capture tool", "nmap": "a network scanner",
+    "netcat": "a raw network client", "netcat-openbsd": "a raw network client",
+    "netcat-traditional": "a raw network client", "nc": "a raw network client", "ncat": "a raw network client",
+    "socat": "a raw network relay", "telnet": "a raw network client", "vim": "an editor",
+}
+# tools a program may well run itself (a `ps` for a process monitor, `curl` in a health check)
+_RUNTIME_TOOLS: dict[str, str] = {
+    "procps": "process tools (ps, top, kill)", "curl": "an HTTP client with its TLS and protocol libraries",
+    "wget": "an HTTP client", "bash": "a shell", "busybox": "a shell and hundreds of Unix tools",
+    "iputils-ping": "ping",
+}
+_TOOLS = {**_DEBUG_TOOLS, **_RUNTIME_TOOLS}
+
+
+def _tool_finding(f: Facts, line: int, verb: str, tools: list[str]) -> Finding:
+    """SG164, worded as what the tools cost; info when every one is something a program commonly runs."""
+    shown = "; ".join(f"{t} ({_TOOLS[t]})" for t in tools)
+    finding = RULES["SG164"].finding(
+        f.path, line, f"{verb} {shown} into the final stage: more to download, scan and patch, and more at hand "
+        "for whoever gets to run code in the container; keep only what the program itself runs",
+        fix="if the program runs it, keep it and add `# slimgo-ignore: SG164`; otherwise move it to a separate "
+        ":debug target",
+    )
+    return replace(finding, severity=Severity.INFO) if all(t in _RUNTIME_TOOLS for t in tools) else finding
+
+
+def _command_verb(words: tuple[str, ...]) -> str:
+    """`apk add` for `apk --no-cache add ...`: the program and its first non-option word."""
+    verb = next((w for w in words[1:] if not w.startswith("-")), "")
+    return f"{words[0]} {verb}".strip()
 
 
 def final_stage_contents(f: Facts) -> Iterator[Finding]:
@@ -126,15 +155,12 @@ def final_stage_contents(f: Facts) -> Iterator[Finding]:
         if pkgs is None:
             continue
         yield RULES["SG161"].finding(
-            f.path, run.ins.line, f"`{' '.join(run.cmd.words[:2])}` in the final stage ships a package manager's "
+            f.path, run.ins.line, f"`{_command_verb(run.cmd.words)}` in the final stage ships a package manager's "
             "work (and usually the package manager) in the image",
         )
-        tools = sorted(set(pkgs) & _DEBUG_TOOLS)
+        tools = sorted(set(pkgs) & _TOOLS.keys())
         if tools and not f.final_is_debug:
-            yield RULES["SG164"].finding(
-                f.path, run.ins.line, f"installs {', '.join(tools)} in the final stage: an attacker's toolkit "
-                "in every running container",
-            )
+            yield _tool_finding(f, run.ins.line, "installs", tools)
     for ins in final.instructions:
         if ins.cmd not in {"COPY", "ADD"}:
             continue
@@ -148,11 +174,9 @@ def final_stage_contents(f: Facts) -> Iterator[Finding]:
             continue
         names = {PurePosixPath(s).name for s in sources}
         from_image = parse_ref(froms[-1]).name if froms and not f.is_stage_ref(froms[-1]) else ""
-        tools = sorted((names & _DEBUG_TOOLS) | ({from_image} & _DEBUG_TOOLS))
+        tools = sorted((names | {from_image}) & _TOOLS.keys())
         if tools:
-            yield RULES["SG164"].finding(
-                f.path, ins.line, f"copies {', '.join(tools)} into the final stage, which is not a debug variant",
-            )
+            yield _tool_finding(f, ins.line, "copies", tools)
 
 
 CHECKS = [final_user, exec_form, remote_add, final_stage_contents]

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from slimgo.lint.dockerfile.catalog import RULES
 from slimgo.lint.dockerfile.facts import Facts
+from slimgo.lint.dockerfile.hidden import read_text
 from slimgo.lint.dockerfile.parse import Instruction
-from slimgo.lint.findings import Finding
-
-# BuildKit's SecretsUsedInArgOrEnv word list, plus a few common spellings; a name is split on "_" and "-"
-_SECRET_WORDS = frozenset(
-    {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "pass", "secret",
-     "token", "pat", "privatekey"}
-)  # fmt: skip
-# words that make the name describe where a secret lives, or something public, rather than the secret itself
-_HARMLESS_WORDS = frozenset({"public", "file", "path", "dir", "sock", "url", "endpoint", "host", "id", "type"})
-
-
-def secret_name(name: str) -> bool:
-    words = {w.lower() for w in re.split(r"[_\-.]", name) if w}
-    return bool(words & _SECRET_WORDS) and not words & _HARMLESS_WORDS
+from slimgo.lint.envfile import MAX_READ as ENV_MAX_READ
+from slimgo.lint.envfile import EnvVerdict, judge_env
+from slimgo.lint.findings import Finding, Severity
+from slimgo.lint.secretnames import secret_name
 
 
 def secret_args_env(f: Facts) -> Iterator[Finding]:
@@ -89,11 +81,31 @@ def credential_copies(f: Facts) -> Iterator[Finding]:
                 continue
             sources = [a for a in ins.args[:-1] if not a.startswith("--")]  # ONBUILD keeps flags in args
             for src in sources:
-                if _credential_source(src):
-                    yield RULES["SG132"].finding(
-                        f.path, ins.line, f"{ins.cmd if cmd == ins.cmd else 'ONBUILD ' + cmd} {src} puts a "
-                        "credential into a layer, where it stays even if a later step deletes it",
-                    )
+                if not _credential_source(src):
+                    continue
+                shown = f"{ins.cmd if cmd == ins.cmd else 'ONBUILD ' + cmd} {src}"
+                verdict = _env_verdict(f, src)
+                if verdict is not None and not verdict.secrets:
+                    # a .env the build context holds, read: settings only, so a warning (it may gain secrets)
+                    yield replace(RULES["SG132"].finding(
+                        f.path, ins.line, f"{shown} copies a .env file into a layer; it holds no credential now "
+                        f"({verdict.settings} settings), but .env files are where secrets get added later",
+                    ), severity=Severity.WARNING)
+                    continue
+                held = f" (it holds {', '.join(verdict.secrets[:5])})" if verdict is not None else ""
+                yield RULES["SG132"].finding(
+                    f.path, ins.line, f"{shown} puts a credential into a layer{held}, where it stays even if a "
+                    "later step deletes it",
+                )
+
+
+def _env_verdict(f: Facts, src: str) -> EnvVerdict | None:
+    """The content verdict for a .env source the build context holds; None for other files or unreadable ones."""
+    name = PurePosixPath(src.rstrip("/")).name
+    if f.context is None or not (name == ".env" or name.startswith(".env.")) or any(c in src for c in "*?[$"):
+        return None
+    text = read_text(f.context, src.lstrip("/"))
+    return None if text is None else judge_env(text[:ENV_MAX_READ])
 
 
 _WRITES = [
