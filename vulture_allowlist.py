@@ -54,7 +54,6 @@ _.modinfo_text  # elf/buildinfo.py: `go version -m` text, compared with Go's own
 read_functions  # elf/pclntab.py: every function of a binary, compared with `go tool nm` by tests/elf
 _.referrers  # stores/registry/client.py: the OCI 1.1 referrers API
 push_referrer  # stores/registry/push.py: attach an artifact to an image by subject
-_.auth_key  # stores/registry/reference.py: config.json key; session.py and cli/login.py repeat its rule inline
 
 # Left for the layering change to remove together with their modules' restructuring
 zstd_compress  # compression.py

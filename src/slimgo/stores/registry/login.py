@@ -7,7 +7,7 @@ from slimgo.stores.registry import credentials
 from slimgo.stores.registry.auth import AuthError
 from slimgo.stores.registry.credentials import Credentials
 from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.reference import DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY
+from slimgo.stores.registry.reference import DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY, auth_key
 
 __all__ = ["Credentials", "display_name", "login", "logout", "server_key"]
 
@@ -17,9 +17,8 @@ def server_key(text: str) -> tuple[str, str]:
     host = credentials.hostname(text.strip()) if text.strip() else DOCKER_HUB
     if not host or "/" in host or " " in host:
         raise UsageError(f"server {text!r}", "is not a registry host", "write it as HOST[:PORT], e.g. ghcr.io")
-    if host in (DOCKER_HUB, "index.docker.io", DOCKER_HUB_API):
-        return DOCKER_HUB_AUTH_KEY, DOCKER_HUB_API
-    return host, host
+    key = auth_key(host)
+    return key, DOCKER_HUB_API if key == DOCKER_HUB_AUTH_KEY else host
 
 
 def display_name(server: str) -> str:

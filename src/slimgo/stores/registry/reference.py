@@ -13,6 +13,13 @@ DOCKER_HUB_API = "registry-1.docker.io"
 # The key docker itself writes into config.json for Docker Hub.
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 NAME_MAX = 255
+_DOCKER_HUB_NAMES = frozenset({DOCKER_HUB, "index.docker.io", DOCKER_HUB_API})
+
+
+def auth_key(registry: str) -> str:
+    """The key of ``registry`` (a name as written, or an API host) in config.json's `auths` and `credHelpers`:
+    every name of Docker Hub maps to the URL docker itself writes there."""
+    return DOCKER_HUB_AUTH_KEY if registry in _DOCKER_HUB_NAMES else registry
 
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"^(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$")
@@ -63,7 +70,7 @@ class Reference:
     @property
     def auth_key(self) -> str:
         """The key of this registry in config.json's `auths` and `credHelpers`."""
-        return DOCKER_HUB_AUTH_KEY if self.registry == DOCKER_HUB else self.registry
+        return auth_key(self.registry)
 
     @property
     def identifier(self) -> str:

@@ -13,7 +13,7 @@ from slimgo.stores.registry.client import RegistryClient
 from slimgo.stores.registry.credentials import Credentials
 from slimgo.stores.registry.http import Http
 from slimgo.stores.registry.options import RegistryOptions
-from slimgo.stores.registry.reference import DOCKER_HUB_API, DOCKER_HUB_AUTH_KEY
+from slimgo.stores.registry.reference import auth_key
 
 CredentialSource = Callable[[str], Credentials | None]
 
@@ -37,7 +37,7 @@ class RegistrySession:
         with self._lock:
             existing = self._clients.get(registry)
             if existing is None:
-                key = DOCKER_HUB_AUTH_KEY if registry == DOCKER_HUB_API else registry
+                key = auth_key(registry)
                 existing = RegistryClient(registry, self.http, lambda: self._credential_source(key))
                 self._clients[registry] = existing
             return existing
