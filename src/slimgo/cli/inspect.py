@@ -23,8 +23,10 @@ if TYPE_CHECKING:
               help="For an image index: only this os/arch[/variant] (default: every platform; the host's with --diff).")
 @click.option("--no-layer-size", is_flag=True,
               help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any part of the report could not be read.")
 def inspect(
-    targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool
+    targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool,
+    strict: bool = False,
 ) -> int:
     """Report what a Go binary is made of: Go build info, linking, hardening and size.
 
@@ -71,7 +73,9 @@ def inspect(
         console, text = _text_output()
         for report in reports:
             console.print(text.render_report(report, top))
-    return 0
+    from slimgo.inspect.binary import exit_code
+
+    return exit_code(reports, strict=strict)  # 1 when nothing Go-specific was read: the report still printed
 
 
 def _text_output() -> tuple[Console, ModuleType]:

@@ -22,6 +22,7 @@ _FIX = "rebuild the binary with Go 1.18 or newer"
 # Alignment fill the linker puts between functions: INT3 on x86, zero words on fixed-width ISAs.
 _PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00"}
 _DEFAULT_PAD_UNIT = b"\x00\x00\x00\x00"
+_MAX_CANDIDATES = 4096  # magic-number look-alikes tried per segment before giving up
 _PAD_WINDOW = 256  # alignment fill is shorter than the largest function alignment Go uses (64)
 
 
@@ -132,15 +133,17 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
         raw = image.read(module.offset, ptr_size, ".go.module")
         off = image.vaddr_to_offset(int.from_bytes(raw, image.byteorder))
         if off is not None:
-            return memoryview(image.data)[off:], "moduledata (.go.module)", off
+            return memoryview(image.data)[off : _segment_end(image, off)], "moduledata (.go.module)", off
     magics = _magic_bytes(image)
     for seg in image.segments:
         if seg.type != PT_LOAD or seg.flags & (PF_X | PF_W):
             continue
         end = min(seg.offset + seg.filesz, image.size)
         for magic in magics:
-            pos = image.data.find(magic, seg.offset, end)
-            while 0 <= pos < end:
+            pos = image.find(magic, seg.offset, end)
+            for _ in range(_MAX_CANDIDATES):
+                if not 0 <= pos < end:
+                    break
                 candidate = memoryview(image.data)[pos:end]
                 try:
                     header = _parse_header(image, candidate, "scan")
@@ -148,7 +151,7 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
                     header = None
                 if header is not None and header.nfunc > 0:
                     return candidate, "segment scan (no pclntab section)", pos
-                pos = image.data.find(magic, pos + 4, end)
+                pos = image.find(magic, pos + 4, end)
     if any(seg.type == PT_LOAD and seg.offset + seg.filesz > image.size for seg in image.segments):
         raise ElfError(image.subject, "truncated: no Go function table (pclntab) in what is left of the file",
                        "the file is incomplete; rebuild it or copy it again")
@@ -157,6 +160,14 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
         "no Go function table (pclntab) was found",
         "inspect a binary built by the Go toolchain (Go 1.18 or newer)",
     )
+
+
+def _segment_end(image: ElfImage, offset: int) -> int:
+    """The end of the file bytes of the loaded segment holding ``offset`` (the table cannot reach past it)."""
+    for seg in image.segments:
+        if seg.type == PT_LOAD and seg.offset <= offset < seg.offset + seg.filesz:
+            return min(seg.offset + seg.filesz, image.size)
+    return image.size
 
 
 def read_header(image: ElfImage) -> tuple[PcHeader, bytes | memoryview, int]:
@@ -193,7 +204,7 @@ def _moduledata_text(image: ElfImage, table_offset: int) -> int | None:
         if seg.type != PT_LOAD or not seg.flags & PF_W:
             continue
         end = min(seg.offset + seg.filesz, image.size)
-        pos = image.data.find(needle, seg.offset, end)
+        pos = image.find(needle, seg.offset, end)
         for _ in range(64):
             if pos < 0:
                 break
@@ -202,7 +213,7 @@ def _moduledata_text(image: ElfImage, table_offset: int) -> int | None:
                 text = int.from_bytes(image.data[word : word + ptr], image.byteorder)
                 if _is_executable(image, text):
                     return text
-            pos = image.data.find(needle, pos + 1, end)
+            pos = image.find(needle, pos + 1, end)
     return None
 
 
@@ -317,7 +328,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
 
 def _tail_fill(image: ElfImage, etext: int, unit: bytes) -> int:
     text = image.section(".text")
-    if text is None or not text.addr <= etext <= text.addr + text.size:
+    if text is None or not text.addr <= etext <= text.addr + text.size or text.addr + text.size - etext >= _PAD_WINDOW:
         return 0
     tail = image.data[text.offset + etext - text.addr : text.offset + text.size]
     return len(tail) if len(tail) < _PAD_WINDOW and not tail.strip(unit[:1]) else 0

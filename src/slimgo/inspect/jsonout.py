@@ -61,6 +61,7 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
             "machine": linking.machine,
             "byteorder": linking.byteorder,
             "elf_type": linking.elf_type,
+            "shared_object": linking.shared_object,
         },
         "hardening": None if hardening is None else {
             "pie": hardening.pie,

@@ -98,7 +98,8 @@ def _linking(report: BinaryReport) -> list[RenderableType]:
     verdict = Text("static", style="green bold") if link.static else Text("dynamic", style="yellow bold")
     parts.append(Text.assemble("verdict: ", verdict))
     rows = [
-        ("ELF", f"{link.elf_class}-bit {link.byteorder}-endian {link.machine} ({link.elf_type})"),
+        ("ELF", f"{link.elf_class}-bit {link.byteorder}-endian {link.machine} ({link.elf_type}"
+                + (", shared object)" if link.shared_object else ")")),
         ("interpreter", link.interpreter or "none (no PT_INTERP)"),
         ("needed", ", ".join(link.needed) or "none (no DT_NEEDED)"),
     ]
