@@ -37,6 +37,7 @@ VARIANTS: dict[str, Variant] = {
     "pie": Variant("hello", {}, ("-buildmode=pie",)),
     "pie_static": Variant("hello", {"CGO_ENABLED": "0"}, ("-buildmode=pie",)),
     "cgo_pie": Variant("cgo", {}, ("-buildmode=pie",)),  # calls C: linked externally by the C linker
+    "c_shared": Variant("hello", {}, ("-buildmode=c-shared",)),  # a library: ET_DYN without PT_INTERP
     "arm64": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "arm64"}),
     "i386": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "386"}),
     "s390x": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "s390x"}),  # big-endian
