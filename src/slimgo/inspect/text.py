@@ -12,8 +12,6 @@ from slimgo.inspect.diff import DeltaRow, Diff
 from slimgo.oci.mediatype import layer_compression
 from slimgo.units import human_bytes
 
-KEY_SETTINGS = ("CGO_ENABLED", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "-trimpath", "-ldflags", "-tags",
-                "-buildmode", "vcs", "vcs.revision", "vcs.time", "vcs.modified")
 _STATUS_STYLE = {"ok": "green", "weak": "yellow", "not applicable": "dim", "info": "cyan"}
 
 
@@ -57,9 +55,10 @@ def _go(info: BuildInfo | None) -> list[RenderableType]:
         rows.append(("path", info.path))
     if info.main:
         rows.append(("main module", " ".join(x for x in (info.main.path, info.main.version, info.main.sum) if x)))
-    settings = info.settings_dict()
-    rows += [(key, settings[key]) for key in KEY_SETTINGS if key in settings]
     parts.append(_kv(rows))
+    if info.settings:  # every build line, in the order `go version -m` prints them (-compiler, DefaultGODEBUG...)
+        parts.append(_subheading("build"))
+        parts.append(_Settings(info.settings))
     if info.deps:
         parts.append(_subheading(f"dependencies ({len(info.deps)})"))
         parts.append(_Dependencies(info.deps))
@@ -171,13 +170,70 @@ def _size(report: BinaryReport, top: int) -> list[RenderableType]:
         parts.append(groups)
     if size.packages:
         parts.append(_subheading(f"by package (top {min(top, len(size.packages))} of {len(size.packages)})"))
-        packages = Table(show_edge=False)
-        for col, justify in (("package", "left"), ("group", "left"), ("functions", "right"), ("bytes", "right")):
-            packages.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
-        for pkg in size.packages[:top]:
-            packages.add_row(pkg.name, pkg.group, str(pkg.functions), f"{pkg.size:,}")
-        parts.append(packages)
+        parts.append(_PathTable(("package", "group", "functions", "bytes"),
+                                [(pkg.name, pkg.group, str(pkg.functions), f"{pkg.size:,}")
+                                 for pkg in size.packages[:top]]))
     return parts
+
+
+def wrap_path(path: str, width: int, sep: str = "/") -> str:
+    """``path`` on lines of at most ``width`` characters, broken only after a ``sep`` (an element longer than
+    the width stays whole on its own line and is folded by the table only then)."""
+    lines: list[str] = []
+    line = ""
+    for element in path.split(sep):
+        candidate = f"{line}{sep}{element}" if line else element
+        if line and len(candidate) > width - 1:  # room for the separator that ends a broken line
+            lines.append(line + sep)
+            line = element
+        else:
+            line = candidate
+    lines.append(line)
+    return "\n".join(lines)
+
+
+class _Settings:
+    """Build settings, one per line as `go version -m` lists them; a comma list such as DefaultGODEBUG is
+    broken after a comma, never inside a name=value pair."""
+
+    def __init__(self, settings: list[tuple[str, str]]) -> None:
+        self.settings = settings
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key_width = max(len(key) for key, _ in self.settings)
+        width = max(20, options.max_width - key_width - 2)
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, value in self.settings:
+            table.add_row(key, wrap_path(value, width, ",") if " " not in value and "," in value else value)
+        yield table
+
+
+class _PathTable:
+    """A table whose first column holds package paths: wrapped at "/" to the width left by the other columns,
+    never in the middle of a name."""
+
+    def __init__(self, headers: tuple[str, ...], rows: list[tuple[str, ...]],
+                 styles: list[str | None] | None = None) -> None:
+        self.headers = headers
+        self.rows = rows
+        self.styles = styles or [None] * len(rows)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        others = [max([len(h)] + [len(row[i]) for row in self.rows]) for i, h in enumerate(self.headers) if i]
+        # each column has one space of padding either side, and columns are separated by one rule
+        width = max(16, options.max_width - sum(others) - 3 * len(self.headers) + 1)
+        table = Table(show_edge=False)
+        table.add_column(self.headers[0], no_wrap=True, overflow="fold")
+        for header in self.headers[1:]:
+            table.add_column(header, justify="left" if header == "group" else "right", no_wrap=True)
+        for row, style in zip(self.rows, self.styles, strict=True):
+            cells: list[RenderableType] = [wrap_path(row[0], width), *row[1:]]
+            if style:
+                cells[-1] = Text(row[-1], style=style)
+            table.add_row(*cells)
+        yield table
 
 
 def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
@@ -207,12 +263,10 @@ def _delta_table(title: str, rows: list[DeltaRow], top: int) -> list[RenderableT
     heading = _subheading(f"{title} ({len(changed)} changed{_shown(top, len(changed))})")
     if not changed:
         return [heading]
-    table = Table(show_edge=False)
-    for col, justify in (("name", "left"), ("A", "right"), ("B", "right"), ("delta", "right")):
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for row in changed[:top]:
-        style = "red" if row.delta > 0 else "green"
-        table.add_row(row.name, f"{row.a:,}", f"{row.b:,}", Text(signed(row.delta), style=style))
+    shown = changed[:top]
+    table = _PathTable(("name", "A", "B", "delta"),
+                       [(row.name, f"{row.a:,}", f"{row.b:,}", signed(row.delta)) for row in shown],
+                       ["red" if row.delta > 0 else "green" for row in shown])
     return [heading, table]
 
 
