@@ -132,6 +132,32 @@ def test_linking_and_hardening_verdicts(gobin: dict[str, Path], capsys: pytest.C
     assert stripped["size"]["packages"], "the function table survives -s -w"
 
 
+def test_a_c_shared_library_is_a_shared_object(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """`file -L` and readelf call it a shared object with no interpreter; so does the report, and its PIE
+    check passes instead of calling it a fixed-address executable."""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    library = gobin["c_shared"]
+    described = subprocess.run([require_tool("file"), "-L", str(library)], capture_output=True, text=True,
+                               check=True, timeout=60).stdout
+    assert "shared object" in described
+    headers = subprocess.run([require_tool("readelf"), "-lW", str(library)], capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+    assert "INTERP" not in headers
+    data = inspect_json(capsys, "--no-layer-size", str(library))
+    assert data["linking"]["shared_object"] is True and data["linking"]["interpreter"] is None
+    assert data["linking"]["elf_type"] == "ET_DYN"
+    assert data["hardening"]["pie"] is True
+    pie = {c["name"]: c for c in data["hardening"]["checks"]}["PIE"]
+    assert pie["status"] == "ok" and "shared object" in pie["detail"] and "fixed-address" not in pie["detail"]
+    for name in ("pie", "static", "cgo_pie"):  # executables stay executables
+        assert inspect_json(capsys, "--no-layer-size", str(gobin[name]))["linking"]["shared_object"] is False
+    assert main(["inspect", "--no-layer-size", str(library)]) == 0
+    assert "(ET_DYN, shared object)" in capsys.readouterr().out
+
+
 def test_strip_savings_predict_the_stripped_build(
     gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
