@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage
 from slimgo.elf.buildinfo import BuildInfo
-from slimgo.elf.gopackages import GROUPS, PackageResolver
+from slimgo.elf.gopackages import GROUPS, PackageResolver, gopath_root
 from slimgo.elf.pclntab import FuncTable
 
 if TYPE_CHECKING:  # the codecs are imported only when layer sizes are computed
@@ -63,7 +63,7 @@ def strip_savings(image: ElfImage) -> int | None:
 
 def package_sizes(table: FuncTable, info: BuildInfo | None) -> tuple[list[PackageSize], dict[str, int]]:
     """Function bytes summed per package (padding excluded), and per group."""
-    main_path = info.main.path if info and info.main else (info.path if info else None)
+    main_path = info.main.path if info and info.main else (gopath_root(info.path) if info and info.path else None)
     deps = [dep.path for dep in info.deps] if info else []
     resolver = PackageResolver(main_path, deps)
     package = resolver.package
