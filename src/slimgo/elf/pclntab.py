@@ -20,7 +20,9 @@ SECTION_NAMES = (".gopclntab", ".data.rel.ro.gopclntab")
 _FIX = "rebuild the binary with Go 1.18 or newer"
 
 # Alignment fill the linker puts between functions: INT3 on x86, zero words on fixed-width ISAs.
-_PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00"}
+# (cmd/link's CodePad: INT3 on x86, BREAK 0 on loong64, zero elsewhere; only a fallback to the pc-value tables.)
+_PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00", "loong64": b"\x00\x00\x2a\x00",
+             "riscv64": b"\x00\x00"}
 _DEFAULT_PAD_UNIT = b"\x00\x00\x00\x00"
 _MAX_CANDIDATES = 4096  # magic-number look-alikes tried per segment before giving up
 _PAD_WINDOW = 256  # alignment fill is shorter than the largest function alignment Go uses (64)
@@ -254,28 +256,41 @@ def _functab(image: ElfImage, header: PcHeader, table: bytes | memoryview) -> tu
     return struct.unpack_from(f"{order}{count}I", table, start)
 
 
-def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...]) -> list[str]:
-    base = header.pcln_offset
+class _Records:
+    """The table's bytes and its `_func` records read as int32 words (records are 4-byte aligned)."""
+
+    def __init__(self, image: ElfImage, header: PcHeader, table: bytes | memoryview,
+                 functab: tuple[int, ...]) -> None:
+        self.data = bytes(table)
+        self.funcoffs = functab[1:-2:2]
+        self.base = header.pcln_offset
+        last = max(self.funcoffs, default=0)
+        if self.funcoffs and (min(self.funcoffs) < 0 or self.base + last + _FUNC_WORDS * 4 > len(self.data)):
+            raise _corrupt(image, "a function record lies outside the table")
+        if any(funcoff & 3 for funcoff in self.funcoffs):
+            raise _corrupt(image, "misaligned function record offset")
+        raw = self.data[self.base : self.base + last + _FUNC_WORDS * 4]
+        self.words = array.array("i", raw + b"\0" * (-len(raw) % 4))
+        if image.little_endian != (sys.byteorder == "little"):
+            self.words.byteswap()
+
+    def word(self, funcoff: int, index: int) -> int:
+        return self.words[(funcoff >> 2) + index]
+
+
+_LINKER_MARKERS = frozenset({"go:textfipsstart", "go:textfipsend"})
+_FUNC_WORDS = 5  # entryOff, nameOff, args, deferreturn, pcsp: the part of each `_func` record read here
+
+
+def _names(image: ElfImage, header: PcHeader, records: _Records) -> list[str]:
     nametab = header.funcname_offset
-    data = bytes(table)
-    funcoffs = functab[1:-2:2]
-    if not funcoffs:
-        return []
-    last = max(funcoffs)
-    if min(funcoffs) < 0 or base + last + 8 > len(data):
-        raise _corrupt(image, "a function record lies outside the table")
-    # nameOff is the second int32 of each _func record; records are 4-byte aligned, so read them as an array
-    raw = data[base : base + last + 8]
-    words = array.array("i", raw + b"\0" * (-len(raw) % 4))
-    if image.little_endian != (sys.byteorder == "little"):
-        words.byteswap()
+    data = records.data
+    words = records.words
     find = data.find
     names: list[str] = []
     append = names.append
-    for funcoff in funcoffs:
-        if funcoff & 3:
-            raise _corrupt(image, f"misaligned function record offset {funcoff:#x}")
-        start = nametab + words[(funcoff >> 2) + 1]
+    for funcoff in records.funcoffs:
+        start = nametab + words[(funcoff >> 2) + 1]  # nameOff
         end = find(b"\0", start)
         if start < nametab or end < 0:
             raise _corrupt(image, "function name outside the name table")
@@ -283,11 +298,85 @@ def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab
     return names
 
 
+def _symbol_size(data: bytes, pos: int, min_lc: int) -> int | None:
+    """The function's size as the assembler defined it, from its pc-value table (pcsp): the table's
+    pc deltas run from the entry to the end of the function symbol, alignment fill excluded."""
+    total = 0
+    first = True
+    end = len(data)
+    for _ in range(1 << 16):
+        value = shift = 0
+        while pos < end:  # the value delta (zig-zag varint)
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+        else:
+            return None
+        if value == 0 and not first:
+            return total * min_lc
+        first = False
+        delta = shift = 0
+        while pos < end:  # the pc delta, in units of the minimum instruction size
+            byte = data[pos]
+            pos += 1
+            delta |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+        else:
+            return None
+        total += delta
+    return None
+
+
+def _fill(tail: bytes, unit: bytes) -> int:
+    """Bytes of alignment fill at the end of ``tail``: whole repetitions of the architecture's fill unit."""
+    if len(set(unit)) == 1:
+        fill = len(tail) - len(tail.rstrip(unit[:1]))
+        return fill - fill % len(unit)  # only whole units; a partial one belongs to the last instruction
+    count = 0
+    while count + len(unit) <= len(tail) and tail[len(tail) - count - len(unit) : len(tail) - count] == unit:
+        count += len(unit)
+    return count
+
+
+def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[int, ...], text_off: int,
+           names: list[str]) -> tuple[list[int], list[int]]:
+    """Each function's size and the alignment fill after it: from its pc-value table where it has one
+    (exact on every architecture), else by the fill pattern the linker writes (INT3, BREAK, zero words)."""
+    text = image.data
+    unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
+    data, words, pctab, min_lc = records.data, records.words, header.pctab_offset, header.min_lc
+    sizes: list[int] = []
+    paddings: list[int] = []
+    # cmd/link's one-byte markers around the FIPS module's code: what follows them up to the next function is fill
+    markers = {funcoff for funcoff, name in zip(records.funcoffs, names, strict=True) if name in _LINKER_MARKERS}
+    for (start, end), funcoff in zip(itertools.pairwise(offsets), records.funcoffs, strict=True):
+        span = end - start
+        pcsp = words[(funcoff >> 2) + 4]
+        size = _symbol_size(data, pctab + pcsp, min_lc) if pcsp > 0 else None
+        if size is None and funcoff in markers:
+            size = min(span, 1)
+        if size is None or not 0 < size <= span:
+            hi = text_off + end
+            fill = _fill(text[hi - min(span, 64) : hi], unit)  # fill is shorter than the largest alignment
+            if fill == min(span, 64) and span > 64:
+                fill = _fill(text[hi - min(span, _PAD_WINDOW) : hi], unit)
+            size = span - fill
+        sizes.append(size)
+        paddings.append(span - size)
+    return sizes, paddings
+
+
 def func_table_of(image: ElfImage) -> FuncTable:
     """Read every function of an already opened ELF image, with sizes split from their padding."""
     header, table, table_offset = read_header(image)
     functab = _functab(image, header, table)
-    names = _names(image, header, table, functab)
+    records = _Records(image, header, table, functab)
+    names = _names(image, header, records)
     text_start = _text_start(image, header, table_offset)
     offsets = functab[0::2]
     if any(b < a for a, b in itertools.pairwise(offsets)):
@@ -296,29 +385,12 @@ def func_table_of(image: ElfImage) -> FuncTable:
     end_off = offsets[-1] if offsets else 0
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
-    text = image.data
-    unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
-    width = len(unit)
-    sizes: list[int] = []
-    paddings: list[int] = []
-    fill_byte = unit[:1]
-    for start, end in itertools.pairwise(offsets):
-        span = end - start
-        hi = text_off + end
-        tail = text[hi - min(span, 64) : hi]  # fill is shorter than the function alignment (at most 64)
-        fill = len(tail) - len(tail.rstrip(fill_byte))
-        if fill == len(tail) and span > 64:
-            tail = text[hi - min(span, _PAD_WINDOW) : hi]
-            fill = len(tail) - len(tail.rstrip(fill_byte))
-        if width > 1:
-            fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
-        sizes.append(span - fill)
-        paddings.append(fill)
+    sizes, paddings = _sizes(image, header, records, offsets, text_off, names)
     return FuncTable(
         header=header,
         text_start=text_start,
         text_end=text_start + end_off,
-        tail_padding=_tail_fill(image, text_start + end_off, unit),
+        tail_padding=_tail_fill(image, text_start + end_off, _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)),
         names=names,
         entries=[text_start + off for off in offsets[:-1]],
         sizes=sizes,
@@ -331,7 +403,8 @@ def _tail_fill(image: ElfImage, etext: int, unit: bytes) -> int:
     if text is None or not text.addr <= etext <= text.addr + text.size or text.addr + text.size - etext >= _PAD_WINDOW:
         return 0
     tail = image.data[text.offset + etext - text.addr : text.offset + text.size]
-    return len(tail) if len(tail) < _PAD_WINDOW and not tail.strip(unit[:1]) else 0
+    # the end-of-text marker is not a function: everything after it is fill, in whatever length the section ends
+    return len(tail) if len(tail) < _PAD_WINDOW and set(tail) <= set(unit) else 0
 
 
 def read_functions(path: Path) -> list[Func]:
@@ -344,7 +417,7 @@ def function_names(path: Path) -> set[str]:
     """The names of every function in the binary at ``path`` (works on `-s -w` binaries)."""
     with open_elf(path) as image:
         header, table, _offset = read_header(image)
-        return set(_names(image, header, table, _functab(image, header, table)))
+        return set(_names(image, header, _Records(image, header, table, _functab(image, header, table))))
 
 
 def has_function(path: Path, name: str) -> bool:
