@@ -90,6 +90,9 @@ class PackageResolver:
         return found
 
     def _package(self, name: str) -> str:
+        name = name.removeprefix(".gcmask.")  # a type's GC pointer mask: the type's package
+        if name.startswith("go:itab."):  # an interface table: the package of the concrete type
+            name = _strip_type_modifiers(name[len("go:itab.") :].split(",", 1)[0])
         if name.startswith(("type:", "type..")):
             prefix = next(p for p in _TYPE_HELPER_PREFIXES if name.startswith(p))
             name = _strip_type_modifiers(name[len(prefix) :])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage, open_elf
+from slimgo.elf.pclnsize import TableShares, table_shares
 from slimgo.errors import ElfError
 
 MAGIC_118 = 0xFFFFFFF0  # Go 1.18, 1.19
@@ -71,6 +72,7 @@ class FuncTable:
     entries: list[int]
     sizes: list[int]
     paddings: list[int]
+    shares: TableShares | None = None  # the table and function-data bytes each function owns
 
     @property
     def functions(self) -> list[Func]:
@@ -269,7 +271,7 @@ class _Records:
             raise _corrupt(image, "a function record lies outside the table")
         if any(funcoff & 3 for funcoff in self.funcoffs):
             raise _corrupt(image, "misaligned function record offset")
-        raw = self.data[self.base : self.base + last + _FUNC_WORDS * 4]
+        raw = self.data[self.base :]  # the records and their pcdata and funcdata offsets
         self.words = array.array("i", raw + b"\0" * (-len(raw) % 4))
         if image.little_endian != (sys.byteorder == "little"):
             self.words.byteswap()
@@ -386,6 +388,8 @@ def func_table_of(image: ElfImage) -> FuncTable:
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
     sizes, paddings = _sizes(image, header, records, offsets, text_off, names)
+    shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.data, records.funcoffs,
+                          records.words, names)
     return FuncTable(
         header=header,
         text_start=text_start,
@@ -395,6 +399,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
         entries=[text_start + off for off in offsets[:-1]],
         sizes=sizes,
         paddings=paddings,
+        shares=shares,
     )
 
 

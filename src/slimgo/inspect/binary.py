@@ -13,7 +13,8 @@ from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import FuncTable, func_table_of
 from slimgo.errors import ElfError
-from slimgo.inspect.size import SizeReport, package_sizes, section_sizes, strip_savings
+from slimgo.inspect.attribution import DataShares, attribute, data_shares
+from slimgo.inspect.size import SizeReport, package_sizes, resolver_for, section_sizes, strip_savings
 
 T = TypeVar("T")
 
@@ -127,6 +128,7 @@ class _Parts:
     linking: Linking | None
     hardening: Hardening | None
     table: FuncTable | None
+    data: DataShares | None
     sections: list[tuple[str, int]]
     text_bytes: int | None
     savings: int | None
@@ -148,9 +150,13 @@ def _read_parts(elf: ElfImage) -> _Parts:
         cgo = None if cgo_setting is None else cgo_setting == "1"
         hardening = _part(problems, "hardening", lambda: hardening_of(elf, linking, cgo, go=info is not None))
     table = _part(problems, "size.packages", lambda: func_table_of(elf))
+    data = None
+    if table is not None:
+        resolver = resolver_for(info if info and info.supported else None)
+        data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver))
     text = elf.section(".text")
-    return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, section_sizes(elf),
-                  text.size if text else None, strip_savings(elf))
+    return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, data,
+                  section_sizes(elf), text.size if text else None, strip_savings(elf))
 
 
 def _size_report(parts: _Parts) -> SizeReport:
@@ -159,15 +165,16 @@ def _size_report(parts: _Parts) -> SizeReport:
     table, info = parts.table, parts.info
     if table is None:
         return size
-    packages, groups = package_sizes(table, info if info and info.supported else None)
-    return replace(
-        size,
-        function_bytes=table.function_bytes,
-        padding_bytes=table.padding_bytes,
-        packages=packages,
-        groups=groups,
-        table_source=table.header.source,
-    )
+    known = info if info and info.supported else None
+    packages, groups = package_sizes(table, known)
+    size = replace(size, function_bytes=table.function_bytes, padding_bytes=table.padding_bytes, packages=packages,
+                   groups=groups, table_source=table.header.source)
+    if parts.data is None:
+        return size
+    whole = attribute(table, packages, parts.data, known, parts.sections, parts.file_bytes)
+    return replace(size, packages=whole.packages, modules=whole.modules,
+                   attributed_by_section=whole.attributed_by_section,
+                   unattributed_by_section=whole.unattributed_by_section)
 
 
 def exit_code(reports: list[BinaryReport], *, strict: bool = False) -> int:

@@ -84,8 +84,14 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
             "function_bytes": size.function_bytes,
             "padding_bytes": size.padding_bytes,
             "attributed_bytes": size.attributed_bytes,
-            "packages": [{"name": p.name, "size": p.size, "group": p.group, "functions": p.functions}
+            "packages": [{"name": p.name, "size": p.size, "group": p.group, "functions": p.functions,
+                          "pclntab_bytes": p.pclntab_bytes, "data_bytes": p.data_bytes, "total_bytes": p.total_bytes,
+                          "module": p.module}
                          for p in size.packages],
+            "modules": [asdict(m) for m in size.modules],
+            "unattributed_bytes": size.unattributed_bytes,
+            "attributed_by_section": size.attributed_by_section,
+            "unattributed_by_section": size.unattributed_by_section,
             "groups": size.groups,
             "strip_savings_bytes": size.strip_savings_bytes,
             "layer": asdict(size.layer) if size.layer else None,

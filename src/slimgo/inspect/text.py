@@ -168,11 +168,22 @@ def _size(report: BinaryReport, top: int) -> list[RenderableType]:
         for name, nbytes in size.groups.items():
             groups.add_row(name, f"{nbytes:,}", f"{100 * nbytes / total:.1f}%")
         parts.append(groups)
+    if size.modules:
+        shown = _shown(top, len(size.modules))
+        parts.append(_subheading(f"by module (functions, their function-table share and data{shown})"))
+        parts.append(_PathTable(("module", "version", "bytes", "share"),
+                                [(m.path, m.version, f"{m.total_bytes:,}", f"{100 * m.share:.1f}%")
+                                 for m in size.modules[:top]]))
     if size.packages:
         parts.append(_subheading(f"by package (top {min(top, len(size.packages))} of {len(size.packages)})"))
-        parts.append(_PathTable(("package", "group", "functions", "bytes"),
-                                [(pkg.name, pkg.group, str(pkg.functions), f"{pkg.size:,}")
+        parts.append(_PathTable(("package", "group", "functions", "code", "total"),
+                                [(pkg.name, pkg.group, str(pkg.functions), f"{pkg.size:,}", f"{pkg.total_bytes:,}")
                                  for pkg in size.packages[:top]]))
+    if size.unattributed_bytes is not None:
+        left = ", ".join(f"{name} {human(nbytes)}" for name, nbytes in list(size.unattributed_by_section.items())[:5])
+        share = 100 * size.unattributed_bytes / max(size.file_bytes, 1)
+        parts.append(Text(f"\nnot attributed to a package: {size.unattributed_bytes:,} bytes ({share:.1f}%)"
+                          + (f": {left}" if left else "")))
     return parts
 
 
@@ -225,9 +236,11 @@ class _PathTable:
         # each column has one space of padding either side, and columns are separated by one rule
         width = max(16, options.max_width - sum(others) - 3 * len(self.headers) + 1)
         table = Table(show_edge=False)
-        table.add_column(self.headers[0], no_wrap=True, overflow="fold")
-        for header in self.headers[1:]:
-            table.add_column(header, justify="left" if header == "group" else "right", no_wrap=True)
+        # lines are pre-broken at "/"; a name with spaces ("(assembly and linker symbols)") wraps at them
+        table.add_column(self.headers[0], overflow="fold", max_width=width)
+        for header, own in zip(self.headers[1:], others, strict=True):
+            table.add_column(header, justify="left" if header in ("group", "version") else "right", no_wrap=True,
+                             min_width=own)
         for row, style in zip(self.rows, self.styles, strict=True):
             cells: list[RenderableType] = [wrap_path(row[0], width), *row[1:]]
             if style:
