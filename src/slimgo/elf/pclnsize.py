@@ -36,48 +36,37 @@ def table_shares(magic: int, pctab: int, pcln: int, data: bytes, funcoffs: Seque
     """The shares of every function. ``pctab`` and ``pcln`` are the header's table offsets, ``data`` the table,
     ``funcoffs`` the record offsets from ``pcln`` and ``words`` the table from ``pcln`` on as int32 words."""
     fixed = 40 if magic == MAGIC_118 else 44  # Go 1.20 added startLine to `_func`
-    nfuncdata_at = fixed - 1
-    base = pcln
-    tables: list[list[int]] = []
-    funcdata: list[list[int]] = []
-    record_bytes: list[int] = []
-    table_end = base
-    for funcoff in funcoffs:
+    nfuncdata_at = pcln + fixed - 1
+    extra = fixed // 4
+    table_owner: dict[int, int] = {}  # table offset -> index of the first function using it
+    data_owner: dict[int, int] = {}
+    name_owner: dict[int, int] = {}
+    owned = [0] * len(funcoffs)
+    table_end = pcln
+    claim_table, claim_data, claim_name = table_owner.setdefault, data_owner.setdefault, name_owner.setdefault
+    for index, funcoff in enumerate(funcoffs):
         word = funcoff >> 2
         npcdata = words[word + 7]
-        nfuncdata = data[base + funcoff + nfuncdata_at]
-        extra = fixed // 4
-        own = [words[word + 4], words[word + 5], words[word + 6]]  # pcsp, pcfile, pcln
-        own += words[word + extra : word + extra + npcdata]
-        tables.append([off for off in own if off > 0])
-        funcdata.append([off for off in words[word + extra + npcdata : word + extra + npcdata + nfuncdata]
-                         if off != _NIL])
+        nfuncdata = data[nfuncdata_at + funcoff]
         size = fixed + 4 * (npcdata + nfuncdata)
-        record_bytes.append(size)
-        table_end = max(table_end, base + funcoff + size)
-    table_len = _lengths({off for offs in tables for off in offs}, pcln - pctab)
-    data_len = _lengths({off for offs in funcdata for off in offs}, -1)  # the area's end is not in the table
-    name_offs = [words[(funcoff >> 2) + 1] for funcoff in funcoffs]
-    seen_tables: set[int] = set()
-    seen_data: set[int] = set()
-    seen_names: set[int] = set()
-    pcl: list[int] = []
-    fdat: list[int] = []
-    for index, name in enumerate(names):
-        owned = 8 + record_bytes[index]  # its functab entry (entry and record offsets) and its record
-        if name_offs[index] not in seen_names:
-            seen_names.add(name_offs[index])
-            owned += len(name.encode()) + 1
-        for off in tables[index]:
-            if off not in seen_tables:
-                seen_tables.add(off)
-                owned += table_len.get(off, 0)
-        pcl.append(owned)
-        total = 0
-        for off in funcdata[index]:
-            if off not in seen_data:
-                seen_data.add(off)
-                total += data_len.get(off, 0)
-        fdat.append(total)
-    structure = table_end - sum(pcl)
-    return TableShares(pcl, fdat, table_end, max(0, structure))
+        owned[index] = 8 + size  # its functab entry (entry and record offsets) and its record
+        table_end = max(table_end, pcln + funcoff + size)
+        claim_name(words[word + 1], index)
+        for off in words[word + 4 : word + 7]:  # pcsp, pcfile, pcln
+            if off > 0:
+                claim_table(off, index)
+        for off in words[word + extra : word + extra + npcdata]:
+            if off > 0:
+                claim_table(off, index)
+        for off in words[word + extra + npcdata : word + extra + npcdata + nfuncdata]:
+            if off != _NIL:
+                claim_data(off, index)
+    for index in name_owner.values():
+        owned[index] += len(names[index].encode()) + 1
+    for off, length in _lengths(set(table_owner), pcln - pctab).items():
+        owned[table_owner[off]] += length
+    funcdata = [0] * len(funcoffs)
+    for off, length in _lengths(set(data_owner), -1).items():  # the area's end is not in the table
+        funcdata[data_owner[off]] += length
+    structure = table_end - sum(owned)
+    return TableShares(owned, funcdata, table_end, max(0, structure))

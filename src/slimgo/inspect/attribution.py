@@ -82,9 +82,10 @@ class Attribution:
 
 
 def attribute(table: FuncTable, packages: list[PackageSize], data: DataShares, info: BuildInfo | None,
-              sections: list[tuple[str, int]], file_bytes: int) -> Attribution:
+              sections: list[tuple[str, int]], file_bytes: int,
+              resolver: PackageResolver | None = None) -> Attribution:
     """Every package's total (functions, function-table share, data), per module, and per section."""
-    resolver = resolver_for(info)
+    resolver = resolver or resolver_for(info)
     pcln: dict[str, int] = defaultdict(int)
     funcdata: dict[str, int] = defaultdict(int)
     if table.shares is not None:

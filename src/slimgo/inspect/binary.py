@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.elf.buildinfo import BuildInfo, buildinfo_of
+from slimgo.elf.gopackages import PackageResolver
 from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import FuncTable, func_table_of
@@ -128,6 +129,7 @@ class _Parts:
     linking: Linking | None
     hardening: Hardening | None
     table: FuncTable | None
+    resolver: PackageResolver
     data: DataShares | None
     sections: list[tuple[str, int]]
     text_bytes: int | None
@@ -151,11 +153,11 @@ def _read_parts(elf: ElfImage) -> _Parts:
         hardening = _part(problems, "hardening", lambda: hardening_of(elf, linking, cgo, go=info is not None))
     table = _part(problems, "size.packages", lambda: func_table_of(elf))
     data = None
+    resolver = resolver_for(info if info and info.supported else None)  # one cache of names for every part
     if table is not None:
-        resolver = resolver_for(info if info and info.supported else None)
         data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver))
     text = elf.section(".text")
-    return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, data,
+    return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, resolver, data,
                   section_sizes(elf), text.size if text else None, strip_savings(elf))
 
 
@@ -166,12 +168,12 @@ def _size_report(parts: _Parts) -> SizeReport:
     if table is None:
         return size
     known = info if info and info.supported else None
-    packages, groups = package_sizes(table, known)
+    packages, groups = package_sizes(table, known, parts.resolver)
     size = replace(size, function_bytes=table.function_bytes, padding_bytes=table.padding_bytes, packages=packages,
                    groups=groups, table_source=table.header.source)
     if parts.data is None:
         return size
-    whole = attribute(table, packages, parts.data, known, parts.sections, parts.file_bytes)
+    whole = attribute(table, packages, parts.data, known, parts.sections, parts.file_bytes, parts.resolver)
     return replace(size, packages=whole.packages, modules=whole.modules,
                    attributed_by_section=whole.attributed_by_section,
                    unattributed_by_section=whole.unattributed_by_section)

@@ -93,9 +93,10 @@ def resolver_for(info: BuildInfo | None) -> PackageResolver:
     return PackageResolver(main_path, [dep.path for dep in info.deps] if info else [])
 
 
-def package_sizes(table: FuncTable, info: BuildInfo | None) -> tuple[list[PackageSize], dict[str, int]]:
+def package_sizes(table: FuncTable, info: BuildInfo | None,
+                  resolver: PackageResolver | None = None) -> tuple[list[PackageSize], dict[str, int]]:
     """Function bytes summed per package (padding excluded), and per group."""
-    resolver = resolver_for(info)
+    resolver = resolver or resolver_for(info)
     package = resolver.package
     sizes: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
