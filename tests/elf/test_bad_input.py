@@ -174,8 +174,11 @@ def test_corrupt_headers_and_dynamic_tables(gobin: dict[str, Path], tmp_path_fac
         report = inspect_binary(broken, compress=False)
     except ElfError as err:  # only when the ELF header itself is unreadable
         assert err.subject == str(broken) and err.cause
+        _assert_own_words(err)
     else:
         assert report.file_bytes == len(data)
+        for problem in report.problems:  # pyelftools' and Python's own messages never reach the user
+            assert not any(word in problem.message for word in FOREIGN), problem
 
 
 # Text that only makes sense to someone reading pyelftools' or Python's source, never shown to a user.
@@ -267,3 +270,27 @@ def test_truncations_are_told_in_slimgo_words(gobin: dict[str, Path], tmp_path: 
             else:
                 for problem in report.problems:
                     assert not any(word in problem.message for word in FOREIGN), problem
+
+
+@pytest.mark.integration
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from([0x20, 0x28, 0x36, 0x38, 0x3A, 0x3C, 0x3E]),
+       value=st.sampled_from([0, 1, 0xFFFF, 2**31, 2**32 - 1, 2**63, 2**64 - 1]))
+def test_huge_header_fields(gobin: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                            field: int, value: int) -> None:
+    """e_phoff, e_shoff and the entry counts and sizes set to 0, 2**63 or 2**64-1: an error or a report,
+    both in slimgo's words ("Python int too large to convert to C ssize_t" was one such message)."""
+    from slimgo.inspect.binary import inspect_binary
+
+    data = bytearray(gobin["static"].read_bytes())
+    width = 8 if field in (0x20, 0x28) else 2
+    struct.pack_into("<Q" if width == 8 else "<H", data, field, value % (1 << (8 * width)))
+    broken = tmp_path_factory.mktemp("huge") / "bin"
+    broken.write_bytes(bytes(data))
+    try:
+        report = inspect_binary(broken, compress=False)
+    except ElfError as err:
+        _assert_own_words(err)
+    else:
+        for problem in report.problems:
+            assert not any(word in problem.message for word in FOREIGN), problem
