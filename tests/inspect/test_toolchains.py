@@ -135,3 +135,83 @@ def test_gopath_mode_main_module_is_the_repository(
     nm = _nm_packages(tmp_path / "tool", resolver, env)
     main_nm = sum(size for package, size in nm.items() if resolver.group(package) == MAIN)
     assert report["size"]["groups"][MAIN] == main_nm > 0
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny fixture cross-compiled for Windows (PE) and macOS (Mach-O), as Go builds them anywhere."""
+    from tests.conftest import FIXTURES
+
+    out = tmp_path_factory.mktemp("foreign")
+    built = {}
+    for goos, goarch in (("windows", "amd64"), ("windows", "386"), ("darwin", "arm64"), ("darwin", "amd64")):
+        target = out / f"tiny-{goos}-{goarch}"
+        env = go_env({"CGO_ENABLED": "0", "GOOS": goos, "GOARCH": goarch})
+        proc = _go(["build", "-o", str(target), "."], FIXTURES / "inspect" / "tiny", env)
+        assert proc.returncode == 0, proc.stderr
+        built[f"{goos}/{goarch}"] = target
+    return built
+
+
+@pytest.mark.parametrize("platform", ["windows/amd64", "windows/386", "darwin/arm64", "darwin/amd64"])
+def test_pe_and_mach_o_binaries(foreign: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                platform: str) -> None:
+    """Build info and package sizes of Windows and macOS binaries, as `go version -m` and `go tool nm -size`
+    read them; linking and hardening are ELF-only and the report says so."""
+    binary = foreign[platform]
+    described = subprocess.run([require_tool("file"), "-L", str(binary)], capture_output=True, text=True,
+                               check=True, timeout=60).stdout
+    assert ("PE32" if platform.startswith("windows") else "Mach-O") in described
+    report = _report(capsys, binary)
+    assert report["platform"] == platform
+    version = _go(["version", "-m", str(binary)], binary.parent, go_env({})).stdout.splitlines()
+    assert report["go"]["version"] == version[0].split(": ", 1)[1]
+    builds = [line.split("\t", 2)[2] for line in version if line.startswith("\tbuild\t")]
+    assert [f"{k}={v}" for k, v in report["go"]["settings_list"]] == builds
+    assert report["go"]["main"]["path"] == "example.com/tiny"
+    assert report["linking"] is None and report["hardening"] is None
+    problems = {p["part"]: p["message"] for p in report["problems"]}
+    assert set(problems) == {"linking"} and "ELF binaries only" in problems["linking"]
+    # PE and Mach-O symbols carry no size: nm gives each the distance to the next, fill included
+    resolver = PackageResolver("example.com/tiny")
+    nm = _nm_packages(binary, resolver, go_env({}))
+    ours = {p["name"]: p for p in report["size"]["packages"] if p["functions"]}
+    with_fill = _with_fill(binary, resolver)
+    for package in ours:
+        if package in ("runtime", NO_PACKAGE):  # nm also sizes the runtime's text markers
+            assert abs(with_fill[package] - nm[package]) <= 0.01 * nm[package]
+        else:
+            assert with_fill[package] == nm[package], package
+    assert main(["inspect", "--strict", "--json", "--no-layer-size", str(binary)]) == 1  # ELF-only parts
+    capsys.readouterr()
+
+
+def _with_fill(binary: Path, resolver: PackageResolver) -> dict[str, int]:
+    from slimgo.elf.pclntab import read_functions
+
+    totals: dict[str, int] = defaultdict(int)
+    for func in read_functions(binary):
+        totals[resolver.package(func.name)] += func.size + func.padding
+    return totals
+
+
+def test_damaged_pe_and_mach_o_are_told_in_slimgo_words(foreign: dict[str, Path], tmp_path: Path) -> None:
+    from slimgo.errors import ElfError
+    from slimgo.inspect.binary import inspect_binary
+    from tests.elf.test_bad_input import FOREIGN
+
+    for platform in ("windows/amd64", "darwin/arm64"):
+        data = foreign[platform].read_bytes()
+        cut = tmp_path / "cut"
+        cuts = [*range(0, 512, 7), *range(512, len(data), max(1, len(data) // 40))]
+        for at in cuts:
+            broken = bytearray(data[:at])
+            if at % 2 and len(broken) > 0x100:  # and some with a header field forged
+                broken[0x84 + at % 64] ^= 0xFF
+            cut.write_bytes(bytes(broken))
+            try:
+                report = inspect_binary(cut, compress=False)
+            except ElfError as err:
+                assert err.fix and not any(word in err.cause for word in FOREIGN), err.cause
+            else:
+                assert all(not any(word in p.message for word in FOREIGN) for p in report.problems)

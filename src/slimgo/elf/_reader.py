@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple, cast
 
+from slimgo.elf._foreign import PARSERS, LayoutError, foreign_format
 from slimgo.elf._open import not_elf, open_regular, os_error
 from slimgo.errors import ElfError
 
@@ -122,7 +123,8 @@ class ElfImage:
             if self.size == 0:
                 raise ElfError(self.subject, "is empty (0 bytes), not an ELF binary", "rebuild the binary")
             head = os.pread(fd, 512, 0)  # the header first: a non-ELF file is refused before anything is mapped
-            if not head.startswith(ELF_MAGIC):
+            self.format = "ELF" if head.startswith(ELF_MAGIC) else foreign_format(head)
+            if self.format is None:
                 raise not_elf(self.subject, head)
             self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         except OSError as err:
@@ -135,6 +137,9 @@ class ElfImage:
         return ElfError(self.subject, f"malformed or truncated ELF ({what})", _DAMAGED_FIX)
 
     def _parse_headers(self) -> None:
+        if self.format != "ELF":
+            self._parse_foreign()
+            return
         ident = self.read(0, 16, "ELF identification")
         if ident[4] not in (1, 2) or ident[5] not in (1, 2):
             raise self._damaged(f"unknown ELF class {ident[4]} or byte order {ident[5]}")
@@ -164,6 +169,30 @@ class ElfImage:
         self._by_name: dict[str, Section] = {}
         for sec in self.sections:
             self._by_name.setdefault(sec.name, sec)
+
+    def _parse_foreign(self) -> None:
+        """A PE or Mach-O file: its sections and loaded regions, so Go's build info and tables can be read."""
+        try:
+            layout = PARSERS[str(self.format)](self.data)
+        except (LayoutError, struct.error, IndexError, KeyError) as err:
+            detail = str(err) if isinstance(err, LayoutError) else "its headers cannot be parsed"
+            cause = f"malformed or truncated {self.format} file ({detail})"
+            raise ElfError(self.subject, cause, _DAMAGED_FIX) from None
+        self.elf_class = layout.bits
+        self.little_endian = layout.little_endian
+        self._order = "<" if self.little_endian else ">"
+        self.e_type, self.e_machine, self.machine, self.entry = layout.kind, layout.format, layout.machine, layout.entry
+        self.segments = [Segment(PT_LOAD, offset, vaddr, filesz, memsz, flags)
+                         for offset, vaddr, filesz, memsz, flags in layout.segments]
+        self.sections = [Section(name, kind, addr, offset, size, flags, number=index)
+                         for index, (name, kind, addr, offset, size, flags) in enumerate(layout.sections)]
+        self.section_names_readable = True
+        self._by_name = {}
+        for sec in self.sections:
+            self._by_name.setdefault(sec.name, sec)
+        for alias, name in layout.aliases.items():
+            if alias not in self._by_name and name in self._by_name:
+                self._by_name[alias] = self._by_name[name]
 
     def _section_layout(self) -> str:
         return "IIQQQQIIQQ" if self.elf_class == 64 else "IIIIIIIIII"

@@ -145,8 +145,12 @@ def _read_parts(elf: ElfImage) -> _Parts:
     info = _part(problems, "go", lambda: buildinfo_of(elf))
     if info is not None and not info.supported and info.note:
         problems.append(Problem("go", info.note))
-    linking = _part(problems, "linking", lambda: linking_of(elf))
-    hardening = None
+    linking = hardening = None
+    if elf.format != "ELF":
+        problems.append(Problem("linking", f"linking and hardening are read from ELF binaries only; this is a"
+                                           f" {elf.format} binary ({elf.e_type}, {elf.machine})"))
+    else:
+        linking = _part(problems, "linking", lambda: linking_of(elf))
     if linking is not None:
         cgo_setting = info.setting("CGO_ENABLED") if info else None
         cgo = None if cgo_setting is None else cgo_setting == "1"
