@@ -53,6 +53,24 @@ def test_report_fits_the_terminal(gobin: dict[str, Path], capsys: pytest.Capture
 LONG = "github.com/aws/aws-sdk-go-v2/service/s3/internal/customizations/presignedurlhandlers/v2"
 
 
+def test_dependency_paths_break_only_at_slashes() -> None:
+    deps = [Module(LONG, "v1.30.4", SUM,
+                   Module("example.com/forks/aws-sdk-go-v2/service/s3/internal", "v0.0.0-20240101000000-abc", SUM)),
+            Module("gopkg.in/yaml.v3", "v3.0.1", SUM)]
+    console = Console(width=80, record=True, color_system=None)
+    for part in _go(BuildInfo("go1.26.8", "example.com/app", Module("example.com/app", "(devel)"), deps)):
+        console.print(part)
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("path"))
+    cells = [cell for line in lines[start + 2 :] if "│" in line and (cell := line.split("│")[0].strip())]
+    assert "".join(cells) == LONG + "gopkg.in/yaml.v3"  # the path reads back whole
+    assert all(cell.endswith("/") for cell in cells[:-2])  # and every break fell after a "/"
+    replaced = [line.split("│")[2].strip() for line in lines[start + 2 :] if "│" in line]
+    assert "".join(replaced[:-2]) == "example.com/forks/aws-sdk-go-v2/service/s3/internal"
+    assert replaced[-2] == "v0.0.0-20240101000000-abc"  # the replacement's version on its own line
+
+
 def test_package_paths_break_only_at_slashes() -> None:
     from slimgo.inspect.text import _PathTable, wrap_path
 

@@ -69,22 +69,34 @@ class _Dependencies:
     """The dependency table; the sums (47 characters each) are left out when the terminal is too narrow."""
 
     def __init__(self, deps: list[Module]) -> None:
-        self.rows = [(dep.path, dep.version, f"{dep.replace.path} {dep.replace.version}".strip()
-                      if dep.replace else "", dep.sum) for dep in deps]
+        self.rows = [(dep.path, dep.version, dep.replace.path if dep.replace else "",
+                      dep.replace.version if dep.replace else "", dep.sum) for dep in deps]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths = [max(len(row[i]) for row in self.rows) for i in range(4)]
-        with_sum = sum(max(w, 11) + 3 for w in widths) <= options.max_width
+        widths = [max(len(row[i]) for row in self.rows) for i in range(5)]
+        replaced = max(widths[2], widths[3])  # a replacement's path, and its version on the line below
+        with_sum = sum(max(w, 11) + 3 for w in (widths[0], widths[1], replaced, widths[4])) <= options.max_width
+        # the version keeps its width; the paths share the rest and break only after a "/"
+        room = options.max_width - (widths[4] + 3 if with_sum else 0) - max(widths[1], 7) - 9
+        longest = max((len(part) + 1 for row in self.rows for part in row[0].split("/")), default=8)
+        # the replacement column needs room for its longest unbreakable piece: a path element or a version
+        pieces = [len(part) + 1 for row in self.rows for part in row[2].split("/")] + [len(row[3]) for row in self.rows]
+        path_width = min(widths[0], max(room - min(max(pieces, default=0), replaced), longest))
+        replace_width = max(room - path_width, 11)
         table = Table(show_edge=False)
-        table.add_column("path", overflow="fold")
-        table.add_column("version", overflow="fold")
-        table.add_column("replaced by", overflow="fold")
+        table.add_column("path", overflow="fold", max_width=path_width)
+        table.add_column("version", no_wrap=True)
+        table.add_column("replaced by", overflow="fold", max_width=replace_width)
         if with_sum:
             table.add_column("sum", no_wrap=True)
-        for row in self.rows:
+        for path, version, new_path, new_version, checksum in self.rows:
+            new = f"{new_path} {new_version}".strip()
+            if len(new) > replace_width:  # the version goes on its own line, the path breaks after a "/"
+                new = "\n".join(part for part in (wrap_path(new_path, replace_width), new_version) if part)
+            row = [wrap_path(path, path_width), version, new, checksum]
             table.add_row(*(row if with_sum else row[:3]))
         yield table
-        if not with_sum and any(row[3] for row in self.rows):
+        if not with_sum and any(row[4] for row in self.rows):
             yield Text("(sums left out at this width: see --json or a wider terminal)", style="dim")
 
 
@@ -192,9 +204,11 @@ def wrap_path(path: str, width: int, sep: str = "/") -> str:
     the width stays whole on its own line and is folded by the table only then)."""
     lines: list[str] = []
     line = ""
-    for element in path.split(sep):
+    elements = path.split(sep)
+    for index, element in enumerate(elements):
         candidate = f"{line}{sep}{element}" if line else element
-        if line and len(candidate) > width - 1:  # room for the separator that ends a broken line
+        limit = width if index == len(elements) - 1 else width - 1  # room for the separator ending a line
+        if line and len(candidate) > limit:
             lines.append(line + sep)
             line = element
         else:
