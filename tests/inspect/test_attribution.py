@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import subprocess
 from collections import defaultdict
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_function_data_equals_the_go_func_symbol(gobin: dict[str, Path], capsys:
         findfunctab + 64
 
 
-def _walk(data: bytes, pos: int) -> int:
+def _walk(data: bytes | mmap.mmap, pos: int) -> int:
     """Length of the pc-value table at ``pos``, walked pair by pair (value delta, pc delta)."""
     start, first = pos, True
     while True:
@@ -109,7 +110,7 @@ def _walk(data: bytes, pos: int) -> int:
         _, pos = _varint(data, pos)
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
+def _varint(data: bytes | mmap.mmap, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         byte = data[pos]
@@ -127,17 +128,18 @@ def test_table_lengths_equal_a_walk_of_each_table(gobin: dict[str, Path], name: 
     from slimgo.elf.pclnsize import _lengths
 
     with open_elf(gobin[name]) as image:
-        header, table, _ = read_header(image)
-        records = _Records(image, header, table, _functab(image, header, table))
-    fixed = 40 if header.magic == 0xFFFFFFF0 else 44
-    offsets: set[int] = set()
-    for funcoff in records.funcoffs:
-        npcdata = records.word(funcoff, 7)
-        offsets |= {records.word(funcoff, index) for index in (4, 5, 6)}  # pcsp, pcfile, pcln
-        offsets |= {records.word(funcoff, fixed // 4 + i) for i in range(npcdata)}
-    offsets.discard(0)
+        header, table, origin = read_header(image)
+        records = _Records(image, header, table, _functab(image, header, table), origin)
+        fixed = 40 if header.magic == 0xFFFFFFF0 else 44
+        offsets: set[int] = set()
+        for funcoff in records.funcoffs:
+            npcdata = records.word(funcoff, 7)
+            offsets |= {records.word(funcoff, index) for index in (4, 5, 6)}  # pcsp, pcfile, pcln
+            offsets |= {records.word(funcoff, fixed // 4 + i) for i in range(npcdata)}
+        offsets.discard(0)
+        walked = {off: _walk(records.mem, origin + header.pctab_offset + off) for off in offsets}
+        del table, records  # views of the mapping: released before it is closed
     lengths = _lengths(offsets, header.pcln_offset - header.pctab_offset)
-    walked = {off: _walk(records.data, header.pctab_offset + off) for off in offsets}
     last = max(offsets)
     assert {off: n for off, n in lengths.items() if off != last} == {off: n for off, n in walked.items()
                                                                       if off != last}

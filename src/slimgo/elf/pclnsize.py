@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,12 +32,13 @@ def _lengths(offsets: set[int], end: int) -> dict[int, int]:
     return lengths
 
 
-def table_shares(magic: int, pctab: int, pcln: int, data: bytes, funcoffs: Sequence[int], words: Sequence[int],
-                 names: Sequence[str]) -> TableShares:
-    """The shares of every function. ``pctab`` and ``pcln`` are the header's table offsets, ``data`` the table,
-    ``funcoffs`` the record offsets from ``pcln`` and ``words`` the table from ``pcln`` on as int32 words."""
+def table_shares(magic: int, pctab: int, pcln: int, data: bytes | mmap.mmap, origin: int, funcoffs: Sequence[int],
+                 words: Sequence[int], names: Sequence[str]) -> TableShares:
+    """The shares of every function. ``pctab`` and ``pcln`` are the header's table offsets, ``data`` holds the
+    table from ``origin``, ``funcoffs`` are the record offsets from ``pcln`` and ``words`` the table from ``pcln``
+    on as int32 words."""
     fixed = 40 if magic == MAGIC_118 else 44  # Go 1.20 added startLine to `_func`
-    nfuncdata_at = pcln + fixed - 1
+    nfuncdata_at = origin + pcln + fixed - 1
     extra = fixed // 4
     table_owner: dict[int, int] = {}  # table offset -> index of the first function using it
     data_owner: dict[int, int] = {}

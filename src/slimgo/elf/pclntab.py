@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import itertools
+import mmap
 import struct
 import sys
 from dataclasses import dataclass
@@ -259,20 +260,24 @@ def _functab(image: ElfImage, header: PcHeader, table: bytes | memoryview) -> tu
 
 
 class _Records:
-    """The table's bytes and its `_func` records read as int32 words (records are 4-byte aligned)."""
+    """The table in the mapped file (``mem`` from ``origin`` to ``limit``, not copied) and its `_func` records
+    read as int32 words (records are 4-byte aligned)."""
 
-    def __init__(self, image: ElfImage, header: PcHeader, table: bytes | memoryview,
-                 functab: tuple[int, ...]) -> None:
-        self.data = bytes(table)
+    def __init__(self, image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...],
+                 origin: int) -> None:
+        self.mem = image.data
+        self.origin = origin
+        self.limit = origin + len(table)
         self.funcoffs = functab[1:-2:2]
         self.base = header.pcln_offset
         last = max(self.funcoffs, default=0)
-        if self.funcoffs and (min(self.funcoffs) < 0 or self.base + last + _FUNC_WORDS * 4 > len(self.data)):
+        if self.funcoffs and (min(self.funcoffs) < 0 or self.base + last + _FUNC_WORDS * 4 > len(table)):
             raise _corrupt(image, "a function record lies outside the table")
         if any(funcoff & 3 for funcoff in self.funcoffs):
             raise _corrupt(image, "misaligned function record offset")
-        raw = self.data[self.base :]  # the records and their pcdata and funcdata offsets
-        self.words = array.array("i", raw + b"\0" * (-len(raw) % 4))
+        raw = table[self.base :]  # the records and their pcdata and funcdata offsets
+        self.words = array.array("i")
+        self.words.frombytes(raw[: len(raw) - len(raw) % 4])
         if image.little_endian != (sys.byteorder == "little"):
             self.words.byteswap()
 
@@ -285,22 +290,22 @@ _FUNC_WORDS = 5  # entryOff, nameOff, args, deferreturn, pcsp: the part of each 
 
 
 def _names(image: ElfImage, header: PcHeader, records: _Records) -> list[str]:
-    nametab = header.funcname_offset
-    data = records.data
+    nametab = records.origin + header.funcname_offset
+    mem, limit = records.mem, records.limit
     words = records.words
-    find = data.find
+    find = mem.find
     names: list[str] = []
     append = names.append
     for funcoff in records.funcoffs:
         start = nametab + words[(funcoff >> 2) + 1]  # nameOff
-        end = find(b"\0", start)
+        end = find(b"\0", start, limit)
         if start < nametab or end < 0:
             raise _corrupt(image, "function name outside the name table")
-        append(data[start:end].decode("utf-8", "replace"))
+        append(mem[start:end].decode("utf-8", "replace"))
     return names
 
 
-def _symbol_size(data: bytes, pos: int, min_lc: int) -> int | None:
+def _symbol_size(data: bytes | mmap.mmap, pos: int, min_lc: int) -> int | None:
     """The function's size as the assembler defined it, from its pc-value table (pcsp): the table's
     pc deltas run from the entry to the end of the function symbol, alignment fill excluded."""
     total = 0
@@ -351,7 +356,7 @@ def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[
     (exact on every architecture), else by the fill pattern the linker writes (INT3, BREAK, zero words)."""
     text = image.data
     unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
-    data, words, pctab, min_lc = records.data, records.words, header.pctab_offset, header.min_lc
+    data, words, pctab, min_lc = records.mem, records.words, records.origin + header.pctab_offset, header.min_lc
     sizes: list[int] = []
     paddings: list[int] = []
     # cmd/link's one-byte markers around the FIPS module's code: what follows them up to the next function is fill
@@ -377,7 +382,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
     """Read every function of an already opened ELF image, with sizes split from their padding."""
     header, table, table_offset = read_header(image)
     functab = _functab(image, header, table)
-    records = _Records(image, header, table, functab)
+    records = _Records(image, header, table, functab, table_offset)
     names = _names(image, header, records)
     text_start = _text_start(image, header, table_offset)
     offsets = functab[0::2]
@@ -388,8 +393,8 @@ def func_table_of(image: ElfImage) -> FuncTable:
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
     sizes, paddings = _sizes(image, header, records, offsets, text_off, names)
-    shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.data, records.funcoffs,
-                          records.words, names)
+    shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.mem, records.origin,
+                          records.funcoffs, records.words, names)
     return FuncTable(
         header=header,
         text_start=text_start,
@@ -421,8 +426,8 @@ def read_functions(path: Path) -> list[Func]:
 def function_names(path: Path) -> set[str]:
     """The names of every function in the binary at ``path`` (works on `-s -w` binaries)."""
     with open_elf(path) as image:
-        header, table, _offset = read_header(image)
-        return set(_names(image, header, _Records(image, header, table, _functab(image, header, table))))
+        header, table, offset = read_header(image)
+        return set(_names(image, header, _Records(image, header, table, _functab(image, header, table), offset)))
 
 
 def has_function(path: Path, name: str) -> bool:
