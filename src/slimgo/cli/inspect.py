@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
 @click.option("--no-layer-size", is_flag=True,
               help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any part of the report could not be read.")
+@click.option("--module", "module_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The main module's source, to name the import chain that pulls in each module "
+                   "(default: the module around the working directory, when it is the binary's).")
 def inspect(
     targets: tuple[str, ...], diff_mode: bool, as_json: bool, top: int, platform: str | None, no_layer_size: bool,
-    strict: bool = False,
+    strict: bool = False, module_dir: Path | None = None,
 ) -> int:
     """Report what a Go binary is made of: Go build info, linking, hardening and size.
 
@@ -64,6 +68,9 @@ def inspect(
         return 0
     reports = inspect_target(targets[0], platform=platform, compress=not no_layer_size, all_platforms=True,
                              layer_cache=cache)
+    from slimgo.inspect.deps import with_import_chains
+
+    reports = with_import_chains(reports, module_dir)
     if as_json:
         if len(reports) == 1:
             click.echo(json.dumps(report_json(reports[0]), indent=2))

@@ -42,6 +42,7 @@ class ModuleSize:
     version: str
     total_bytes: int
     share: float  # of the file
+    chain: list[str] | None = None  # import path from the main package to the module (needs the source)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from rich.text import Text
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
 from slimgo.inspect.diff import DeltaRow, Diff
+from slimgo.inspect.size import STD_MODULE
 from slimgo.oci.mediatype import layer_compression
 from slimgo.units import human_bytes
 
@@ -186,6 +187,13 @@ def _size(report: BinaryReport, top: int) -> list[RenderableType]:
         parts.append(_PathTable(("module", "version", "bytes", "share"),
                                 [(m.path, m.version, f"{m.total_bytes:,}", f"{100 * m.share:.1f}%")
                                  for m in size.modules[:top]]))
+        why = [(m.path, m.chain) for m in size.modules[:top] if m.chain and len(m.chain) > 1 and m.path != STD_MODULE]
+        if why:
+            main_path = report.go.main.path if report.go and report.go.main else ""
+            parts.append(_subheading("why each module is in: the import chain from the main package"))
+            for path, chain in why:
+                parts.append(Text(f"{path}: " + " -> ".join(_short_import(p, main_path, path) for p in chain),
+                                  overflow="fold"))
     if size.packages:
         parts.append(_subheading(f"by package (top {min(top, len(size.packages))} of {len(size.packages)})"))
         parts.append(_PathTable(("package", "group", "functions", "code", "total"),
@@ -197,6 +205,18 @@ def _size(report: BinaryReport, top: int) -> list[RenderableType]:
         parts.append(Text(f"\nnot attributed to a package: {size.unattributed_bytes:,} bytes ({share:.1f}%)"
                           + (f": {left}" if left else "")))
     return parts
+
+
+def _short_import(package: str, main_path: str, module: str) -> str:
+    """An import path in a chain, as short as it reads unambiguously: relative to the main module, or "..." for
+    the module named at the start of the line."""
+    if main_path and package == main_path:
+        return "main"
+    if main_path and package.startswith(main_path + "/"):
+        return package[len(main_path) + 1 :]
+    if module != STD_MODULE and package.startswith(module + "/"):
+        return "..." + package[len(module) :]
+    return package
 
 
 def wrap_path(path: str, width: int, sep: str = "/") -> str:
