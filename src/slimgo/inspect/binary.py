@@ -1,4 +1,4 @@
-"""Inspect one ELF binary: each part is read on its own, so a damaged part is marked and the rest reported."""
+"""Inspect one binary (ELF; PE or Mach-O for the Go parts): each part read on its own, a damaged one marked."""
 
 from __future__ import annotations
 
