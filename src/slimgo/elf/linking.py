@@ -6,13 +6,13 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from elftools.elf.dynamic import DynamicSection
-from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
-from elftools.elf.sections import Section, SymbolTableSection
+from typing import TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.errors import ElfError
+
+if TYPE_CHECKING:  # pyelftools is loaded only for a binary that has dynamic tables to read
+    from elftools.elf.sections import Section
 
 _GLIBC = re.compile(r"^GLIBC_(\d+(?:\.\d+)*)$")
 
@@ -97,6 +97,8 @@ def linking_of(image: ElfImage) -> Linking:
     with image.parsing("dynamic section"):
         for index in _indexes(image, "SHT_DYNAMIC")[:1]:
             sec = image.elf.get_section(index)
+            from elftools.elf.dynamic import DynamicSection
+
             if isinstance(sec, DynamicSection):
                 has_dynamic = True
                 for tag in sec.iter_tags():
@@ -158,6 +160,11 @@ def _corrupt(image: ElfImage, what: str) -> ElfError:
 
 
 def _versioned_symbols(image: ElfImage) -> dict[str, list[str]]:
+    if not _indexes(image, "SHT_GNU_verneed"):  # a static binary: nothing to read, pyelftools stays unloaded
+        return {}
+    from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
+    from elftools.elf.sections import SymbolTableSection
+
     verneed = _section(image, "SHT_GNU_verneed")
     if not isinstance(verneed, GNUVerNeedSection):
         return {}
