@@ -106,11 +106,14 @@ class ElfImage:
         self._map: mmap.mmap | None = None
         self._elf: ELFFile | None = None
         self.notes: list[str] = []  # things about the file a report should mention (a forged header count)
-        fd = open_regular(path, self.subject)
+        # kept open while the image is: the holes of a sparse file are asked of this file, not of its path
+        self._fd = open_regular(path, self.subject)
         try:
-            self._map_file(fd)
-        finally:
-            os.close(fd)
+            self._map_file(self._fd)
+        except BaseException:
+            os.close(self._fd)
+            self._fd = -1
+            raise
         try:
             self._parse_headers()
         except BaseException:
@@ -328,16 +331,10 @@ class ElfImage:
         if end - pos <= _SCAN_WINDOW or not hasattr(os, "SEEK_DATA"):
             return pos, end
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return pos, end
-        try:
-            start = os.lseek(fd, pos, os.SEEK_DATA)
-            return start, os.lseek(fd, start, os.SEEK_HOLE)
+            start = os.lseek(self._fd, pos, os.SEEK_DATA)
+            return start, os.lseek(self._fd, start, os.SEEK_HOLE)
         except OSError as err:  # ENXIO: only a hole is left
             return (end, end) if err.errno == errno.ENXIO else (pos, end)
-        finally:
-            os.close(fd)
 
     def _release(self, start: int, end: int) -> None:
         page = mmap.PAGESIZE
@@ -354,6 +351,9 @@ class ElfImage:
         return None
 
     def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
         mapped, self._map, self._elf = self._map, None, None
         if mapped is not None:
             # a view of it may still be referenced (an error on its way up): then it is unmapped when freed
