@@ -54,7 +54,7 @@ def test_every_byte_is_attributed_or_named_by_section(
     assert sum(p["total_bytes"] for p in packages) == sum(attributed.values())
     assert [p["total_bytes"] for p in packages] == sorted((p["total_bytes"] for p in packages), reverse=True)
     table = size["function_table"]
-    assert attributed[table] >= 0.9 * sections[table]  # the table proper; what is left is header and file names
+    assert attributed[table] >= 0.99 * sections[table]  # all but the header, alignment and the last datum
     if name == "stripped":
         assert ".symtab" not in attributed and all(p["data_bytes"] == 0 for p in packages)
 

@@ -393,8 +393,14 @@ def func_table_of(image: ElfImage) -> FuncTable:
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
     sizes, paddings = _sizes(image, header, records, offsets, text_off, names)
+    units = array.array("i")
+    units.frombytes(table[header.cu_offset : header.cu_offset + (header.filetab_offset - header.cu_offset) // 4 * 4])
+    if image.little_endian != (sys.byteorder == "little"):
+        units.byteswap()
     shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.mem, records.origin,
-                          records.funcoffs, records.words, names)
+                          records.funcoffs, records.words, names, units,
+                          max(0, header.pctab_offset - header.filetab_offset),
+                          (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
     return FuncTable(
         header=header,
         text_start=text_start,

@@ -93,6 +93,8 @@ def attribute(table: FuncTable, packages: list[PackageSize], data: DataShares, i
             owner = resolver.package(name)
             pcln[owner] += owned
             funcdata[owner] += fdata
+        for name, nbytes in table.shares.inlined.items():  # the name an inlined copy is known by
+            pcln[resolver.package(name)] += nbytes
     by_section: dict[str, int] = defaultdict(int)
     by_section[".text"] = sum(p.size for p in packages)
     if data.table_section:
@@ -101,7 +103,8 @@ def attribute(table: FuncTable, packages: list[PackageSize], data: DataShares, i
         by_section[data.funcdata_section] += sum(funcdata.values())
     result: list[PackageSize] = []
     known = {pkg.name for pkg in packages}
-    data_only = [PackageSize(name, 0, resolver.group(name), 0) for name in data.by_package if name not in known]
+    others = {*data.by_package, *(name for name in pcln if pcln[name])} - known  # only data, or only inlined
+    data_only = [PackageSize(name, 0, resolver.group(name), 0) for name in sorted(others)]
     for pkg in [*packages, *data_only]:
         own_data = data.by_package.get(pkg.name, {})
         for section, nbytes in own_data.items():
