@@ -60,3 +60,16 @@ def symlink_loop(directory: Path) -> Path:
     first.symlink_to(second)
     second.symlink_to(first)
     return first
+
+
+def many_segments(source: Path, out: Path, count: int = 1_000_000) -> Path:
+    """A copy of ``source`` with PN_XNUM program headers: section 0's sh_info says ``count``, and the file is
+    extended (sparsely) so that many headers fit in it."""
+    data = bytearray(source.read_bytes())
+    shoff, _entsize, _shnum, _shstrndx = _section_header_table(bytes(data))
+    struct.pack_into("<H", data, 0x38, 0xFFFF)  # e_phnum = PN_XNUM
+    struct.pack_into("<I", data, shoff + 0x2C, count)  # section 0: sh_info holds the real count
+    out.write_bytes(bytes(data))
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    os.truncate(out, max(len(data), phoff + 56 * count))
+    return out

@@ -237,6 +237,22 @@ def test_a_forged_section_count_costs_bounded_work(gobin: dict[str, Path], tmp_p
 
 @pytest.mark.integration
 @pytest.mark.timeout(30)
+def test_a_forged_program_header_count_costs_bounded_work(gobin: dict[str, Path], tmp_path: Path) -> None:
+    import time
+
+    from slimgo.elf._reader import MAX_SEGMENTS
+    from tests.elf.hostile_files import many_segments
+
+    forged = many_segments(gobin["static"], tmp_path / "segments", 10_000_000)  # a 560 MB sparse table
+    start = time.monotonic()
+    with open_elf(forged) as image:
+        assert len(image.segments) == MAX_SEGMENTS
+        assert any("10,000,000 program headers" in note for note in image.notes)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(30)
 def test_sparse_giants_are_read_where_they_hold_data(gobin: dict[str, Path], tmp_path: Path) -> None:
     import time
 

@@ -48,6 +48,7 @@ SHF_ALLOC, SHF_EXECINSTR = 0x2, 0x4
 # A linker writes a few dozen section headers for a program; past this many the rest are not read,
 # so a forged count (extended numbering allows 2**32) costs bounded work.
 MAX_SECTIONS = 65_536
+MAX_SEGMENTS = 4096  # likewise for program headers (PN_XNUM allows 2**32 of them)
 _NAME_LIMIT = 512  # longest section name read; a string table without NULs must not make each lookup O(file)
 _SCAN_WINDOW = 32 << 20  # scans release each window's pages, so RSS stays bounded on a huge file
 _DAMAGED_FIX = "the file is damaged or incomplete; rebuild it or copy it again"
@@ -215,8 +216,11 @@ class ElfImage:
         if phoff + phnum * phentsize > self.size:
             raise ElfError(self.subject, f"truncated: {phnum} program headers at byte {phoff} lie beyond the end"
                            f" of the {self.size}-byte file", _DAMAGED_FIX)
+        if phnum > MAX_SEGMENTS:
+            self.notes.append(f"the file declares {phnum:,} program headers (a Go program has about ten);"
+                              f" only the first {MAX_SEGMENTS:,} were read")
         segments = []
-        for index in range(phnum):
+        for index in range(min(phnum, MAX_SEGMENTS)):
             raw = struct.unpack_from(self._order + layout, self.data, phoff + index * phentsize)
             if self.elf_class == 64:
                 p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
