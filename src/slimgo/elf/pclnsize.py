@@ -22,6 +22,7 @@ class TableShares:
     table_end: int  # offset of the end of the last `_func` record: the function table proper ends there
     structure: int  # bytes no function owns: the header, alignment, the last functab entry, inlined names
     inlined: dict[str, int] = field(default_factory=dict)  # names only inlined copies use -> their bytes
+    table_lengths: dict[int, int] = field(default_factory=dict, repr=False)  # pc-value table offset -> bytes
 
 
 def _lengths(offsets: set[int], end: int) -> dict[int, int]:
@@ -72,7 +73,8 @@ def table_shares(magic: int, pctab: int, pcln: int, data: bytes | mmap.mmap, ori
                 claim_data(off, index)
     for index in name_owner.values():
         owned[index] += len(names[index].encode()) + 1
-    for off, length in _lengths(set(table_owner), pcln - pctab).items():
+    table_lengths = _lengths(set(table_owner), pcln - pctab)
+    for off, length in table_lengths.items():
         owned[table_owner[off]] += length
     for index, nbytes in _unit_shares(unit_owner, units, filetab_bytes).items():
         owned[index] += nbytes
@@ -81,7 +83,7 @@ def table_shares(magic: int, pctab: int, pcln: int, data: bytes | mmap.mmap, ori
         funcdata[data_owner[off]] += length
     inlined = _inlined_names(data, origin + nametab[0], nametab[1], set(name_owner))
     structure = table_end - sum(owned) - sum(inlined.values())
-    return TableShares(owned, funcdata, table_end, max(0, structure), inlined)
+    return TableShares(owned, funcdata, table_end, max(0, structure), inlined, table_lengths)
 
 
 def _inlined_names(data: bytes | mmap.mmap, start: int, size: int, used: set[int]) -> dict[str, int]:

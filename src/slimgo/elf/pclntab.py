@@ -285,6 +285,7 @@ class _Records:
         return self.words[(funcoff >> 2) + index]
 
 
+_NONE = 1 << 40  # the length of a missing table: never the shortest
 _LINKER_MARKERS = frozenset({"go:textfipsstart", "go:textfipsend"})
 _FUNC_WORDS = 5  # entryOff, nameOff, args, deferreturn, pcsp: the part of each `_func` record read here
 
@@ -351,7 +352,7 @@ def _fill(tail: bytes, unit: bytes) -> int:
 
 
 def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[int, ...], text_off: int,
-           names: list[str]) -> tuple[list[int], list[int]]:
+           names: list[str], lengths: dict[int, int]) -> tuple[list[int], list[int]]:
     """Each function's size and the alignment fill after it: from its pc-value table where it has one
     (exact on every architecture), else by the fill pattern the linker writes (INT3, BREAK, zero words)."""
     text = image.data
@@ -361,10 +362,15 @@ def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[
     paddings: list[int] = []
     # cmd/link's one-byte markers around the FIPS module's code: what follows them up to the next function is fill
     markers = {funcoff for funcoff, name in zip(records.funcoffs, names, strict=True) if name in _LINKER_MARKERS}
+    get = lengths.get
     for (start, end), funcoff in zip(itertools.pairwise(offsets), records.funcoffs, strict=True):
         span = end - start
-        pcsp = words[(funcoff >> 2) + 4]
-        size = _symbol_size(data, pctab + pcsp, min_lc) if pcsp > 0 else None
+        # pcsp, pcfile and pcln all run to the end of the function: the shortest is the quickest to walk
+        word = funcoff >> 2
+        pcsp, pcfile, pcln = words[word + 4], words[word + 5], words[word + 6]
+        a, b, c = get(pcsp, _NONE), get(pcfile, _NONE), get(pcln, _NONE)
+        table = pcsp if a <= b and a <= c else (pcfile if b <= c else pcln)
+        size = _symbol_size(data, pctab + table, min_lc) if table > 0 else None
         if size is None and funcoff in markers:
             size = min(span, 1)
         if size is None or not 0 < size <= span:
@@ -392,7 +398,6 @@ def func_table_of(image: ElfImage) -> FuncTable:
     end_off = offsets[-1] if offsets else 0
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
-    sizes, paddings = _sizes(image, header, records, offsets, text_off, names)
     units = array.array("i")
     units.frombytes(table[header.cu_offset : header.cu_offset + (header.filetab_offset - header.cu_offset) // 4 * 4])
     if image.little_endian != (sys.byteorder == "little"):
@@ -401,6 +406,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
                           records.funcoffs, records.words, names, units,
                           max(0, header.pctab_offset - header.filetab_offset),
                           (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
+    sizes, paddings = _sizes(image, header, records, offsets, text_off, names, shares.table_lengths)
     return FuncTable(
         header=header,
         text_start=text_start,
