@@ -61,6 +61,8 @@ def test_chains_inside_the_module_and_with_module_dir(
         imports[obj["ImportPath"]] = obj.get("Imports") or []
         pos += len(text[pos:]) - len(text[pos:].lstrip())
     monkeypatch.setenv("GOFLAGS", "-buildvcs=false")
+    monkeypatch.setenv("GOPROXY", "off")  # tests never reach the network: the dependency is a local replacement
+    monkeypatch.setenv("GOTOOLCHAIN", "local")
     monkeypatch.chdir(tmp_path)  # outside any module: no chains, and no go command run
     assert all(m["chain"] is None for m in _modules(capsys, str(gobin["static"])).values())
     monkeypatch.chdir(HELLO)  # inside the module that built it
