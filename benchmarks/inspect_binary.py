@@ -42,6 +42,15 @@ def _run(*args: str, env: Mapping[str, str] = ENV) -> None:
     subprocess.run(args, env=dict(env), check=True, capture_output=True, timeout=600)
 
 
+def _peak_rss_mb(*args: str, env: Mapping[str, str] = ENV) -> float:
+    """Peak resident memory of one run of ``args`` (this child only, from wait4)."""
+    proc = subprocess.Popen(args, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(args)} failed")
+    return usage.ru_maxrss / 1024
+
+
 def _largest_binary(out: Path) -> Path:
     """GOROOT's cmd/compile: the largest Go program every machine with a Go toolchain can build."""
     binary = out / "compile"
@@ -107,6 +116,9 @@ def main() -> None:
         whole_no_layer = _median(lambda: _run(*slimgo, "--no-layer-size", str(binary)))
         go_tools = _median(lambda: (_run("go", "version", "-m", str(binary)),
                                     _run("go", "tool", "nm", "-size", str(binary))))
+        rss_slimgo = max(_peak_rss_mb(*slimgo, "--no-layer-size", str(binary)) for _ in range(3))
+        rss_go = max(max(_peak_rss_mb("go", "version", "-m", str(binary)),
+                         _peak_rss_mb("go", "tool", "nm", "-size", str(binary))) for _ in range(3))
         rows: list[list[object]] = [
             ["slimgo: buildinfo + pclntab attribution, in process (best run)", f"{in_process * 1000:.0f} ms",
              "target < 100 ms"],
@@ -120,6 +132,10 @@ def main() -> None:
             ["`slimgo inspect --json`, again (layer sizes from the cache)", f"{warm * 1000:.0f} ms", ""],
             ["`slimgo inspect --json --no-layer-size`", f"{whole_no_layer * 1000:.0f} ms", ""],
             ["`go version -m` + `go tool nm -size`", f"{go_tools * 1000:.0f} ms", "peer"],
+            ["time, `--no-layer-size` / the Go tools", f"{whole_no_layer / go_tools:.2f}x", "target <= 1.2x"],
+            ["peak RSS, `slimgo inspect --json --no-layer-size`", f"{rss_slimgo:.0f} MB", ""],
+            ["peak RSS, the larger of `go version -m` and `go tool nm -size`", f"{rss_go:.0f} MB", "peer"],
+            ["peak RSS ratio", f"{rss_slimgo / rss_go:.2f}x", "target <= 2x"],
         ]
         gsa, why = _gsa(out)
         if gsa:
@@ -128,7 +144,8 @@ def main() -> None:
         else:
             rows.append(["go-size-analyzer", "not measured", f"`go install ...gsa@latest` failed: {why}"])
     body = (
-        f"Binary: GOROOT `cmd/compile` ({size_mb:.1f} MB unstripped, {nfunc:,} functions), "
+        f"Binary: GOROOT `cmd/compile` ({size_mb:.1f} MB unstripped, {nfunc:,} functions); slimgo's report "
+        "includes the attribution of the function table, function data and data symbols to packages; "
         f"median of {RUNS} runs (in-process: best of {RUNS} where marked); whole-command times include "
         "Python start-up.\n\n"
         + markdown_table(["what", "time", "note"], rows)

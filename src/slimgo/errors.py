@@ -56,7 +56,9 @@ class StaticLinkError(BuildError):
 
 
 class ElfError(SlimgoError):
-    """A file is not an ELF binary slimgo can read."""
+    """A file is not an ELF binary slimgo can read (unreadable input: exit code 2)."""
+
+    exit_code = 2
 
 
 class RunError(SlimgoError):

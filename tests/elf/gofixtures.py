@@ -37,9 +37,17 @@ VARIANTS: dict[str, Variant] = {
     "pie": Variant("hello", {}, ("-buildmode=pie",)),
     "pie_static": Variant("hello", {"CGO_ENABLED": "0"}, ("-buildmode=pie",)),
     "cgo_pie": Variant("cgo", {}, ("-buildmode=pie",)),  # calls C: linked externally by the C linker
+    "c_shared": Variant("hello", {}, ("-buildmode=c-shared",)),  # a library: ET_DYN without PT_INTERP
     "arm64": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "arm64"}),
     "i386": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "386"}),
     "s390x": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "s390x"}),  # big-endian
+    # one of each remaining instruction-set family: their alignment fill and function sizes differ
+    "loong64": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "loong64"}),
+    "riscv64": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "riscv64"}),  # compressed instructions
+    "mips": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "mips"}),  # 32-bit, big-endian, delay slots
+    "mips64le": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "mips64le"}),
+    "ppc64": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "ppc64"}),
+    "arm": Variant("tiny", {"CGO_ENABLED": "0", "GOARCH": "arm", "GOARM": "7"}),
     "goroot_cmd": Variant("cmd/addr2line", {"CGO_ENABLED": "0"}),  # a program from the Go distribution
     "example": Variant("examples/hello", {}),  # the project's example: no module dependencies at all
 }

@@ -174,5 +174,139 @@ def test_corrupt_headers_and_dynamic_tables(gobin: dict[str, Path], tmp_path_fac
         report = inspect_binary(broken, compress=False)
     except ElfError as err:  # only when the ELF header itself is unreadable
         assert err.subject == str(broken) and err.cause
+        _assert_own_words(err)
     else:
         assert report.file_bytes == len(data)
+        for problem in report.problems:  # pyelftools' and Python's own messages never reach the user
+            assert not any(word in problem.message for word in FOREIGN), problem
+
+
+# Text that only makes sense to someone reading pyelftools' or Python's source, never shown to a user.
+FOREIGN = ("ssize_t", "String Table", "Container", "struct.error", "unpack", "Traceback", "ELFParseError",
+           "elftools", "object has no attribute", "index out of range")
+
+
+def _assert_own_words(err: ElfError) -> None:
+    text = f"{err.cause} {err.fix}"
+    assert err.fix, f"no fix for: {err.cause}"
+    assert not any(word in text for word in FOREIGN), text
+
+
+def test_special_files_are_refused_without_reading_them(tmp_path: Path) -> None:
+    import time
+
+    from tests.elf.hostile_files import fifo, symlink_loop
+
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "gone")
+    cases = {
+        fifo(tmp_path / "pipe"): "is a named pipe (FIFO)",  # opening it for reading would wait for a writer
+        Path("/dev/zero"): "is a character device",  # reading it would never end
+        symlink_loop(tmp_path): "symbolic link loop",
+        dangling: "symbolic link to",
+    }
+    for path, cause in cases.items():
+        for reader in READERS:
+            start = time.monotonic()
+            with pytest.raises(ElfError) as info:
+                reader(path)
+            assert time.monotonic() - start < 1
+            assert cause in info.value.cause and info.value.subject == str(path)
+            assert info.value.exit_code == 2
+            _assert_own_words(info.value)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(30)
+def test_a_forged_section_count_costs_bounded_work(gobin: dict[str, Path], tmp_path: Path) -> None:
+    import time
+
+    from slimgo.elf._reader import MAX_SECTIONS
+    from tests.elf.hostile_files import many_sections
+
+    many = many_sections(gobin["static"], tmp_path / "many", 300_000)
+    start = time.monotonic()
+    with open_elf(many) as image:
+        assert len(image.sections) == MAX_SECTIONS
+        assert image.notes and "300,000 section headers" in image.notes[0]
+        assert image.section(".gopclntab") is not None  # the real headers come first and keep their names
+    assert read_functions(many) == read_functions(gobin["static"])
+    assert read_linking(many).static
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(30)
+def test_a_forged_program_header_count_costs_bounded_work(gobin: dict[str, Path], tmp_path: Path) -> None:
+    import time
+
+    from slimgo.elf._reader import MAX_SEGMENTS
+    from tests.elf.hostile_files import many_segments
+
+    forged = many_segments(gobin["static"], tmp_path / "segments", 10_000_000)  # a 560 MB sparse table
+    start = time.monotonic()
+    with open_elf(forged) as image:
+        assert len(image.segments) == MAX_SEGMENTS
+        assert any("10,000,000 program headers" in note for note in image.notes)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(30)
+def test_sparse_giants_are_read_where_they_hold_data(gobin: dict[str, Path], tmp_path: Path) -> None:
+    import time
+
+    from tests.elf.hostile_files import GIB, sparse_copy, sparse_segment
+
+    start = time.monotonic()
+    giant = sparse_copy(gobin["static"], tmp_path / "giant", 2 * GIB)
+    assert read_buildinfo(giant) == read_buildinfo(gobin["static"])
+    assert read_functions(giant) == read_functions(gobin["static"])
+    hollow = sparse_segment(tmp_path / "hollow", 2 * GIB)  # a 2 GiB segment to scan for Go's tables, all hole
+    with pytest.raises(ElfError) as info:
+        read_functions(hollow)
+    assert "no Go function table" in info.value.cause
+    _assert_own_words(info.value)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.integration
+def test_truncations_are_told_in_slimgo_words(gobin: dict[str, Path], tmp_path: Path) -> None:
+    from slimgo.inspect.binary import inspect_binary
+
+    for name in ("static", "stripped", "cgo_pie"):
+        data = gobin[name].read_bytes()
+        cut_file = tmp_path / name
+        for cut in range(64, len(data), max(1, len(data) // 40)):
+            cut_file.write_bytes(data[:cut])
+            try:
+                report = inspect_binary(cut_file, compress=False)
+            except ElfError as err:
+                _assert_own_words(err)
+            else:
+                for problem in report.problems:
+                    assert not any(word in problem.message for word in FOREIGN), problem
+
+
+@pytest.mark.integration
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from([0x20, 0x28, 0x36, 0x38, 0x3A, 0x3C, 0x3E]),
+       value=st.sampled_from([0, 1, 0xFFFF, 2**31, 2**32 - 1, 2**63, 2**64 - 1]))
+def test_huge_header_fields(gobin: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                            field: int, value: int) -> None:
+    """e_phoff, e_shoff and the entry counts and sizes set to 0, 2**63 or 2**64-1: an error or a report,
+    both in slimgo's words ("Python int too large to convert to C ssize_t" was one such message)."""
+    from slimgo.inspect.binary import inspect_binary
+
+    data = bytearray(gobin["static"].read_bytes())
+    width = 8 if field in (0x20, 0x28) else 2
+    struct.pack_into("<Q" if width == 8 else "<H", data, field, value % (1 << (8 * width)))
+    broken = tmp_path_factory.mktemp("huge") / "bin"
+    broken.write_bytes(bytes(data))
+    try:
+        report = inspect_binary(broken, compress=False)
+    except ElfError as err:
+        _assert_own_words(err)
+    else:
+        for problem in report.problems:
+            assert not any(word in problem.message for word in FOREIGN), problem

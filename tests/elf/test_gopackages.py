@@ -28,6 +28,10 @@ RESOLVER = PackageResolver("example.com/app", ["gopkg.in/yaml.v3", "github.com/s
     ("type:.eq.[8]internal/cpu.option", "internal/cpu"),
     ("type:.hash.*example.com/app.Config", "example.com/app"),
     ("type..eq.net/http.Request", "net/http"),  # Go 1.18 and 1.19 spelling
+    ("type..eq.[...]main.pair", "main"),  # Go 1.18 and 1.19 write an array's length as [...] in pclntab
+    ("type..eq.[...]vendor/golang.org/x/sys/cpu.option", "vendor/golang.org/x/sys/cpu"),
+    ("go.(*struct { io.Reader; io.WriterTo }).Read", "io"),  # and go: as go.
+    ("go.buildid", NO_PACKAGE),
     # anonymous structs: the package that declared them (their qualified field names), else a named field type
     ("type:.eq.struct { sync.Once; crypto/x509.v *crypto/x509.Certificate }", "crypto/x509"),
     ("type:.eq.go.shape.struct { encoding/json.v reflect.Value; encoding/json.ks string }", "encoding/json"),
@@ -77,3 +81,22 @@ def test_a_program_without_dependencies_has_no_dependency_bytes() -> None:
     ]
     resolver = PackageResolver("example.com/hello", [])
     assert {resolver.group(resolver.package(name)) for name in names} == {MAIN, STD, RUNTIME}
+
+
+@pytest.mark.parametrize(("path", "root"), [
+    ("github.com/containers/buildah/cmd/buildah", "github.com/containers/buildah"),
+    ("golang.org/x/tools/cmd/stringer", "golang.org/x/tools"),
+    ("gopkg.in/yaml.v2/cmd/x", "gopkg.in/yaml.v2"),
+    ("example.org/tool/cmd/tool", "example.org/tool"),
+    ("example.org/tool", "example.org/tool"),
+])
+def test_gopath_mode_root(path: str, root: str) -> None:
+    from slimgo.elf.gopackages import gopath_root
+
+    assert gopath_root(path) == root
+
+
+def test_gopath_vendored_copies_are_dependencies() -> None:
+    resolver = PackageResolver("github.com/containers/buildah")
+    assert resolver.group("github.com/containers/buildah/pkg/parse") == MAIN
+    assert resolver.group("github.com/containers/buildah/vendor/github.com/sirupsen/logrus") == DEPENDENCIES

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from slimgo.elf._reader import open_elf
+from slimgo.elf.gopackages import NO_PACKAGE, PackageResolver
 from slimgo.elf.pclntab import func_table_of, function_names, read_functions
 from tests.elf.gofixtures import VARIANTS, run_go
 
@@ -23,21 +24,24 @@ def _nm_text_sizes(path: Path) -> dict[str, int]:
     return sizes
 
 
-@pytest.mark.parametrize("name", ["default", "static", "pie", "i386"])
+@pytest.mark.parametrize("name", ["default", "static", "pie", "i386", "arm64", "s390x", "loong64", "riscv64",
+                                  "mips", "mips64le", "ppc64", "arm"])
 def test_function_sizes_match_go_tool_nm(gobin: dict[str, Path], name: str) -> None:
     nm = _nm_text_sizes(gobin[name])
     funcs = read_functions(gobin[name])
     assert len(funcs) > 1000
-    ours = {f.name: f.size for f in funcs}
+    names = [f.name for f in funcs]
+    ours = {f.name: f.size for f in funcs if names.count(f.name) == 1}  # an ABI0 twin shares its name
     common = set(ours) & set(nm)
     assert len(common) >= 0.99 * len(ours)
-    exact = sum(1 for n in common if ours[n] == nm[n])
-    assert exact >= 0.98 * len(common)  # a function ending in INT3 loses that byte to the fill
-    total_nm = sum(nm[n] for n in common)
-    assert abs(sum(ours[n] for n in common) - total_nm) <= 0.01 * total_nm
+    if name in ("default", "pie"):  # cgo: the C functions have no pc-value tables, their gcc NOPs are not fill
+        resolver = PackageResolver()
+        common = {n for n in common if resolver.package(n) != NO_PACKAGE}
+    wrong = {n: (ours[n], nm[n]) for n in common if ours[n] != nm[n]}
+    assert not wrong  # exact, including functions that end in INT3 or in a zero word
 
 
-@pytest.mark.parametrize("name", sorted(n for n in VARIANTS if n != "cgo_pie"))
+@pytest.mark.parametrize("name", sorted(n for n in VARIANTS if n not in ("cgo_pie", "c_shared")))  # external linking
 def test_functions_plus_padding_span_text(gobin: dict[str, Path], name: str) -> None:
     with open_elf(gobin[name]) as image:
         table = func_table_of(image)
@@ -59,9 +63,9 @@ def test_externally_linked_text_holds_c_code_outside_the_table(gobin: dict[str, 
 
 
 def test_stripped_binary_keeps_every_function_name(gobin: dict[str, Path]) -> None:
+    assert function_names(gobin["stripped"]) == function_names(gobin["static"])
     names = function_names(gobin["stripped"])
-    assert names == function_names(gobin["static"])
-    assert {"main.main", "example.com/greet.Hello"} <= names
+    assert "main.main" in names and "example.com/greet.Hello" in names
     assert "time/tzdata.init" not in names
 
 

@@ -85,26 +85,31 @@ def _nm_by_package(path: Path, resolver: PackageResolver) -> dict[str, int]:
     return totals
 
 
-@pytest.mark.parametrize("name", ["default", "static", "pie", "goroot_cmd"])
+ARCHITECTURES = ["arm64", "i386", "s390x", "loong64", "riscv64", "mips", "mips64le", "ppc64", "arm"]
+
+
+@pytest.mark.parametrize("name", ["default", "static", "stripped", "pie", "goroot_cmd", *ARCHITECTURES])
 def test_package_totals_match_go_tool_nm(
     gobin: dict[str, Path], capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
+    """Every package's bytes equal the sizes `go tool nm` gives its symbols, on every architecture: a
+    function's size comes from its own pc-value table, so the alignment fill is never guessed."""
     data = inspect_json(capsys, "--no-layer-size", str(gobin[name]))
     go = data["go"]
     resolver = PackageResolver(go["main"]["path"] if go["main"] else go["path"], [d["path"] for d in go["deps"]])
-    nm = _nm_by_package(gobin[name], resolver)
-    ours = {p["name"]: p["size"] for p in data["size"]["packages"]}
+    # nm needs the symbol table: for the stripped build, the unstripped one of the same source
+    nm = _nm_by_package(gobin["static" if name == "stripped" else name], resolver)
+    ours = {p["name"]: p["size"] for p in data["size"]["packages"] if p["functions"]}  # not data-only packages
     assert len(ours) > 20
     for package, size in ours.items():
         if package == NO_PACKAGE and data["go"]["settings"].get("CGO_ENABLED") == "1":
-            continue  # C functions of internally linked cgo: their gcc alignment (NOPs) is not INT3 fill
-        # one byte per function can differ: a function that really ends in INT3 loses it to the fill
-        tolerance = max(0.01 * nm.get(package, 0), 4)
-        assert abs(size - nm.get(package, 0)) <= tolerance, package
-    assert abs(sum(ours.values()) - sum(nm.values())) <= 0.01 * sum(nm.values())
+            continue  # C functions of internally linked cgo have no pc-value tables: their gcc NOPs count
+        assert size == nm.get(package, 0), package
+    host_objects = {p for p in nm if "(" in p}  # cgo: nm names C object sections "net(.text)", not functions
+    assert set(ours) - {NO_PACKAGE} == set(nm) - {NO_PACKAGE} - host_objects
 
 
-@pytest.mark.parametrize("name", ["default", "static", "stripped", "pie", "arm64", "i386", "s390x"])
+@pytest.mark.parametrize("name", ["default", "static", "stripped", "pie", *ARCHITECTURES])
 def test_functions_plus_padding_equal_text(
     gobin: dict[str, Path], capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
@@ -130,6 +135,32 @@ def test_linking_and_hardening_verdicts(gobin: dict[str, Path], capsys: pytest.C
     assert stripped["hardening"]["stripped"] is True
     assert stripped["size"]["strip_savings_bytes"] is None
     assert stripped["size"]["packages"], "the function table survives -s -w"
+
+
+def test_a_c_shared_library_is_a_shared_object(gobin: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """`file -L` and readelf call it a shared object with no interpreter; so does the report, and its PIE
+    check passes instead of calling it a fixed-address executable."""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    library = gobin["c_shared"]
+    described = subprocess.run([require_tool("file"), "-L", str(library)], capture_output=True, text=True,
+                               check=True, timeout=60).stdout
+    assert "shared object" in described
+    headers = subprocess.run([require_tool("readelf"), "-lW", str(library)], capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+    assert "INTERP" not in headers
+    data = inspect_json(capsys, "--no-layer-size", str(library))
+    assert data["linking"]["shared_object"] is True and data["linking"]["interpreter"] is None
+    assert data["linking"]["elf_type"] == "ET_DYN"
+    assert data["hardening"]["pie"] is True
+    pie = {c["name"]: c for c in data["hardening"]["checks"]}["PIE"]
+    assert pie["status"] == "ok" and "shared object" in pie["detail"] and "fixed-address" not in pie["detail"]
+    for name in ("pie", "static", "cgo_pie"):  # executables stay executables
+        assert inspect_json(capsys, "--no-layer-size", str(gobin[name]))["linking"]["shared_object"] is False
+    assert main(["inspect", "--no-layer-size", str(library)]) == 0
+    assert "(ET_DYN, shared object)" in capsys.readouterr().out
 
 
 def test_strip_savings_predict_the_stripped_build(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from slimgo.cli import render
@@ -22,8 +24,12 @@ from slimgo.stores.transport import SYNTAX
 @registry_options
 @click.option("--no-layer-size", is_flag=True,
               help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any part of the report could not be read.")
+@click.option("--module", "module_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The main module's source, to name the import chain that pulls in each module "
+                   "(default: the module around the working directory, when it is the binary's).")
 def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, top: int, platform_text: str | None,
-            pull: str, insecure: tuple[str, ...], no_layer_size: bool) -> int:
+            pull: str, insecure: tuple[str, ...], no_layer_size: bool, strict: bool, module_dir: Path | None) -> int:
     from slimgo.cachedir import cache_root
     from slimgo.inspect.target import inspect_target
 
@@ -60,6 +66,9 @@ def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, 
         return 0
     reports = inspect_target(targets[0], stores=stores, platform=platform_text, compress=not no_layer_size,
                              all_platforms=True, layer_cache=cache)
+    from slimgo.inspect.deps import with_import_chains
+
+    reports = with_import_chains(reports, module_dir)
     if json_out:
         from slimgo.inspect.jsonout import report_json, reports_json
 
@@ -69,4 +78,6 @@ def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, 
 
         for report in reports:
             render.renderable(text.render_report(report, top))
-    return 0
+    from slimgo.inspect.binary import exit_code
+
+    return exit_code(reports, strict=strict)  # 1 when nothing Go-specific was read: the report still printed

@@ -246,7 +246,8 @@ def buildinfo_of(image: ElfImage) -> BuildInfo:
             raise ElfError(image.subject, "truncated: the .go.buildinfo data lies beyond the end of the file",
                            "the file is incomplete; rebuild it or copy it again")
         raise ElfError(image.subject, NOT_A_GO_BINARY, "inspect a binary built by the Go toolchain")
-    blob = image.data[start + found : start + size]
+    # the version and modinfo strings are bounded, so a forged section size cannot make this copy large
+    blob = image.data[start + found : start + min(size, found + HEADER_SIZE + 2 * (MAX_STRING + 10))]
     if len(blob) < HEADER_SIZE:
         raise ElfError(image.subject, "truncated: the Go build info header is cut short",
                        "the file is incomplete; rebuild it or copy it again")

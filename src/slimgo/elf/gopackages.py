@@ -15,7 +15,8 @@ NO_PACKAGE = "(assembly and linker symbols)"
 _TYPE_HELPER_PREFIXES = ("type:.eq.", "type:.hash.", "type..eq.", "type..hash.", "type:", "type..")
 _SHAPE = "go.shape."  # generic shape types: go.shape.int, go.shape.struct { ... }, go.shape.*uint8
 _TYPE_LITERALS = ("struct {", "interface {", "func(", "map[", "chan ", "chan<-", "<-chan")
-_TYPE_MODIFIER = re.compile(r"^(?:\*|\[\d*\]|\()+")  # pointer, array, slice, and "(*T).M" method syntax
+# pointer, array, slice, and "(*T).M" method syntax; Go 1.18-1.19 write an array's length as "[...]" in pclntab
+_TYPE_MODIFIER = re.compile(r"^(?:\*|\[\d*\]|\[\.\.\.\]|\()+")
 # a package path: elements split by "/", dots allowed except in the last one (the linker escapes those as %2e)
 _PATH = r"(?:[\w.\-~%+]+/)*[\w\-~%+]+"
 _QUALIFIED = re.compile(rf"({_PATH})\.[A-Za-z_\u00b7]")
@@ -38,6 +39,26 @@ def _literal_package(expr: str) -> str:
     """The package an anonymous type belongs to: its first qualified field name, else its first named type."""
     found = _FIELD_OWNER.search(expr) or _QUALIFIED.search(expr)
     return found.group(1) if found else NO_PACKAGE
+
+
+# hosts whose repositories are host/owner/name (as `go get` resolves them in GOPATH mode)
+_THREE_ELEMENT_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "git.sr.ht")
+
+
+def gopath_root(path: str) -> str:
+    """The repository a GOPATH-mode program's package path lies in: what stands for its main module.
+
+    A binary built without modules has a `path` line but no `mod` line; its own packages share the
+    repository root (github.com/containers/buildah for .../buildah/cmd/buildah).
+    """
+    elements = path.split("/")
+    if elements[0] in _THREE_ELEMENT_HOSTS or path.startswith("golang.org/x/"):
+        return "/".join(elements[:3])
+    if elements[0] == "gopkg.in":
+        return "/".join(elements[:3] if "." not in elements[1] else elements[:2])
+    if "/cmd/" in path:
+        return path[: path.index("/cmd/")]
+    return path
 
 
 class PackageResolver:
@@ -69,10 +90,13 @@ class PackageResolver:
         return found
 
     def _package(self, name: str) -> str:
+        name = name.removeprefix(".gcmask.")  # a type's GC pointer mask: the type's package
+        if name.startswith("go:itab."):  # an interface table: the package of the concrete type
+            name = _strip_type_modifiers(name[len("go:itab.") :].split(",", 1)[0])
         if name.startswith(("type:", "type..")):
             prefix = next(p for p in _TYPE_HELPER_PREFIXES if name.startswith(p))
             name = _strip_type_modifiers(name[len(prefix) :])
-        elif name.startswith("go:"):
+        elif name.startswith(("go:", "go.")):  # Go 1.18-1.19 spelled "go:struct { ... }.M" as "go.struct ..."
             name = _strip_type_modifiers(name[3:])
             if not name.startswith(_TYPE_LITERALS):
                 return NO_PACKAGE  # linker symbols: go:buildid, go:textfipsstart, ...
@@ -107,7 +131,8 @@ class PackageResolver:
         if package == "main" or (
             self.main_path and (package == self.main_path or package.startswith(self.main_path + "/"))
         ):
-            return MAIN
+            # in GOPATH mode a repository's vendored copies sit under it: .../buildah/vendor/github.com/...
+            return DEPENDENCIES if package.startswith(self.main_path + "/vendor/") else MAIN
         for dep in self.dep_paths:
             if package == dep or package.startswith(dep + "/"):
                 return DEPENDENCIES

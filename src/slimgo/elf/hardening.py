@@ -10,6 +10,7 @@ from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage
 from slimgo.elf.linking import DF_1_PIE, Linking
 
 Status = Literal["ok", "weak", "not applicable", "info"]
+_NOTES_LIMIT = 1 << 16
 NOT_APPLICABLE: Literal["not applicable"] = "not applicable"
 
 
@@ -45,7 +46,7 @@ class Hardening:
 def _notes(image: ElfImage, offset: int, size: int) -> list[tuple[str, int, bytes]]:
     if offset + size > image.size:
         return []
-    data = image.data[offset : offset + size]
+    data = image.data[offset : offset + min(size, _NOTES_LIMIT)]  # build ids sit in the first few notes
     order = "<" if image.little_endian else ">"
     notes: list[tuple[str, int, bytes]] = []
     pos = 0
@@ -79,21 +80,11 @@ def _short(build_id: str | None) -> str:
     return build_id if len(build_id) <= 20 else build_id[:20] + "…"
 
 
-def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardening:
-    """The hardening of an opened image; ``cgo`` is CGO_ENABLED from buildinfo when known."""
+def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None, *, go: bool = True) -> Hardening:
+    """The hardening of an opened image; ``cgo`` is CGO_ENABLED from buildinfo when known, ``go`` whether
+    the file is a Go binary at all (a C program's canaries are its own, not those of cgo code)."""
     checks: list[Check] = []
-    dynamic_loader = linking.interpreter is not None or bool(linking.needed)
-    pie = linking.elf_type == "ET_DYN" and (bool(linking.flags_1 & DF_1_PIE) or linking.interpreter is not None)
-    if pie:
-        checks.append(Check("PIE", "ok", "position-independent executable: the loader randomises its address"))
-    elif not dynamic_loader:
-        checks.append(Check(
-            "PIE", "weak", "static executable at a fixed address (no ASLR for the binary itself)",
-            "-buildmode=pie (then the image needs the dynamic loader; keep static for FROM scratch)",
-        ))
-    else:
-        checks.append(Check("PIE", "weak", "fixed-address executable", "-buildmode=pie"))
-
+    pie = _pie(linking, checks)
     stack = next((seg for seg in image.segments if seg.type == "PT_GNU_STACK"), None)
     nx = stack is not None and not stack.flags & PF_X
     checks.append(
@@ -102,22 +93,7 @@ def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardeni
         else Check("NX", "weak", "executable stack (PT_GNU_STACK missing or has X)",
                    "-ldflags=-extldflags=-Wl,-z,noexecstack (C objects asked for an executable stack)")
     )
-
-    has_relro = any(seg.type == "PT_GNU_RELRO" for seg in image.segments)
-    if has_relro and linking.bind_now:
-        relro = "full"
-        checks.append(Check("RELRO", "ok", "full RELRO: GNU_RELRO segment and BIND_NOW"))
-    elif has_relro:
-        relro = "partial"
-        checks.append(Check("RELRO", "weak", "partial RELRO: GNU_RELRO without BIND_NOW, the GOT stays writable",
-                            "-ldflags=-bindnow (or -extldflags=-Wl,-z,now when linking externally)"))
-    elif not dynamic_loader:
-        relro = NOT_APPLICABLE
-        checks.append(Check("RELRO", NOT_APPLICABLE, "static binary: no dynamic relocations to protect"))
-    else:
-        relro = "none"
-        checks.append(Check("RELRO", "weak", "no GNU_RELRO segment", "-buildmode=pie -ldflags=-bindnow"))
-
+    relro = _relro(image, linking, checks)
     rwx = [
         f"LOAD at {seg.vaddr:#x} ({seg.memsz} bytes)"
         for seg in image.segments
@@ -129,7 +105,49 @@ def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardeni
         if rwx
         else Check("W^X", "ok", "no segment is both writable and executable")
     )
+    symtab, dwarf = _stripped(image, checks)
+    go_id, gnu_id = _build_ids(image)
+    checks.append(Check("build id", "info", f"Go {_short(go_id)}; GNU {_short(gnu_id)}"))
+    canary, fortify = _c_protections(linking, cgo, go, checks)
+    return Hardening(pie, nx, relro, rwx, symtab, dwarf, go_id, gnu_id, canary, fortify, checks)
 
+
+def _pie(linking: Linking, checks: list[Check]) -> bool:
+    dynamic_loader = linking.interpreter is not None or bool(linking.needed)
+    if linking.shared_object:
+        checks.append(Check("PIE", "ok", "shared object (-buildmode=c-shared or shared): position independent,"
+                            " loaded at an address the loader randomises"))
+        return True
+    pie = linking.elf_type == "ET_DYN" and (bool(linking.flags_1 & DF_1_PIE) or linking.interpreter is not None)
+    if pie:
+        checks.append(Check("PIE", "ok", "position-independent executable: the loader randomises its address"))
+    elif not dynamic_loader:
+        checks.append(Check(
+            "PIE", "weak", "static executable at a fixed address (no ASLR for the binary itself)",
+            "-buildmode=pie (then the image needs the dynamic loader; keep static for FROM scratch)",
+        ))
+    else:
+        checks.append(Check("PIE", "weak", "fixed-address executable", "-buildmode=pie"))
+    return pie
+
+
+def _relro(image: ElfImage, linking: Linking, checks: list[Check]) -> str:
+    has_relro = any(seg.type == "PT_GNU_RELRO" for seg in image.segments)
+    if has_relro and linking.bind_now:
+        checks.append(Check("RELRO", "ok", "full RELRO: GNU_RELRO segment and BIND_NOW"))
+        return "full"
+    if has_relro:
+        checks.append(Check("RELRO", "weak", "partial RELRO: GNU_RELRO without BIND_NOW, the GOT stays writable",
+                            "-ldflags=-bindnow (or -extldflags=-Wl,-z,now when linking externally)"))
+        return "partial"
+    if linking.interpreter is None and not linking.needed:
+        checks.append(Check("RELRO", NOT_APPLICABLE, "static binary: no dynamic relocations to protect"))
+        return NOT_APPLICABLE
+    checks.append(Check("RELRO", "weak", "no GNU_RELRO segment", "-buildmode=pie -ldflags=-bindnow"))
+    return "none"
+
+
+def _stripped(image: ElfImage, checks: list[Check]) -> tuple[bool, bool]:
     symtab = any(sec.type == "SHT_SYMTAB" for sec in image.sections)
     dwarf = any(sec.name.startswith((".debug_", ".zdebug_")) for sec in image.sections)
     if image.sections and not image.section_names_readable:
@@ -140,25 +158,32 @@ def hardening_of(image: ElfImage, linking: Linking, cgo: bool | None) -> Hardeni
         checks.append(Check("stripped", "weak", f"carries {what}", '-ldflags="-s -w"'))
     else:
         checks.append(Check("stripped", "ok", "no symbol table and no DWARF (function names stay in pclntab)"))
+    return symtab, dwarf
 
-    go_id, gnu_id = _build_ids(image)
-    checks.append(Check("build id", "info", f"Go {_short(go_id)}; GNU {_short(gnu_id)}"))
 
-    dynamic_symbols = {sym for syms in linking.versioned_symbols.values() for sym in syms}
-    canary: str
-    fortify: str
-    if cgo is False or not linking.needed:
-        canary = fortify = NOT_APPLICABLE
+def _c_protections(linking: Linking, cgo: bool | None, go: bool, checks: list[Check]) -> tuple[str, str]:
+    """Stack canaries and FORTIFY: not applicable to Go code, a property of the C code otherwise."""
+    if go and (cgo is False or not linking.needed):
         checks.append(Check("stack canary", NOT_APPLICABLE,
                             "Go code never uses stack canaries; its stacks are bounds-checked by the runtime"))
         checks.append(Check("FORTIFY", NOT_APPLICABLE, "no C library calls to fortify"))
-    else:
-        canary = "present" if "__stack_chk_fail" in dynamic_symbols else "absent in C code"
-        fortify = "present" if any(s.endswith("_chk") and s != "__stack_chk_fail" for s in dynamic_symbols) \
-            else "absent in C code"
-        checks.append(Check("stack canary", "ok" if canary == "present" else "info",
-                            f"C code (cgo): {canary}; Go code does not use canaries",
-                            None if canary == "present" else "CGO_CFLAGS=-fstack-protector-strong"))
-        checks.append(Check("FORTIFY", "ok" if fortify == "present" else "info", f"C code (cgo): {fortify}",
-                            None if fortify == "present" else "CGO_CFLAGS='-O2 -D_FORTIFY_SOURCE=2'"))
-    return Hardening(pie, nx, relro, rwx, symtab, dwarf, go_id, gnu_id, canary, fortify, checks)
+        return NOT_APPLICABLE, NOT_APPLICABLE
+    if not linking.needed:  # not Go and static: the C library is linked in, its symbols are not imported
+        detail = "not a Go binary, statically linked: cannot tell from imported symbols"
+        checks.append(Check("stack canary", "info", detail))
+        checks.append(Check("FORTIFY", "info", detail))
+        return "unknown", "unknown"
+    dynamic_symbols = {sym for syms in linking.versioned_symbols.values() for sym in syms}
+    absent = "absent in C code" if go else "absent"
+    canary = "present" if "__stack_chk_fail" in dynamic_symbols else absent
+    fortify = "present" if any(s.endswith("_chk") and s != "__stack_chk_fail" for s in dynamic_symbols) else absent
+    # a binary without Go build information is described as what it is, not as the C part of a Go program
+    whose = "C code (cgo)" if go else "not a Go binary, its own code"
+    tail = "; Go code does not use canaries" if go else ""
+    checks.append(Check("stack canary", "ok" if canary == "present" else "info", f"{whose}: {canary}{tail}",
+                        None if canary == "present" else
+                        ("CGO_CFLAGS=-fstack-protector-strong" if go else "build with -fstack-protector-strong")))
+    checks.append(Check("FORTIFY", "ok" if fortify == "present" else "info", f"{whose}: {fortify}",
+                        None if fortify == "present" else
+                        ("CGO_CFLAGS='-O2 -D_FORTIFY_SOURCE=2'" if go else "build with -O2 -D_FORTIFY_SOURCE=2")))
+    return canary, fortify

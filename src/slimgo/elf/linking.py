@@ -6,13 +6,13 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from elftools.elf.dynamic import DynamicSection
-from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
-from elftools.elf.sections import Section, SymbolTableSection
+from typing import TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.errors import ElfError
+
+if TYPE_CHECKING:  # pyelftools is loaded only for a binary that has dynamic tables to read
+    from elftools.elf.sections import Section
 
 _GLIBC = re.compile(r"^GLIBC_(\d+(?:\.\d+)*)$")
 
@@ -41,6 +41,11 @@ class Linking:
     has_dynamic: bool = False
     bind_now: bool = False
     flags_1: int = 0
+
+    @property
+    def shared_object(self) -> bool:
+        """A shared library (-buildmode=c-shared): position independent, no interpreter, not flagged PIE."""
+        return self.elf_type == "ET_DYN" and self.interpreter is None and not self.flags_1 & DF_1_PIE
 
     @property
     def required_versions(self) -> list[str]:
@@ -90,7 +95,10 @@ def linking_of(image: ElfImage) -> Linking:
     bind_now = False
     flags_1 = 0
     with image.parsing("dynamic section"):
-        for sec in image.elf.iter_sections():
+        for index in _indexes(image, "SHT_DYNAMIC")[:1]:
+            sec = image.elf.get_section(index)
+            from elftools.elf.dynamic import DynamicSection
+
             if isinstance(sec, DynamicSection):
                 has_dynamic = True
                 for tag in sec.iter_tags():
@@ -108,7 +116,6 @@ def linking_of(image: ElfImage) -> Linking:
                     elif kind == "DT_FLAGS_1":
                         flags_1 = int(tag.entry.d_val)
                         bind_now = bind_now or bool(flags_1 & DF_1_NOW)
-                break
     with image.parsing("symbol versions (.gnu.version_r)"):
         versioned = _versioned_symbols(image)
     names = sorted({key.split("/", 1)[1] for key in versioned})
@@ -131,6 +138,16 @@ def linking_of(image: ElfImage) -> Linking:
     )
 
 
+def _indexes(image: ElfImage, sh_type: str) -> list[int]:
+    """Indexes of the sections of ``sh_type``, from slimgo's own header table (pyelftools walks every header)."""
+    return [sec.number for sec in image.sections if sec.type == sh_type]
+
+
+def _section(image: ElfImage, sh_type: str) -> Section | None:
+    found = _indexes(image, sh_type)
+    return image.elf.get_section(found[0]) if found else None
+
+
 def _table_fits(image: ElfImage, sec: Section, entry_size: int) -> bool:
     """Whether a section's table lies inside the file with the entry size its type demands."""
     offset, size, entsize = int(sec["sh_offset"]), int(sec["sh_size"]), int(sec["sh_entsize"])
@@ -143,8 +160,13 @@ def _corrupt(image: ElfImage, what: str) -> ElfError:
 
 
 def _versioned_symbols(image: ElfImage) -> dict[str, list[str]]:
-    verneed = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerNeedSection)), None)
-    if verneed is None:
+    if not _indexes(image, "SHT_GNU_verneed"):  # a static binary: nothing to read, pyelftools stays unloaded
+        return {}
+    from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
+    from elftools.elf.sections import SymbolTableSection
+
+    verneed = _section(image, "SHT_GNU_verneed")
+    if not isinstance(verneed, GNUVerNeedSection):
         return {}
     # Verneed and Vernaux records are 16 bytes in both ELF classes: a damaged count or next-offset must not
     # make the walk longer than the section can hold (pyelftools follows them without a bound).
@@ -164,9 +186,9 @@ def _versioned_symbols(image: ElfImage) -> dict[str, list[str]]:
             key = f"{library}/{aux.name}"
             by_index[int(aux["vna_other"])] = key
             result.setdefault(key, [])
-    versym = next((s for s in image.elf.iter_sections() if isinstance(s, GNUVerSymSection)), None)
-    dynsym = image.elf.get_section_by_name(".dynsym")
-    if versym is not None and isinstance(dynsym, SymbolTableSection):
+    versym = _section(image, "SHT_GNU_versym")
+    dynsym = _section(image, "SHT_DYNSYM")
+    if isinstance(versym, GNUVerSymSection) and isinstance(dynsym, SymbolTableSection):
         if not (_table_fits(image, dynsym, image.elf.structs.Elf_Sym.sizeof()) and _table_fits(image, versym, 2)):
             raise _corrupt(image, ".dynsym or .gnu.version has a bad size")
         for index, symbol in enumerate(dynsym.iter_symbols()):

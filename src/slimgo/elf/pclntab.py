@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import itertools
+import mmap
 import struct
 import sys
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage, open_elf
+from slimgo.elf.pclnsize import TableShares, table_shares
 from slimgo.errors import ElfError
 
 MAGIC_118 = 0xFFFFFFF0  # Go 1.18, 1.19
@@ -20,8 +22,11 @@ SECTION_NAMES = (".gopclntab", ".data.rel.ro.gopclntab")
 _FIX = "rebuild the binary with Go 1.18 or newer"
 
 # Alignment fill the linker puts between functions: INT3 on x86, zero words on fixed-width ISAs.
-_PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00"}
+# (cmd/link's CodePad: INT3 on x86, BREAK 0 on loong64, zero elsewhere; only a fallback to the pc-value tables.)
+_PAD_UNIT = {"amd64": b"\xcc", "386": b"\xcc", "s390x": b"\x00\x00", "loong64": b"\x00\x00\x2a\x00",
+             "riscv64": b"\x00\x00"}
 _DEFAULT_PAD_UNIT = b"\x00\x00\x00\x00"
+_MAX_CANDIDATES = 4096  # magic-number look-alikes tried per segment before giving up
 _PAD_WINDOW = 256  # alignment fill is shorter than the largest function alignment Go uses (64)
 
 
@@ -64,6 +69,7 @@ class FuncTable:
     entries: list[int]
     sizes: list[int]
     paddings: list[int]
+    shares: TableShares | None = None  # the table and function-data bytes each function owns
 
     @property
     def functions(self) -> list[Func]:
@@ -128,15 +134,17 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
         raw = image.read(module.offset, ptr_size, ".go.module")
         off = image.vaddr_to_offset(int.from_bytes(raw, image.byteorder))
         if off is not None:
-            return memoryview(image.data)[off:], "moduledata (.go.module)", off
+            return memoryview(image.data)[off : _segment_end(image, off)], "moduledata (.go.module)", off
     magics = _magic_bytes(image)
     for seg in image.segments:
         if seg.type != PT_LOAD or seg.flags & (PF_X | PF_W):
             continue
         end = min(seg.offset + seg.filesz, image.size)
         for magic in magics:
-            pos = image.data.find(magic, seg.offset, end)
-            while 0 <= pos < end:
+            pos = image.find(magic, seg.offset, end)
+            for _ in range(_MAX_CANDIDATES):
+                if not 0 <= pos < end:
+                    break
                 candidate = memoryview(image.data)[pos:end]
                 try:
                     header = _parse_header(image, candidate, "scan")
@@ -144,7 +152,7 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
                     header = None
                 if header is not None and header.nfunc > 0:
                     return candidate, "segment scan (no pclntab section)", pos
-                pos = image.data.find(magic, pos + 4, end)
+                pos = image.find(magic, pos + 4, end)
     if any(seg.type == PT_LOAD and seg.offset + seg.filesz > image.size for seg in image.segments):
         raise ElfError(image.subject, "truncated: no Go function table (pclntab) in what is left of the file",
                        "the file is incomplete; rebuild it or copy it again")
@@ -153,6 +161,14 @@ def locate(image: ElfImage) -> tuple[bytes | memoryview, str, int]:
         "no Go function table (pclntab) was found",
         "inspect a binary built by the Go toolchain (Go 1.18 or newer)",
     )
+
+
+def _segment_end(image: ElfImage, offset: int) -> int:
+    """The end of the file bytes of the loaded segment holding ``offset`` (the table cannot reach past it)."""
+    for seg in image.segments:
+        if seg.type == PT_LOAD and seg.offset <= offset < seg.offset + seg.filesz:
+            return min(seg.offset + seg.filesz, image.size)
+    return image.size
 
 
 def read_header(image: ElfImage) -> tuple[PcHeader, bytes | memoryview, int]:
@@ -189,7 +205,7 @@ def _moduledata_text(image: ElfImage, table_offset: int) -> int | None:
         if seg.type != PT_LOAD or not seg.flags & PF_W:
             continue
         end = min(seg.offset + seg.filesz, image.size)
-        pos = image.data.find(needle, seg.offset, end)
+        pos = image.find(needle, seg.offset, end)
         for _ in range(64):
             if pos < 0:
                 break
@@ -198,7 +214,7 @@ def _moduledata_text(image: ElfImage, table_offset: int) -> int | None:
                 text = int.from_bytes(image.data[word : word + ptr], image.byteorder)
                 if _is_executable(image, text):
                     return text
-            pos = image.data.find(needle, pos + 1, end)
+            pos = image.find(needle, pos + 1, end)
     return None
 
 
@@ -239,40 +255,137 @@ def _functab(image: ElfImage, header: PcHeader, table: bytes | memoryview) -> tu
     return struct.unpack_from(f"{order}{count}I", table, start)
 
 
-def _names(image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...]) -> list[str]:
-    base = header.pcln_offset
-    nametab = header.funcname_offset
-    data = bytes(table)
-    funcoffs = functab[1:-2:2]
-    if not funcoffs:
-        return []
-    last = max(funcoffs)
-    if min(funcoffs) < 0 or base + last + 8 > len(data):
-        raise _corrupt(image, "a function record lies outside the table")
-    # nameOff is the second int32 of each _func record; records are 4-byte aligned, so read them as an array
-    raw = data[base : base + last + 8]
-    words = array.array("i", raw + b"\0" * (-len(raw) % 4))
-    if image.little_endian != (sys.byteorder == "little"):
-        words.byteswap()
-    find = data.find
+class _Records:
+    """The table in the mapped file (``mem`` from ``origin`` to ``limit``, not copied) and its `_func` records
+    read as int32 words (records are 4-byte aligned)."""
+
+    def __init__(self, image: ElfImage, header: PcHeader, table: bytes | memoryview, functab: tuple[int, ...],
+                 origin: int) -> None:
+        self.mem = image.data
+        self.origin = origin
+        self.limit = origin + len(table)
+        self.funcoffs = functab[1:-2:2]
+        self.base = header.pcln_offset
+        last = max(self.funcoffs, default=0)
+        if self.funcoffs and (min(self.funcoffs) < 0 or self.base + last + _FUNC_WORDS * 4 > len(table)):
+            raise _corrupt(image, "a function record lies outside the table")
+        if any(funcoff & 3 for funcoff in self.funcoffs):
+            raise _corrupt(image, "misaligned function record offset")
+        raw = table[self.base :]  # the records and their pcdata and funcdata offsets
+        self.words = array.array("i")
+        self.words.frombytes(raw[: len(raw) - len(raw) % 4])
+        if image.little_endian != (sys.byteorder == "little"):
+            self.words.byteswap()
+
+    def word(self, funcoff: int, index: int) -> int:
+        return self.words[(funcoff >> 2) + index]
+
+
+_NONE = 1 << 40  # the length of a missing table: never the shortest
+_LINKER_MARKERS = frozenset({"go:textfipsstart", "go:textfipsend"})
+_FUNC_WORDS = 5  # entryOff, nameOff, args, deferreturn, pcsp: the part of each `_func` record read here
+
+
+def _names(image: ElfImage, header: PcHeader, records: _Records) -> list[str]:
+    nametab = records.origin + header.funcname_offset
+    mem, limit = records.mem, records.limit
+    words = records.words
+    find = mem.find
     names: list[str] = []
     append = names.append
-    for funcoff in funcoffs:
-        if funcoff & 3:
-            raise _corrupt(image, f"misaligned function record offset {funcoff:#x}")
-        start = nametab + words[(funcoff >> 2) + 1]
-        end = find(b"\0", start)
+    for funcoff in records.funcoffs:
+        start = nametab + words[(funcoff >> 2) + 1]  # nameOff
+        end = find(b"\0", start, limit)
         if start < nametab or end < 0:
             raise _corrupt(image, "function name outside the name table")
-        append(data[start:end].decode("utf-8", "replace"))
+        append(mem[start:end].decode("utf-8", "replace"))
     return names
+
+
+def _symbol_size(data: bytes | mmap.mmap, pos: int, min_lc: int) -> int | None:
+    """The function's size as the assembler defined it, from its pc-value table (pcsp): the table's
+    pc deltas run from the entry to the end of the function symbol, alignment fill excluded."""
+    total = 0
+    first = True
+    end = len(data)
+    for _ in range(1 << 16):
+        value = shift = 0
+        while pos < end:  # the value delta (zig-zag varint)
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+        else:
+            return None
+        if value == 0 and not first:
+            return total * min_lc
+        first = False
+        delta = shift = 0
+        while pos < end:  # the pc delta, in units of the minimum instruction size
+            byte = data[pos]
+            pos += 1
+            delta |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+        else:
+            return None
+        total += delta
+    return None
+
+
+def _fill(tail: bytes, unit: bytes) -> int:
+    """Bytes of alignment fill at the end of ``tail``: whole repetitions of the architecture's fill unit."""
+    if len(set(unit)) == 1:
+        fill = len(tail) - len(tail.rstrip(unit[:1]))
+        return fill - fill % len(unit)  # only whole units; a partial one belongs to the last instruction
+    count = 0
+    while count + len(unit) <= len(tail) and tail[len(tail) - count - len(unit) : len(tail) - count] == unit:
+        count += len(unit)
+    return count
+
+
+def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[int, ...], text_off: int,
+           names: list[str], lengths: dict[int, int]) -> tuple[list[int], list[int]]:
+    """Each function's size and the alignment fill after it: from its pc-value table where it has one
+    (exact on every architecture), else by the fill pattern the linker writes (INT3, BREAK, zero words)."""
+    text = image.data
+    unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
+    data, words, pctab, min_lc = records.mem, records.words, records.origin + header.pctab_offset, header.min_lc
+    sizes: list[int] = []
+    paddings: list[int] = []
+    # cmd/link's one-byte markers around the FIPS module's code: what follows them up to the next function is fill
+    markers = {funcoff for funcoff, name in zip(records.funcoffs, names, strict=True) if name in _LINKER_MARKERS}
+    get = lengths.get
+    for (start, end), funcoff in zip(itertools.pairwise(offsets), records.funcoffs, strict=True):
+        span = end - start
+        # pcsp, pcfile and pcln all run to the end of the function: the shortest is the quickest to walk
+        word = funcoff >> 2
+        pcsp, pcfile, pcln = words[word + 4], words[word + 5], words[word + 6]
+        a, b, c = get(pcsp, _NONE), get(pcfile, _NONE), get(pcln, _NONE)
+        table = pcsp if a <= b and a <= c else (pcfile if b <= c else pcln)
+        size = _symbol_size(data, pctab + table, min_lc) if table > 0 else None
+        if size is None and funcoff in markers:
+            size = min(span, 1)
+        if size is None or not 0 < size <= span:
+            hi = text_off + end
+            fill = _fill(text[hi - min(span, 64) : hi], unit)  # fill is shorter than the largest alignment
+            if fill == min(span, 64) and span > 64:
+                fill = _fill(text[hi - min(span, _PAD_WINDOW) : hi], unit)
+            size = span - fill
+        sizes.append(size)
+        paddings.append(span - size)
+    return sizes, paddings
 
 
 def func_table_of(image: ElfImage) -> FuncTable:
     """Read every function of an already opened ELF image, with sizes split from their padding."""
     header, table, table_offset = read_header(image)
     functab = _functab(image, header, table)
-    names = _names(image, header, table, functab)
+    records = _Records(image, header, table, functab, table_offset)
+    names = _names(image, header, records)
     text_start = _text_start(image, header, table_offset)
     offsets = functab[0::2]
     if any(b < a for a, b in itertools.pairwise(offsets)):
@@ -281,42 +394,35 @@ def func_table_of(image: ElfImage) -> FuncTable:
     end_off = offsets[-1] if offsets else 0
     if text_off is None or text_off + end_off > image.size:
         raise _corrupt(image, "the function entries lie outside the file's text")
-    text = image.data
-    unit = _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)
-    width = len(unit)
-    sizes: list[int] = []
-    paddings: list[int] = []
-    fill_byte = unit[:1]
-    for start, end in itertools.pairwise(offsets):
-        span = end - start
-        hi = text_off + end
-        tail = text[hi - min(span, 64) : hi]  # fill is shorter than the function alignment (at most 64)
-        fill = len(tail) - len(tail.rstrip(fill_byte))
-        if fill == len(tail) and span > 64:
-            tail = text[hi - min(span, _PAD_WINDOW) : hi]
-            fill = len(tail) - len(tail.rstrip(fill_byte))
-        if width > 1:
-            fill -= fill % width  # only whole fill units; a partial one belongs to the last instruction
-        sizes.append(span - fill)
-        paddings.append(fill)
+    units = array.array("i")
+    units.frombytes(table[header.cu_offset : header.cu_offset + (header.filetab_offset - header.cu_offset) // 4 * 4])
+    if image.little_endian != (sys.byteorder == "little"):
+        units.byteswap()
+    shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.mem, records.origin,
+                          records.funcoffs, records.words, names, units,
+                          max(0, header.pctab_offset - header.filetab_offset),
+                          (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
+    sizes, paddings = _sizes(image, header, records, offsets, text_off, names, shares.table_lengths)
     return FuncTable(
         header=header,
         text_start=text_start,
         text_end=text_start + end_off,
-        tail_padding=_tail_fill(image, text_start + end_off, unit),
+        tail_padding=_tail_fill(image, text_start + end_off, _PAD_UNIT.get(image.machine, _DEFAULT_PAD_UNIT)),
         names=names,
         entries=[text_start + off for off in offsets[:-1]],
         sizes=sizes,
         paddings=paddings,
+        shares=shares,
     )
 
 
 def _tail_fill(image: ElfImage, etext: int, unit: bytes) -> int:
     text = image.section(".text")
-    if text is None or not text.addr <= etext <= text.addr + text.size:
+    if text is None or not text.addr <= etext <= text.addr + text.size or text.addr + text.size - etext >= _PAD_WINDOW:
         return 0
     tail = image.data[text.offset + etext - text.addr : text.offset + text.size]
-    return len(tail) if len(tail) < _PAD_WINDOW and not tail.strip(unit[:1]) else 0
+    # the end-of-text marker is not a function: everything after it is fill, in whatever length the section ends
+    return len(tail) if len(tail) < _PAD_WINDOW and set(tail) <= set(unit) else 0
 
 
 def read_functions(path: Path) -> list[Func]:
@@ -328,5 +434,5 @@ def read_functions(path: Path) -> list[Func]:
 def function_names(path: Path) -> set[str]:
     """The names of every function in the binary at ``path`` (works on `-s -w` binaries)."""
     with open_elf(path) as image:
-        header, table, _offset = read_header(image)
-        return set(_names(image, header, table, _functab(image, header, table)))
+        header, table, offset = read_header(image)
+        return set(_names(image, header, _Records(image, header, table, _functab(image, header, table), offset)))

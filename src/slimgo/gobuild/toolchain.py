@@ -113,6 +113,15 @@ class GoToolchain:
                     packages.append(package)
         return packages
 
+    def list_deps(self, package: str, cwd: Path, timeout: float = 120) -> list[dict[str, Any]]:
+        """`go list -deps -json` of ``package`` from ``cwd``: every package it imports, with its imports."""
+        result = self._call(["list", "-deps", "-json=ImportPath,Imports,Module,Standard", package], cwd,
+                            timeout=timeout)
+        if result.returncode != 0:
+            raise BuildError(f"package {package}", "could not be listed by `go list -deps`:\n"
+                             + trim_go_errors(result.stderr), "run it inside the module that built the binary")
+        return _decode_stream(result.stdout)
+
     def _list(self, shown: str, pattern: str, cwd: Path) -> list[GoPackage]:
         result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", pattern], cwd)
         if result.returncode != 0 and not result.stdout.strip():

@@ -1,4 +1,4 @@
-"""Inspect one ELF binary: each part is read on its own, so a damaged part is marked and the rest reported."""
+"""Inspect one binary (ELF; PE or Mach-O for the Go parts): each part read on its own, a damaged one marked."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import TypeVar
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.elf.buildinfo import BuildInfo, buildinfo_of
+from slimgo.elf.gopackages import PackageResolver
 from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
-from slimgo.elf.pclntab import func_table_of
+from slimgo.elf.pclntab import FuncTable, func_table_of
 from slimgo.errors import ElfError
-from slimgo.inspect.size import SizeReport, package_sizes, section_sizes, strip_savings
+from slimgo.inspect.attribution import DataShares, attribute, data_shares
+from slimgo.inspect.size import SizeReport, package_sizes, resolver_for, section_sizes, strip_savings
 
 T = TypeVar("T")
 
@@ -55,6 +57,11 @@ class BinaryReport:
     problems: list[Problem] = field(default_factory=list)
     image: ImageSource | None = None
 
+    @property
+    def go_specific(self) -> bool:
+        """Whether anything Go-specific was read: the build info or the function table."""
+        return self.go is not None or self.size.function_bytes is not None
+
 
 def _part(problems: list[Problem], part: str, read: Callable[[], T]) -> T | None:
     try:
@@ -82,47 +89,15 @@ def inspect_binary(
     With ``compress``, the gzip/zstd layer sizes are computed on other threads while the ELF is parsed
     (and kept in ``layer_cache``, by content digest, when given).
     """
-    problems: list[Problem] = []
     with open_elf(path) as elf:
         pending = None
         if compress:
             from slimgo.inspect.compress import start_layer_sizes  # the codecs load only when used
 
             pending = start_layer_sizes(path, layer_cache)
-        cut = [sec.name for sec in elf.sections if sec.file_size and sec.offset + sec.size > elf.size]
-        if cut:
-            problems.append(Problem("elf", f"truncated: {len(cut)} section(s) end beyond the end of the file"
-                                           f" ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''})"))
-        info = _part(problems, "go", lambda: buildinfo_of(elf))
-        if info is not None and not info.supported and info.note:
-            problems.append(Problem("go", info.note))
-        linking = _part(problems, "linking", lambda: linking_of(elf))
-        hardening = None
-        if linking is not None:
-            cgo_setting = info.setting("CGO_ENABLED") if info else None
-            cgo = None if cgo_setting is None else cgo_setting == "1"
-            hardening = _part(problems, "hardening", lambda: hardening_of(elf, linking, cgo))
-        table = _part(problems, "size.packages", lambda: func_table_of(elf))
-        sections = section_sizes(elf)
-        text = elf.section(".text")
-        savings = strip_savings(elf)
-        platform = _platform(elf, info)
-        file_bytes = elf.size
-    size = SizeReport(file_bytes=file_bytes, sections=sections, strip_savings_bytes=savings,
-                      text_bytes=text.size if text else None)
-    if table is not None:
-        packages, groups = package_sizes(table, info if info and info.supported else None)
-        size = SizeReport(
-            file_bytes=file_bytes,
-            sections=sections,
-            text_bytes=text.size if text else None,
-            function_bytes=table.function_bytes,
-            padding_bytes=table.padding_bytes,
-            packages=packages,
-            groups=groups,
-            strip_savings_bytes=savings,
-            table_source=table.header.source,
-        )
+        parts = _read_parts(elf)
+    size = _size_report(parts)
+    problems = parts.problems
     if pending is not None:
         try:
             layer = pending.result()
@@ -132,12 +107,89 @@ def inspect_binary(
             size = replace(size, layer=layer)
     return BinaryReport(
         target=target or str(path),
-        platform=platform,
-        file_bytes=file_bytes,
-        go=info,
-        linking=linking,
-        hardening=hardening,
+        platform=parts.platform,
+        file_bytes=parts.file_bytes,
+        go=parts.info,
+        linking=parts.linking,
+        hardening=parts.hardening,
         size=size,
         problems=problems,
         image=image,
     )
+
+
+@dataclass
+class _Parts:
+    """Everything read from the open ELF image, before it is unmapped."""
+
+    problems: list[Problem]
+    file_bytes: int
+    platform: str
+    info: BuildInfo | None
+    linking: Linking | None
+    hardening: Hardening | None
+    table: FuncTable | None
+    resolver: PackageResolver
+    data: DataShares | None
+    sections: list[tuple[str, int]]
+    text_bytes: int | None
+    savings: int | None
+
+
+def _read_parts(elf: ElfImage) -> _Parts:
+    problems = [Problem("elf", note) for note in elf.notes]
+    cut = [sec.name for sec in elf.sections if sec.file_size and sec.offset + sec.size > elf.size]
+    if cut:
+        problems.append(Problem("elf", f"truncated: {len(cut)} section(s) end beyond the end of the file"
+                                       f" ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''})"))
+    info = _part(problems, "go", lambda: buildinfo_of(elf))
+    if info is not None and not info.supported and info.note:
+        problems.append(Problem("go", info.note))
+    linking = hardening = None
+    if elf.format != "ELF":
+        problems.append(Problem("linking", f"linking and hardening are read from ELF binaries only; this is a"
+                                           f" {elf.format} binary ({elf.e_type}, {elf.machine})"))
+    else:
+        linking = _part(problems, "linking", lambda: linking_of(elf))
+    if linking is not None:
+        cgo_setting = info.setting("CGO_ENABLED") if info else None
+        cgo = None if cgo_setting is None else cgo_setting == "1"
+        hardening = _part(problems, "hardening", lambda: hardening_of(elf, linking, cgo, go=info is not None))
+    table = _part(problems, "size.packages", lambda: func_table_of(elf))
+    data = None
+    resolver = resolver_for(info if info and info.supported else None)  # one cache of names for every part
+    if table is not None:
+        data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver))
+    text = elf.section(".text")
+    return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, resolver, data,
+                  section_sizes(elf), text.size if text else None, strip_savings(elf))
+
+
+def _size_report(parts: _Parts) -> SizeReport:
+    size = SizeReport(file_bytes=parts.file_bytes, sections=parts.sections, strip_savings_bytes=parts.savings,
+                      text_bytes=parts.text_bytes)
+    table, info = parts.table, parts.info
+    if table is None:
+        return size
+    known = info if info and info.supported else None
+    packages, groups = package_sizes(table, known, parts.resolver)
+    size = replace(size, function_bytes=table.function_bytes, padding_bytes=table.padding_bytes, packages=packages,
+                   groups=groups, table_source=table.header.source)
+    if parts.data is None:
+        return size
+    whole = attribute(table, packages, parts.data, known, parts.sections, parts.file_bytes, parts.resolver)
+    return replace(size, packages=whole.packages, modules=whole.modules,
+                   attributed_by_section=whole.attributed_by_section,
+                   unattributed_by_section=whole.unattributed_by_section)
+
+
+def exit_code(reports: list[BinaryReport], *, strict: bool = False) -> int:
+    """1 when a report holds nothing Go-specific (or, with ``strict``, any part could not be read), else 0.
+
+    The report is printed either way; the code lets a script tell a Go binary's report from one that
+    only describes an ELF file.
+    """
+    for report in reports:
+        if not report.go_specific or (strict and report.problems):
+            return 1
+    return 0

@@ -8,6 +8,7 @@ from typing import Any
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
 from slimgo.inspect.diff import Diff
+from slimgo.inspect.size import SizeReport
 
 SCHEMA_VERSION = 1
 KIND_REPORT = "slimgo.inspect.report"
@@ -36,11 +37,33 @@ def _go(info: BuildInfo | None) -> dict[str, Any] | None:
     }
 
 
+def _size(size: SizeReport) -> dict[str, Any]:
+    return {
+        "file_bytes": size.file_bytes,
+        "sections": [{"name": name, "size": nbytes} for name, nbytes in size.sections],
+        "text_bytes": size.text_bytes,
+        "function_bytes": size.function_bytes,
+        "padding_bytes": size.padding_bytes,
+        "attributed_bytes": size.attributed_bytes,
+        "packages": [{"name": p.name, "size": p.size, "group": p.group, "functions": p.functions,
+                      "pclntab_bytes": p.pclntab_bytes, "data_bytes": p.data_bytes, "total_bytes": p.total_bytes,
+                      "module": p.module}
+                     for p in size.packages],
+        "modules": [asdict(m) for m in size.modules],
+        "unattributed_bytes": size.unattributed_bytes,
+        "attributed_by_section": size.attributed_by_section,
+        "unattributed_by_section": size.unattributed_by_section,
+        "groups": size.groups,
+        "strip_savings_bytes": size.strip_savings_bytes,
+        "layer": asdict(size.layer) if size.layer else None,
+        "function_table": size.table_source,
+    }
+
+
 def report_json(report: BinaryReport) -> dict[str, Any]:
     """The report as the documented JSON object (schema_version 1)."""
     linking = report.linking
     hardening = report.hardening
-    size = report.size
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": KIND_REPORT,
@@ -61,6 +84,7 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
             "machine": linking.machine,
             "byteorder": linking.byteorder,
             "elf_type": linking.elf_type,
+            "shared_object": linking.shared_object,
         },
         "hardening": None if hardening is None else {
             "pie": hardening.pie,
@@ -76,20 +100,7 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
             "fortify": hardening.fortify,
             "checks": [asdict(check) for check in hardening.checks],
         },
-        "size": {
-            "file_bytes": size.file_bytes,
-            "sections": [{"name": name, "size": nbytes} for name, nbytes in size.sections],
-            "text_bytes": size.text_bytes,
-            "function_bytes": size.function_bytes,
-            "padding_bytes": size.padding_bytes,
-            "attributed_bytes": size.attributed_bytes,
-            "packages": [{"name": p.name, "size": p.size, "group": p.group, "functions": p.functions}
-                         for p in size.packages],
-            "groups": size.groups,
-            "strip_savings_bytes": size.strip_savings_bytes,
-            "layer": asdict(size.layer) if size.layer else None,
-            "function_table": size.table_source,
-        },
+        "size": _size(report.size),
         "problems": [asdict(problem) for problem in report.problems],
     }
 
