@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from tests.elf.gofixtures import run_go
 
 pytestmark = pytest.mark.integration
 
-SCHEMA = json.loads(resources.files("slimgo.inspect").joinpath("schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas" / "inspect.schema.json").read_text())
 
 
 def inspect_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def test_the_wheel_and_sdist_hold_every_data_file(dists: Path) -> None:
     certifi and tzdata at run time)."""
     data = {name.removeprefix("src/") for name in snapshot_files()
             if name.startswith("src/slimgo/") and not name.endswith(".py")}
-    assert "slimgo/py.typed" in data and "slimgo/inspect/schema.json" in data
+    assert "slimgo/py.typed" in data and "slimgo/lint/generate/templates/Dockerfile.j2" in data
     with zipfile.ZipFile(the_wheel(dists)) as wheel:
         names = set(wheel.namelist())
         entry_points = wheel.read(f"slimgo-{__version__}.dist-info/entry_points.txt").decode()

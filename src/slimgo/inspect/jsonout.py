@@ -1,4 +1,4 @@
-"""The versioned JSON form of inspect reports (schema: slimgo/inspect/schema.json)."""
+"""The versioned JSON form of inspect reports (schema: docs/schemas/inspect.schema.json)."""
 
 from __future__ import annotations
 
