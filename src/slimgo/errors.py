@@ -61,6 +61,13 @@ class ElfError(SlimgoError):
     exit_code = 2
 
 
+class UnusableBinary(ElfError):
+    """A readable binary slimgo cannot use: no Go build information, or a Go too old to record it (exit code 1:
+    the input was read, and refused)."""
+
+    exit_code = 1
+
+
 class RunError(SlimgoError):
     """Running an image with runc failed before the container could start."""
 

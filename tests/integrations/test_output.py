@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, local_registry: Registry
     printer.mkdir(parents=True)
     (printer / "main.go").write_text(PRINTER)
     env = slimgo_env(DOCKER_CONFIG=str(root / "docker"), SLIMGO_CACHE_DIR=str(root / "cache"))
+    (root / "osv").mkdir()  # a one-advisory mirror, so `vuln` needs no download here (and dated today: no warning)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (root / "osv" / "GO-2000-0001.json").write_text(json.dumps({
+        "id": "GO-2000-0001", "modified": now, "published": now,
+        "affected": [{"package": {"name": "example.com/nothing", "ecosystem": "Go"},
+                      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}))
     space = Workspace(root, env, local_registry)
     built = space.slimgo("build", "./...", "-o", f"oci:{root / 'layout'}")
     assert built.code == 0, built.err
@@ -105,6 +112,8 @@ CASES: dict[str, Case] = {
     "login": Case(lambda s: ["login", s.registry.host, "-u", "ci", "--password-stdin"],
                   lines_match("Login Succeeded"), stdin="not-a-secret\n"),
     "logout": Case(lambda s: ["logout", s.registry.host], lambda _, out: out.strip() != ""),
+    "vuln": Case(lambda s: ["vuln", "--json", "--db", str(s.root / "osv"), f"oci:{s.root / 'layout'}:hello"],
+                 one_document("slimgo.vuln")),
     "completion": Case(lambda s: ["completion", "bash"],
                        lambda _, out: out.startswith("_slimgo_completion() {")
                        and "complete -o nosort -F _slimgo_completion slimgo" in out),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from slimgo.cli.main import main
-from slimgo.errors import InputError, LintError
+from slimgo.errors import InputError
 from slimgo.lint.context import scan_context, suggest_ignore
 from slimgo.lint.dockerignore import lint_dockerignore
 from tests.schemas import validate
@@ -119,7 +119,7 @@ def test_missing_context_is_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         scan_context(tmp_path / "nope")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(LintError):
+    with pytest.raises(InputError):
         scan_context(tmp_path / "file")
 
 

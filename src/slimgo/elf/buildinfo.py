@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from slimgo.elf._reader import PF_W, PF_X, PT_LOAD, ElfImage, open_elf
-from slimgo.errors import ElfError
+from slimgo.errors import ElfError, UnusableBinary
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32
@@ -227,7 +227,7 @@ def _blob_region(image: ElfImage) -> tuple[int, int]:
     for seg in image.segments:
         if seg.type == PT_LOAD and seg.flags & (PF_X | PF_W) == PF_W:
             return seg.offset, seg.filesz
-    raise ElfError(image.subject, NOT_A_GO_BINARY, "inspect a binary built by the Go toolchain")
+    raise UnusableBinary(image.subject, NOT_A_GO_BINARY, "inspect a binary built by the Go toolchain")
 
 
 def buildinfo_of(image: ElfImage) -> BuildInfo:
@@ -245,7 +245,7 @@ def buildinfo_of(image: ElfImage) -> BuildInfo:
         if len(window) < size and start + size > image.size:
             raise ElfError(image.subject, "truncated: the .go.buildinfo data lies beyond the end of the file",
                            "the file is incomplete; rebuild it or copy it again")
-        raise ElfError(image.subject, NOT_A_GO_BINARY, "inspect a binary built by the Go toolchain")
+        raise UnusableBinary(image.subject, NOT_A_GO_BINARY, "inspect a binary built by the Go toolchain")
     # the version and modinfo strings are bounded, so a forged section size cannot make this copy large
     blob = image.data[start + found : start + min(size, found + HEADER_SIZE + 2 * (MAX_STRING + 10))]
     if len(blob) < HEADER_SIZE:

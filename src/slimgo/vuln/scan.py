@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from slimgo.elf._reader import ElfImage, open_elf
 from slimgo.elf.buildinfo import NOT_A_GO_BINARY, buildinfo_of
-from slimgo.errors import ElfError, InputError
+from slimgo.errors import ElfError, InputError, UnusableBinary
 from slimgo.vuln.database import Database
 from slimgo.vuln.fix import Upgrade, upgrade_set
 from slimgo.vuln.match import PRESENT, Finding, match_binary
@@ -66,7 +66,7 @@ def scan_elf(image: ElfImage, shown: str, db: Database, now: datetime) -> Binary
     """Match one opened binary; ElfError when it has no usable Go build information."""
     info = buildinfo_of(image)
     if not info.supported:
-        raise ElfError(shown, f"was built by {info.go_version}: {info.note}",
+        raise UnusableBinary(shown, f"was built by {info.go_version}: {info.note}",
                        "rebuild it with Go 1.18 or newer, which records the modules it was built from")
     main_path = info.path or (info.main.path if info.main else "")
     symbols: Symbols | None
