@@ -43,6 +43,7 @@ def inspect_images(target: str, platform: str | None = None, *, compress: bool =
     for image in images:
         plat = str(image.config.platform)
         rootfs = Rootfs(image.layers)
+        rootfs.refuse_unsafe(f"{target} ({plat})")
         argv, path = find_entrypoint(image, rootfs, f"{target} ({plat})")
         with tempfile.TemporaryDirectory(prefix="slimgo-inspect-") as tmp:
             binary = Path(tmp) / Path(path).name

@@ -1,0 +1,346 @@
+"""One judgement of layer tar entries and sizes, shared by run, copy, build --base, inspect and lint --image."""
+
+from __future__ import annotations
+
+import os
+import re
+import tarfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from slimgo.errors import CORRUPT, ImageFormatError, UsageError
+from slimgo.oci.image import ImageIndex, Layer, StoredImage, open_tar
+
+MAX_LAYER_ENV = "SLIMGO_MAX_LAYER_SIZE"
+MAX_ENTRY_ENV = "SLIMGO_MAX_ENTRY_SIZE"
+DEFAULT_MAX_LAYER = 8 << 30
+DEFAULT_MAX_ENTRY = 4 << 30
+# A layer is reported as a likely decompression bomb past this size and ratio (real layers compress 2-10x).
+BOMB_MIN_SIZE = 64 << 20
+BOMB_RATIO = 100
+MAX_LINKS = 40  # what the Linux kernel follows when resolving one path
+OPAQUE = ".wh..wh..opq"
+WHITEOUT = ".wh."
+CHUNK = 1 << 20
+
+UNSAFE_FIX = ("rebuild the image from sources you trust: a layer may only write inside the image's own root "
+              "filesystem")
+ALLOW_FIX = "; if you trust it anyway, pass --allow-unsafe-layers"
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+
+
+class UnsafeEntry(ImageFormatError):
+    """A layer entry that would write outside the root filesystem, or that no runtime should be handed."""
+
+
+class LayerTooLarge(ImageFormatError):
+    """A layer, or one of its entries, is larger than the configured limit (a decompression bomb, or a huge image)."""
+
+
+def parse_size(text: str, where: str) -> int:
+    """`16GiB`, `512MiB`, `8G` (binary), `2GB` (decimal) or a plain byte count."""
+    match = _SIZE.match(text)
+    if not match:
+        raise UsageError(f"{where}={text!r}", "is not a size", f"write a size such as {where}=16GiB")
+    number, unit, binary, suffix = match.groups()
+    if binary and not unit:
+        raise UsageError(f"{where}={text!r}", "is not a size", f"write a size such as {where}=16GiB")
+    exponent = _UNITS[unit.lower()]
+    base = 1000 if unit and suffix and not binary else 1024  # GB is decimal; G and GiB are binary
+    value = int(float(number) * base**exponent)
+    if value <= 0:
+        raise UsageError(f"{where}={text!r}", "must be larger than zero", f"e.g. {where}=16GiB")
+    return value
+
+
+def _human(n: int) -> str:
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            value = n / (1 << shift)
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} B"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one layer may unpack to, and how large one entry may be."""
+
+    layer: int = DEFAULT_MAX_LAYER
+    entry: int = DEFAULT_MAX_ENTRY
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if environ is None else environ
+        layer = env.get(MAX_LAYER_ENV, "").strip()
+        entry = env.get(MAX_ENTRY_ENV, "").strip()
+        return cls(parse_size(layer, MAX_LAYER_ENV) if layer else DEFAULT_MAX_LAYER,
+                   parse_size(entry, MAX_ENTRY_ENV) if entry else DEFAULT_MAX_ENTRY)
+
+
+def _layer_name(layer: Layer) -> str:
+    return f"layer {layer.descriptor.digest}"
+
+
+class BoundedTar:
+    """The uncompressed tar stream of a layer that refuses to yield more than the layer limit."""
+
+    def __init__(self, layer: Layer, limits: Limits) -> None:
+        self._layer = layer
+        self._limit = limits.layer
+        self._stream = open_tar(layer)
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = CHUNK
+        data = self._stream.read(min(size, self._limit + 1 - self.count))
+        self.count += len(data)
+        if self.count > self._limit:
+            raise too_large(self._layer, self.count, self._limit)
+        return data
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> BoundedTar:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def bounded_tar(layer: Layer, limits: Limits | None = None) -> BinaryIO:
+    """``open_tar`` with the layer limit applied (``limits`` default to the environment's)."""
+    return BoundedTar(layer, limits or Limits.from_env())  # type: ignore[return-value]
+
+
+def too_large(layer: Layer, seen: int, limit: int) -> LayerTooLarge:
+    compressed = layer.descriptor.size
+    ratio = ""
+    if seen > BOMB_MIN_SIZE and compressed > 0 and seen / compressed > BOMB_RATIO:
+        ratio = (f"; that is {seen / compressed:.0f}x its compressed size of {_human(compressed)}, "
+                 "far beyond what real files compress to (a decompression bomb?)")
+    return LayerTooLarge(_layer_name(layer), f"unpacks to more than the limit of {_human(limit)} per layer{ratio}",
+                         f"if you trust this image, raise the limit, e.g. {MAX_LAYER_ENV}={_compact(2 * limit)}")
+
+
+def _compact(n: int) -> str:
+    return _human(n).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused entry of one layer: which, and why."""
+
+    layer: str  # "layer sha256:..."
+    entry: str  # the name as written in the tar
+    cause: str
+
+    @property
+    def subject(self) -> str:
+        return f"{self.layer} entry {self.entry!r}"
+
+    def error(self, allow_flag: bool = False) -> UnsafeEntry:
+        return UnsafeEntry(self.subject, self.cause, UNSAFE_FIX + (ALLOW_FIX if allow_flag else ""))
+
+
+class Escape(Exception):
+    """A path that leaves the root filesystem."""
+
+
+def clean(name: str) -> list[str]:
+    """The components of a tar name relative to the rootfs, cleaned as containerd does (filepath.Clean).
+
+    A leading slash is dropped (ko and others write `/ko-app/NAME`); `a/../b` is `b`; a `..` that climbs above the
+    root raises :class:`Escape`.
+    """
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise Escape(f"climbs above the root filesystem ({name})")
+            parts.pop()
+            continue
+        parts.append(part)
+    return parts
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the judge made of one entry: its cleaned path (components) and its problem, if any."""
+
+    parts: tuple[str, ...]
+    problem: Problem | None = None
+
+    @property
+    def path(self) -> str:
+        return "/" + "/".join(self.parts)
+
+
+@dataclass
+class EntryJudge:
+    """Judges the entries of one image's layers in order.
+
+    It keeps the symlinks of the merged filesystem so far (path -> target, with the layer that made them), so a write
+    through a symlinked parent, or a hard link to a path behind one, is judged where it would really land.
+    """
+
+    limits: Limits = field(default_factory=Limits.from_env)
+    links: dict[str, tuple[str, int]] = field(default_factory=dict)
+    layer_index: int = -1
+    layer_name: str = ""
+    _layer: Layer | None = None
+
+    def start_layer(self, layer: Layer) -> None:
+        self.layer_index += 1
+        self.layer_name = _layer_name(layer)
+        self._layer = layer
+
+    def _problem(self, member: tarfile.TarInfo, cause: str) -> Problem:
+        return Problem(self.layer_name, member.name, cause)
+
+    def judge(self, member: tarfile.TarInfo) -> Verdict:
+        """The verdict on ``member``; raises :class:`LayerTooLarge` for an entry over the size limit."""
+        if member.size > self.limits.entry and (member.isreg() or member.type not in tarfile.SUPPORTED_TYPES):
+            raise LayerTooLarge(f"{self.layer_name} entry {member.name!r}",
+                                f"declares {_human(member.size)}, over the limit of {_human(self.limits.entry)} per "
+                                "entry", f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}="
+                                f"{_compact(2 * self.limits.entry)}")
+        try:
+            parts = clean(member.name)
+        except Escape as err:
+            return Verdict((), self._problem(member, f"has a path that {err}"))
+        if not parts:
+            return Verdict(())
+        *parent, base = parts
+        if base.startswith(WHITEOUT):
+            return self._whiteout(member, parts, parent, base)
+        if member.ischr() or member.isblk():
+            kind = "character" if member.ischr() else "block"
+            return Verdict(tuple(parts), self._problem(
+                member, f"is a {kind} device node ({member.devmajor}:{member.devminor}); images carry no devices, "
+                        "the runtime provides /dev"))
+        try:
+            where = self.walk(parent, follow_last=True)
+        except Escape as err:
+            return Verdict(tuple(parts), self._problem(member, f"would be written through a symlink: its path {err}"))
+        if member.islnk():
+            problem = self._hardlink(member)
+            if problem is not None:
+                return Verdict(tuple(parts), problem)
+        self._record(member, "/" + "/".join([*where, base]))
+        return Verdict(tuple(parts))
+
+    def _whiteout(self, member: tarfile.TarInfo, parts: list[str], parent: list[str], base: str) -> Verdict:
+        if base == OPAQUE:
+            prefix = "/" + "/".join(parent)
+            prefix = prefix.rstrip("/") + "/"
+            for key in [k for k, (_, n) in self.links.items() if k.startswith(prefix) and n < self.layer_index]:
+                del self.links[key]
+            return Verdict(tuple(parts))
+        target = base[len(WHITEOUT):]
+        if target.startswith(WHITEOUT):  # .wh..wh.plnk and the like: aufs internals no runtime applies
+            return Verdict(tuple(parts), self._problem(
+                member, "is an aufs metadata entry (.wh..wh.*) other than the opaque marker .wh..wh..opq"))
+        if target in ("", ".", ".."):
+            return Verdict(tuple(parts), self._problem(member, "is a whiteout that names no file of its directory"))
+        gone = "/" + "/".join([*parent, target])
+        for key in [k for k in self.links if k == gone or k.startswith(gone + "/")]:
+            del self.links[key]
+        return Verdict(tuple(parts))
+
+    def _hardlink(self, member: tarfile.TarInfo) -> Problem | None:
+        try:
+            target = clean(member.linkname)
+            if not target:
+                return self._problem(member, "is a hard link to the root directory")
+            self.walk(target, follow_last=False)
+        except Escape as err:
+            return self._problem(member, f"is a hard link whose target {member.linkname!r} {err}")
+        return None
+
+    def _record(self, member: tarfile.TarInfo, path: str) -> None:
+        if member.issym():
+            self.links[path] = (member.linkname, self.layer_index)
+            return
+        self.links.pop(path, None)
+        if not member.isdir():  # a file replaces a directory, and every link under it
+            prefix = path + "/"
+            for key in [k for k in self.links if k.startswith(prefix)]:
+                del self.links[key]
+
+    def walk(self, parts: list[str] | tuple[str, ...], follow_last: bool) -> list[str]:
+        """The components ``parts`` lead to after following the image's symlinks inside the rootfs.
+
+        An absolute target starts again at the root (it names a path of the image, not of the host); a ``..``
+        above the root raises :class:`Escape`, as runtime/rootpath.py does on disk.
+        """
+        pending = list(reversed(parts))
+        resolved: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop()
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not resolved:
+                    raise Escape("climbs above the root filesystem")
+                resolved.pop()
+                continue
+            link = self.links.get("/" + "/".join([*resolved, part]))
+            if link is not None and (pending or follow_last):
+                hops += 1
+                if hops > MAX_LINKS:
+                    raise Escape(f"has more than {MAX_LINKS} levels of symlinks")
+                target = link[0]
+                if target.startswith("/"):
+                    resolved = []
+                pending.extend(reversed(target.split("/")))
+                continue
+            resolved.append(part)
+        return resolved
+
+
+def scan_layer(layer: Layer, judge: EntryJudge) -> Iterator[tuple[tarfile.TarInfo, Verdict]]:
+    """Every entry of ``layer`` with its verdict, reading only headers (contents are skipped in the stream)."""
+    judge.start_layer(layer)
+    try:
+        with bounded_tar(layer, judge.limits) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                yield member, judge.judge(member)
+    except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+        raise ImageFormatError(_layer_name(layer), f"is not a readable tar ({err})", CORRUPT) from None
+
+
+def image_problems(image: StoredImage, limits: Limits | None = None, first_only: bool = False) -> list[Problem]:
+    """Every refused entry of ``image``'s layers (only the first layer that has any, with ``first_only``)."""
+    judge = EntryJudge(limits or Limits.from_env())
+    problems: list[Problem] = []
+    for layer in image.layers:
+        problems.extend(v.problem for _, v in scan_layer(layer, judge) if v.problem is not None)
+        if problems and first_only:
+            break
+    return problems
+
+
+def check_artifact_layers(artifact: StoredImage | ImageIndex, allow_unsafe: bool, where: str = "") -> None:
+    """Refuse an image (or any image of an index) with an unsafe layer entry, unless ``allow_unsafe``.
+
+    Size limits apply either way when the layers are read; with ``allow_unsafe`` they are not read here at all.
+    """
+    if allow_unsafe:
+        return
+    images = artifact.images if isinstance(artifact, ImageIndex) else (artifact,)
+    limits = Limits.from_env()
+    for image in images:
+        problems = image_problems(image, limits, first_only=True)
+        if problems:
+            first = problems[0]
+            more = f" ({len(problems) - 1} more entries of this layer are refused too)" if len(problems) > 1 else ""
+            subject = f"{where}: {first.subject}" if where else first.subject
+            raise UnsafeEntry(subject, first.cause + more, UNSAFE_FIX + ALLOW_FIX)
