@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tarfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -28,6 +29,10 @@ UNSAFE_FIX = ("rebuild the image from sources you trust: a layer may only write 
               "filesystem")
 ALLOW_FIX = "; if you trust it anyway, pass --allow-unsafe-layers"
 
+# Images (by manifest digest) already judged clean in this process: one base shared by several packages and
+# platforms of a build is read once. Content-addressed, so a hit can never be stale.
+_CLEAN: set[tuple[str, Limits]] = set()
+_CLEAN_LOCK = threading.Lock()
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*$", re.IGNORECASE)
 _UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
@@ -338,9 +343,16 @@ def check_artifact_layers(artifact: StoredImage | ImageIndex, allow_unsafe: bool
     images = artifact.images if isinstance(artifact, ImageIndex) else (artifact,)
     limits = Limits.from_env()
     for image in images:
+        key = (str(image.digest), limits)
+        with _CLEAN_LOCK:
+            if key in _CLEAN:
+                continue
         problems = image_problems(image, limits, first_only=True)
-        if problems:
-            first = problems[0]
-            more = f" ({len(problems) - 1} more entries of this layer are refused too)" if len(problems) > 1 else ""
-            subject = f"{where}: {first.subject}" if where else first.subject
-            raise UnsafeEntry(subject, first.cause + more, UNSAFE_FIX + ALLOW_FIX)
+        if not problems:
+            with _CLEAN_LOCK:
+                _CLEAN.add(key)
+            continue
+        first = problems[0]
+        more = f" ({len(problems) - 1} more entries of this layer are refused too)" if len(problems) > 1 else ""
+        subject = f"{where}: {first.subject}" if where else first.subject
+        raise UnsafeEntry(subject, first.cause + more, UNSAFE_FIX + ALLOW_FIX)

@@ -144,7 +144,8 @@ class ImageBuilder:
                     "naming an image that has glibc",
                 ) from None
             raise
-        base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch)
+        base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
+                            iopts.allow_unsafe_layers)
         try:
             if gopts.cgo:
                 linking = check_dynamic_base(binary, platform, Rootfs(base.layers), iopts.base)

@@ -53,6 +53,8 @@ SETTABLE = {
 @click.option("--platform", metavar="LIST", help="Comma-separated os/arch[/variant]; default: the host's.")
 @click.option("--base", default="static", show_default=True,
               help="static (embedded distroless-equivalent), scratch, or an image in a transport.")
+@click.option("--allow-unsafe-layers", is_flag=True,
+              help="Build on a --base image whose layers have entries that escape the rootfs (refused by default).")
 @click.option("--tzdata", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Add /usr/share/zoneinfo: auto = only when the program can load zone files.")
 @click.option("--compression", type=click.Choice(COMPRESSIONS), default="gzip", show_default=True)
@@ -189,6 +191,7 @@ def _image_options(values: dict[str, Any]) -> ImageOptions:
         labels=parse_pairs(tuple(values["label"]), "--label"),
         annotations=parse_pairs(tuple(values["annotation"]), "--annotation"),
         epoch=epoch_from_env(os.environ.get("SOURCE_DATE_EPOCH")),
+        allow_unsafe_layers=bool(values.get("allow_unsafe_layers")),
     )
 
 

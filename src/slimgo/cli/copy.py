@@ -9,6 +9,7 @@ import click
 
 from slimgo.cli import render
 from slimgo.errors import UsageError
+from slimgo.layercheck import check_artifact_layers
 from slimgo.oci.image import ImageIndex
 from slimgo.oci.platform import Platform
 from slimgo.stores import registry
@@ -32,8 +33,11 @@ from slimgo.stores.transport import Location, image_for_platform, read_artifact,
                    "Repeatable. Env: SLIMGO_INSECURE_REGISTRIES.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Blobs moved in parallel.")
 @click.option("--tag", "tags", multiple=True, help="For docker:// destinations: also push under this tag. Repeatable.")
+@click.option("--allow-unsafe-layers", is_flag=True,
+              help="Copy layers whose entries escape the rootfs, or hold device nodes or aufs whiteouts "
+                   "(refused by default).")
 def copy(source: str, destination: str, platform_text: str | None, pull: str, insecure: tuple[str, ...],
-         jobs: int, tags: tuple[str, ...]) -> None:
+         jobs: int, tags: tuple[str, ...], allow_unsafe_layers: bool) -> None:
     """Copy SOURCE to DESTINATION; prints DESTINATION@DIGEST.
 
     Both are transports: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://REF.
@@ -62,6 +66,7 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
                              "oci-archive:FILE to keep them all")
         if src.transport == "docker" and dst.transport != "docker":
             registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
+        check_artifact_layers(artifact, allow_unsafe_layers, str(src))
         if dst.transport == "docker":
             ref = registry.Reference.parse(dst.path)
             with tempfile.TemporaryDirectory(prefix="slimgo-copy-") as scratch:

@@ -44,4 +44,5 @@ def image_facts(spec: str) -> ImageFacts:
         volumes=volumes,
         writable_dirs=writable,
         file_capabilities=tuple(capabilities),
+        unsafe_entries=tuple(f"{p.subject} {p.cause}" for p in rootfs.problems),
     )
