@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import mmap
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from elftools.elf.elffile import ELFFile
 
@@ -101,18 +102,24 @@ class ElfImage:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.subject = str(path)
-        self._data = b""
-        self._open()
+        self._data: bytes | mmap.mmap = b""
+        self._handle: BinaryIO | None = None
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
 
     def _open(self) -> None:
         path = self.path
         try:
             if path.is_dir():
                 raise ElfError(self.subject, "is a directory, not a binary", "give the path of a Go binary")
-            # One read of the whole file: simpler and as fast as mmap for binaries of a few tens of MB,
-            # and views on it stay valid after the file is closed.
-            with open(path, "rb") as handle:
-                self._data = handle.read()
+            # Mapped, not read: a hostile or huge file (an image's entrypoint may claim gigabytes) costs only
+            # the pages the parsers touch, and pyelftools reads the headers through the same open file.
+            self._handle = open(path, "rb")  # noqa: SIM115 - closed by close()
+            if os.fstat(self._handle.fileno()).st_size:
+                self._data = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
         except FileNotFoundError:
             raise ElfError(self.subject, "no such file", "check the path of the binary") from None
         except PermissionError:
@@ -132,7 +139,8 @@ class ElfImage:
             cause = f"is not an ELF file ({hint})"
             raise ElfError(self.subject, cause, "give the path of a Linux binary built by `go build`")
         with self.parsing("ELF header"):
-            self.elf = ELFFile(io.BytesIO(self._data))
+            assert self._handle is not None
+            self.elf = ELFFile(self._handle)
             header = self.elf.header
             self.elf_class = int(self.elf.elfclass)
             self.little_endian = bool(self.elf.little_endian)
@@ -185,7 +193,7 @@ class ElfImage:
         return self._by_name.get(name)
 
     @property
-    def data(self) -> bytes:
+    def data(self) -> bytes | mmap.mmap:
         return self._data
 
     def read(self, offset: int, size: int, what: str) -> bytes:
@@ -218,7 +226,14 @@ class ElfImage:
         return None
 
     def close(self) -> None:
-        self._data = b""
+        data, self._data = self._data, b""
+        if isinstance(data, mmap.mmap):
+            # A report may still hold a view into it; then the mapping goes with the last view.
+            with suppress(BufferError):
+                data.close()
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
     def __enter__(self) -> ElfImage:
         return self

@@ -14,8 +14,11 @@ from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import func_table_of
 from slimgo.errors import ElfError
 from slimgo.inspect.size import SizeReport, package_sizes, section_sizes, strip_savings
+from slimgo.units import human_bytes
 
 T = TypeVar("T")
+# Layer sizes are estimated by compressing the whole file (~7 ms/MiB for gzip); past this, the estimate is skipped.
+LAYER_SIZE_MAX = 512 << 20
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,10 @@ def inspect_binary(
     problems: list[Problem] = []
     with open_elf(path) as elf:
         pending = None
-        if compress:
+        if compress and elf.size > LAYER_SIZE_MAX:
+            problems.append(Problem("size.compressed", f"not computed: the file is {human_bytes(elf.size)}, over "
+                                    f"{human_bytes(LAYER_SIZE_MAX)}, and compressing it would take minutes"))
+        elif compress:
             from slimgo.inspect.compress import start_layer_sizes  # the codecs load only when used
 
             pending = start_layer_sizes(path, layer_cache)

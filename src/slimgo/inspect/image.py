@@ -14,6 +14,7 @@ from slimgo.rootfs import Rootfs
 
 _ELF_MAGIC = b"\x7fELF"
 _CHUNK = 1 << 20
+_ZEROS = bytes(_CHUNK)
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -69,7 +70,11 @@ def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
                     if copied > limit:
                         raise LayerTooLarge(f"{where} {path}", f"is larger than the limit of {limit} bytes per entry",
                                             f"if you trust this image, raise {MAX_ENTRY_ENV}")
-                    out.write(chunk)
+                    if chunk == _ZEROS[: len(chunk)]:
+                        out.seek(len(chunk), 1)  # a hole: runs of zeros cost no disk and no write
+                    else:
+                        out.write(chunk)
+                out.truncate()  # gives the file its length when it ends in a hole
     except (tarfile.TarError, EOFError, ValueError) as err:
         raise ImageFormatError(where, f"cannot read {path} from its layer ({err})",
                                "the image is corrupt; rebuild or pull it again") from None
