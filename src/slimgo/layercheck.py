@@ -157,19 +157,22 @@ class Escape(Exception):
 
 
 def clean(name: str) -> list[str]:
-    """The components of a tar name relative to the rootfs, cleaned as containerd does (filepath.Clean).
+    """The components of a tar name relative to the rootfs, cleaned as Go's filepath.Clean (containerd, docker).
 
-    A leading slash is dropped (ko and others write `/ko-app/NAME`); `a/../b` is `b`; a `..` that climbs above the
-    root raises :class:`Escape`.
+    A leading slash is the rootfs's root (ko writes `/ko-app/NAME`), where `..` stays at the root as in any
+    absolute path (`/../x` is `/x`); `a/../b` is `b`; a relative name whose `..` climbs above the root
+    (`../x`, `a/../../x`) raises :class:`Escape`.
     """
+    rooted = name.startswith("/")
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
-            if not parts:
+            if parts:
+                parts.pop()
+            elif not rooted:
                 raise Escape(f"climbs above the root filesystem ({name})")
-            parts.pop()
             continue
         parts.append(part)
     return parts
