@@ -226,6 +226,9 @@ class EntryJudge:
         if not parts:
             return Verdict(())
         *parent, base = parts
+        if any(part.startswith(WHITEOUT) for part in parent):  # e.g. /.wh..wh.plnk/123: aufs hard link storage
+            return Verdict(tuple(parts), self._problem(
+                member, "lies under a whiteout name (.wh.*), which is never a directory of an image"))
         if base.startswith(WHITEOUT):
             return self._whiteout(member, parts, parent, base)
         if member.ischr() or member.isblk():
