@@ -240,14 +240,23 @@ class EntryJudge:
             where = self.walk(parent, follow_last=True)
         except Escape as err:
             return Verdict(tuple(parts), self._problem(member, f"would be written through a symlink: its path {err}"))
+        path = "/" + "/".join([*where, base])
         if member.islnk():
-            problem = self._hardlink(member)
+            problem, target = self._hardlink(member)
             if problem is not None:
                 return Verdict(tuple(parts), problem)
-        self._record(member, "/" + "/".join([*where, base]))
+            link = self.links.get(target)
+            if link is not None:  # a hard link to a symlink is that symlink again
+                self.links[path] = (link[0], self.layer_index)
+                return Verdict(tuple(parts))
+        self._record(member, path)
         return Verdict(tuple(parts))
 
     def _whiteout(self, member: tarfile.TarInfo, parts: list[str], parent: list[str], base: str) -> Verdict:
+        try:  # a whiteout removes what is at its path: through an escaping parent, that is outside the rootfs
+            parent = self.walk(parent, follow_last=True)
+        except Escape as err:
+            return Verdict(tuple(parts), self._problem(member, f"would be written through a symlink: its path {err}"))
         if base == OPAQUE:
             prefix = "/" + "/".join(parent)
             prefix = prefix.rstrip("/") + "/"
@@ -265,15 +274,14 @@ class EntryJudge:
             del self.links[key]
         return Verdict(tuple(parts))
 
-    def _hardlink(self, member: tarfile.TarInfo) -> Problem | None:
+    def _hardlink(self, member: tarfile.TarInfo) -> tuple[Problem | None, str]:
         try:
             target = clean(member.linkname)
             if not target:
-                return self._problem(member, "is a hard link to the root directory")
-            self.walk(target, follow_last=False)
+                return self._problem(member, "is a hard link to the root directory"), "/"
+            return None, "/" + "/".join(self.walk(target, follow_last=False))
         except Escape as err:
-            return self._problem(member, f"is a hard link whose target {member.linkname!r} {err}")
-        return None
+            return self._problem(member, f"is a hard link whose target {member.linkname!r} {err}"), ""
 
     def _record(self, member: tarfile.TarInfo, path: str) -> None:
         if member.issym():

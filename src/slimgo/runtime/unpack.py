@@ -16,7 +16,7 @@ from slimgo.layercheck import UNSAFE_FIX, EntryJudge, Limits, UnsafeEntry, bound
 from slimgo.layercheck import Escape as NameEscape
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import Layer
-from slimgo.runtime.rootpath import Escape, resolve
+from slimgo.runtime.rootpath import Escape, NotDirectory, resolve
 
 CHUNK = 1 << 20
 OPAQUE = ".wh..wh..opq"
@@ -113,6 +113,9 @@ class _Applier:
     def resolve(self, name: str, parts: Sequence[str], follow_last: bool = True) -> list[str]:
         try:
             return resolve(self.root, parts, follow_last, self.dirs)
+        except NotDirectory as err:
+            raise ImageFormatError(f"{self.where} entry {name!r}", f"needs a directory where there is none: {err}",
+                                   CORRUPT) from None
         except Escape as err:
             raise self.unsafe(name, f"would be written through a symlink: its path {err}") from None
 
@@ -217,6 +220,9 @@ class _Applier:
         name = member.name
         try:
             target = resolve(self.root, clean(member.linkname), follow_last=False)
+        except NotDirectory as err:
+            raise ImageFormatError(f"{self.where} entry {name!r}", f"is a hard link through a non-directory: {err}",
+                                   CORRUPT) from None
         except (Escape, NameEscape) as err:
             raise self.unsafe(name, f"is a hard link whose target path {err}") from None
         source = self.root.joinpath(*target)
