@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from slimgo.errors import CORRUPT, ImageFormatError, UsageError
+from slimgo.oci.descriptor import Descriptor
+from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, open_tar
 
 MAX_LAYER_ENV = "SLIMGO_MAX_LAYER_SIZE"
@@ -89,13 +91,56 @@ def _layer_name(layer: Layer) -> str:
     return f"layer {layer.descriptor.digest}"
 
 
+class _CountingBlob:
+    """The compressed blob, counting what the decompressor has taken from it (for the ratio in a limit error)."""
+
+    def __init__(self, blob: BinaryIO) -> None:
+        self._blob = blob
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._blob.read(size)
+        self.count += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._blob.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._blob.closed)
+
+
+@dataclass(frozen=True)
+class _CountedLayer:
+    layer: Layer
+    blob: list[_CountingBlob] = field(default_factory=list)
+
+    @property
+    def descriptor(self) -> Descriptor:
+        return self.layer.descriptor
+
+    @property
+    def diff_id(self) -> Digest:
+        return self.layer.diff_id
+
+    def open_blob(self) -> BinaryIO:
+        counting = _CountingBlob(self.layer.open_blob())
+        self.blob.append(counting)
+        return counting  # type: ignore[return-value]
+
+
 class BoundedTar:
     """The uncompressed tar stream of a layer that refuses to yield more than the layer limit."""
 
     def __init__(self, layer: Layer, limits: Limits) -> None:
         self._layer = layer
         self._limit = limits.layer
-        self._stream = open_tar(layer)
+        self._counted = _CountedLayer(layer)
+        self._stream = open_tar(self._counted)
         self.count = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -104,7 +149,8 @@ class BoundedTar:
         data = self._stream.read(min(size, self._limit + 1 - self.count))
         self.count += len(data)
         if self.count > self._limit:
-            raise too_large(self._layer, self.count, self._limit)
+            consumed = self._counted.blob[0].count if self._counted.blob else 0
+            raise too_large(self._layer, self.count, self._limit, consumed)
         return data
 
     def close(self) -> None:
@@ -122,13 +168,15 @@ def bounded_tar(layer: Layer, limits: Limits | None = None) -> BinaryIO:
     return BoundedTar(layer, limits or Limits.from_env())  # type: ignore[return-value]
 
 
-def too_large(layer: Layer, seen: int, limit: int) -> LayerTooLarge:
-    compressed = layer.descriptor.size
+def too_large(layer: Layer, seen: int, limit: int, consumed: int = 0) -> LayerTooLarge:
+    """The error for a layer past ``limit``; ``consumed`` compressed bytes had unpacked to ``seen``."""
+    compressed = consumed or layer.descriptor.size
     ratio = ""
     if seen > BOMB_MIN_SIZE and compressed > 0 and seen / compressed > BOMB_RATIO:
-        ratio = (f"; that is {seen / compressed:.0f}x its compressed size of {_human(compressed)}, "
-                 "far beyond what real files compress to (a decompression bomb?)")
-    return LayerTooLarge(_layer_name(layer), f"unpacks to more than the limit of {_human(limit)} per layer{ratio}",
+        ratio = (f"; its first {_human(compressed)} compressed unpacked to over {_human(limit)}, "
+                 f"{seen // compressed}x, far beyond what real files compress to (a decompression bomb?)")
+    return LayerTooLarge(_layer_name(layer), f"unpacks to more than the limit of {_human(limit)} per layer "
+                         f"({_human(layer.descriptor.size)} compressed){ratio}",
                          f"if you trust this image, raise the limit, e.g. {MAX_LAYER_ENV}={_compact(2 * limit)}")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import tarfile
 import zlib
 from collections.abc import Sequence
@@ -73,7 +72,3 @@ def write_image(target: str, layers: Sequence[Layer], entrypoint: Sequence[str] 
 def zeros_ratio() -> float:
     """How far gzip shrinks zeros (about 1000x): the ratio a bomb shows."""
     return MiB / len(zlib.compress(_ZERO_CHUNK, 9))
-
-
-def fileobj(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
