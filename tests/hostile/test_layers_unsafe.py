@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import FIXTURES, require_root, require_tool
 from tests.hostile.harness import CliRun, make_canary, run_cli, tree_digest
 from tests.hostile.layers import Member, raw_layer, write_image
+from tests.stores.registry.conftest import start_registry, stop_registry
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +132,24 @@ def test_copy_reads_a_clean_image_once_per_layer(tmp_path: Path) -> None:
     write_image(f"oci:{tmp_path}/clean:x", [layer], entrypoint=["/app/x"])
     result = run_cli(["copy", f"oci:{tmp_path}/clean:x", f"oci:{tmp_path}/out:x"], timeout=60)
     assert result.code == 0, result
+
+
+def test_registry_copies_are_judged_unless_the_layers_stay_in_one_registry(images: dict[str, tuple[str, str]],
+                                                                          tmp_path: Path) -> None:
+    image, digest = images["hardlink"]
+    running, process = start_registry(tmp_path / "registry", "anonymous")
+    try:
+        pushed = run_cli(["copy", image, f"docker://{running.host}/evil:1"], timeout=60)
+        assert pushed.code == 1 and f"layer {digest} entry 'hl'" in pushed.err, pushed
+        assert not (running.root / "docker/registry/v2/repositories/evil").exists()  # nothing was pushed
+        allowed = run_cli(["copy", "--allow-unsafe-layers", image, f"docker://{running.host}/evil:1"], timeout=60)
+        assert allowed.code == 0, allowed
+        # Promotion within the registry mounts the blobs: they are not downloaded, so not judged either.
+        promoted = run_cli(["copy", f"docker://{running.host}/evil:1", f"docker://{running.host}/promoted:1"],
+                           timeout=60)
+        assert promoted.code == 0, promoted
+        pulled = run_cli(["copy", f"docker://{running.host}/promoted:1", f"oci:{tmp_path}/pulled:x"], timeout=60)
+        assert pulled.code == 1 and f"layer {digest} entry 'hl'" in pulled.err, pulled
+        assert not (tmp_path / "pulled").exists()
+    finally:
+        stop_registry(process)
