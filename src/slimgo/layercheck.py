@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tarfile
 import threading
@@ -248,6 +249,9 @@ class EntryJudge:
 
     limits: Limits = field(default_factory=Limits.from_env)
     links: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Every directory that has (or had) a symlink somewhere below it: only removing one of these can remove links,
+    # so a file replacing a path costs a sweep of ``links`` only then (images hold thousands of both).
+    above_links: set[str] = field(default_factory=set)
     layer_index: int = -1
     layer_name: str = ""
     _layer: Layer | None = None
@@ -295,7 +299,7 @@ class EntryJudge:
                 return Verdict(tuple(parts), problem)
             link = self.links.get(target)
             if link is not None:  # a hard link to a symlink is that symlink again
-                self.links[path] = (link[0], self.layer_index)
+                self._add_link(path, link[0])
                 return Verdict(tuple(parts))
         self._record(member, path)
         return Verdict(tuple(parts))
@@ -308,8 +312,9 @@ class EntryJudge:
         if base == OPAQUE:
             prefix = "/" + "/".join(parent)
             prefix = prefix.rstrip("/") + "/"
-            for key in [k for k, (_, n) in self.links.items() if k.startswith(prefix) and n < self.layer_index]:
-                del self.links[key]
+            if prefix == "/" or prefix[:-1] in self.above_links:
+                for key in [k for k, (_, n) in self.links.items() if k.startswith(prefix) and n < self.layer_index]:
+                    del self.links[key]
             return Verdict(tuple(parts))
         target = base[len(WHITEOUT):]
         if target.startswith(WHITEOUT):  # .wh..wh.plnk and the like: aufs internals no runtime applies
@@ -318,8 +323,8 @@ class EntryJudge:
         if target in ("", ".", ".."):
             return Verdict(tuple(parts), self._problem(member, "is a whiteout that names no file of its directory"))
         gone = "/" + "/".join([*parent, target])
-        for key in [k for k in self.links if k == gone or k.startswith(gone + "/")]:
-            del self.links[key]
+        self.links.pop(gone, None)
+        self._drop_below(gone)
         return Verdict(tuple(parts))
 
     def _hardlink(self, member: tarfile.TarInfo) -> tuple[Problem | None, str]:
@@ -333,10 +338,21 @@ class EntryJudge:
 
     def _record(self, member: tarfile.TarInfo, path: str) -> None:
         if member.issym():
-            self.links[path] = (member.linkname, self.layer_index)
+            self._add_link(path, member.linkname)
             return
         self.links.pop(path, None)
         if not member.isdir():  # a file replaces a directory, and every link under it
+            self._drop_below(path)
+
+    def _add_link(self, path: str, target: str) -> None:
+        self.links[path] = (target, self.layer_index)
+        parent = posixpath.dirname(path)
+        while parent not in self.above_links and parent != "/":
+            self.above_links.add(parent)
+            parent = posixpath.dirname(parent)
+
+    def _drop_below(self, path: str) -> None:
+        if path in self.above_links:
             prefix = path + "/"
             for key in [k for k in self.links if k.startswith(prefix)]:
                 del self.links[key]
