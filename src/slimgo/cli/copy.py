@@ -9,7 +9,6 @@ import click
 
 from slimgo.cli import render
 from slimgo.errors import UsageError
-from slimgo.layercheck import check_artifact_layers
 from slimgo.oci.image import ImageIndex
 from slimgo.oci.platform import Platform
 from slimgo.stores import registry
@@ -66,6 +65,8 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
                              "oci-archive:FILE to keep them all")
         if src.transport == "docker" and dst.transport != "docker":
             registry.prefetch(artifact, opts)  # all layers of every platform kept at once, in parallel
+        from slimgo.layercheck import check_artifact_layers  # tarfile loads only when a copy runs
+
         # Within one registry the layers are mounted, never read: nothing reaches it that it does not serve already.
         same_registry = src.transport == dst.transport == "docker" and \
             registry.Reference.parse(src.path).registry == registry.Reference.parse(dst.path).registry
