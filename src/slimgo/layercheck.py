@@ -9,7 +9,7 @@ import tarfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from slimgo.errors import CORRUPT, ImageFormatError, UsageError
 from slimgo.oci.descriptor import Descriptor
@@ -183,6 +183,29 @@ def too_large(layer: Layer, seen: int, limit: int, consumed: int = 0) -> LayerTo
 
 def _compact(n: int) -> str:
     return _human(n).replace(" ", "")
+
+
+_ZEROS = bytes(CHUNK)
+
+
+def copy_entry(source: IO[bytes], out: IO[bytes], limit: int, where: str) -> int:
+    """Copy an entry's contents into the file ``out``, at most ``limit`` bytes; runs of zeros become holes.
+
+    A hole costs no disk and no write, so a layer of zeros (a decompression bomb, or a sparse image file) only
+    costs the time to inflate it. Returns the number of bytes copied.
+    """
+    copied = 0
+    while chunk := source.read(min(CHUNK, limit + 1 - copied)):
+        copied += len(chunk)
+        if copied > limit:
+            raise LayerTooLarge(where, f"is larger than the limit of {_human(limit)} per entry",
+                                f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}={_compact(2 * limit)}")
+        if chunk == _ZEROS[: len(chunk)]:
+            out.seek(len(chunk), os.SEEK_CUR)
+        else:
+            out.write(chunk)
+    out.truncate()  # the file's length, when it ends in a hole
+    return copied
 
 
 @dataclass(frozen=True)

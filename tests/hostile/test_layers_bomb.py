@@ -148,3 +148,15 @@ def test_a_limit_that_is_not_a_size_is_a_usage_error(bomb: Bomb, value: str) -> 
     result = run_cli(["inspect", bomb.layout], env={"SLIMGO_MAX_LAYER_SIZE": value}, timeout=30)
     assert result.code == 2, result
     assert f"SLIMGO_MAX_LAYER_SIZE={value!r}" in result.err and "16GiB" in result.err
+
+
+def test_run_unpacks_a_bomb_as_holes_under_the_default_limits(bomb: Bomb, tmp_path: Path) -> None:
+    """2 GiB of zeros become a sparse file: bounded time and memory, no 2 GiB written to TMPDIR."""
+    require_tool("runc")
+    require_root()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    result = run_cli(["run", bomb.layout], env={"TMPDIR": str(tmp)}, timeout=90)
+    bounded(result)
+    assert result.code != 0 and "exec format error" in result.err, result  # zeros are no program
+    assert list(tmp.iterdir()) == []

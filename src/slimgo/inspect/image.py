@@ -7,14 +7,12 @@ import tarfile
 from pathlib import Path
 
 from slimgo.errors import ElfError, ImageFormatError
-from slimgo.layercheck import MAX_ENTRY_ENV, LayerTooLarge
+from slimgo.layercheck import copy_entry
 from slimgo.oci.config import env_get
 from slimgo.oci.image import StoredImage
 from slimgo.rootfs import Rootfs
 
 _ELF_MAGIC = b"\x7fELF"
-_CHUNK = 1 << 20
-_ZEROS = bytes(_CHUNK)
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -55,7 +53,6 @@ def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
     node = rootfs.nodes.get(path)
     if node is None or node.kind != "file":
         raise ImageFormatError(where, f"{path} is not a regular file in its layers", "check the image")
-    limit = rootfs.limits.entry
     try:
         with rootfs.member(node) as src:
             head = src.read(len(_ELF_MAGIC))
@@ -64,17 +61,7 @@ def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
                                "inspect an image whose entrypoint is a Go binary")
             with open(dest, "wb") as out:
                 out.write(head)
-                copied = len(head)
-                while chunk := src.read(min(_CHUNK, limit + 1 - copied)):
-                    copied += len(chunk)
-                    if copied > limit:
-                        raise LayerTooLarge(f"{where} {path}", f"is larger than the limit of {limit} bytes per entry",
-                                            f"if you trust this image, raise {MAX_ENTRY_ENV}")
-                    if chunk == _ZEROS[: len(chunk)]:
-                        out.seek(len(chunk), 1)  # a hole: runs of zeros cost no disk and no write
-                    else:
-                        out.write(chunk)
-                out.truncate()  # gives the file its length when it ends in a hole
+                copy_entry(src, out, rootfs.limits.entry - len(head), f"{where} {path}")
     except (tarfile.TarError, EOFError, ValueError) as err:
         raise ImageFormatError(where, f"cannot read {path} from its layer ({err})",
                                "the image is corrupt; rebuild or pull it again") from None

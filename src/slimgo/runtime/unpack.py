@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from slimgo.errors import CORRUPT, ImageFormatError, RunError, SlimgoError
-from slimgo.layercheck import UNSAFE_FIX, EntryJudge, Limits, UnsafeEntry, bounded_tar, clean
+from slimgo.layercheck import UNSAFE_FIX, EntryJudge, Limits, UnsafeEntry, bounded_tar, clean, copy_entry
 from slimgo.layercheck import Escape as NameEscape
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import Layer
@@ -210,7 +210,7 @@ class _Applier:
         # O_EXCL|O_NOFOLLOW: clear() removed what was there; nothing may have put a link in its place.
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(source, out, CHUNK)
+            copy_entry(source, out, self.judge.limits.entry, f"{self.where} entry {member.name!r}")
             out.flush()  # a write after utime() would move the mtime again
             os.fchown(out.fileno(), member.uid, member.gid)
             os.fchmod(out.fileno(), member.mode & 0o7777)  # after chown, which clears setuid bits
