@@ -15,6 +15,7 @@ from slimgo.errors import CORRUPT, ImageFormatError, UsageError
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, open_tar
+from slimgo.units import human_bytes
 
 MAX_LAYER_ENV = "SLIMGO_MAX_LAYER_SIZE"
 MAX_ENTRY_ENV = "SLIMGO_MAX_ENTRY_SIZE"
@@ -62,14 +63,6 @@ def parse_size(text: str, where: str) -> int:
     if value <= 0:
         raise UsageError(f"{where}={text!r}", "must be larger than zero", f"e.g. {where}=16GiB")
     return value
-
-
-def _human(n: int) -> str:
-    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= 1 << shift:
-            value = n / (1 << shift)
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{n} B"
 
 
 @dataclass(frozen=True)
@@ -174,31 +167,34 @@ def too_large(layer: Layer, seen: int, limit: int, consumed: int = 0) -> LayerTo
     compressed = consumed or layer.descriptor.size
     ratio = ""
     if seen > BOMB_MIN_SIZE and compressed > 0 and seen / compressed > BOMB_RATIO:
-        ratio = (f"; its first {_human(compressed)} compressed unpacked to over {_human(limit)}, "
+        ratio = (f"; its first {human_bytes(compressed)} compressed unpacked to over {human_bytes(limit)}, "
                  f"{seen // compressed}x, far beyond what real files compress to (a decompression bomb?)")
-    return LayerTooLarge(_layer_name(layer), f"unpacks to more than the limit of {_human(limit)} per layer "
-                         f"({_human(layer.descriptor.size)} compressed){ratio}",
+    return LayerTooLarge(_layer_name(layer), f"unpacks to more than the limit of {human_bytes(limit)} per layer "
+                         f"({human_bytes(layer.descriptor.size)} compressed){ratio}",
                          f"if you trust this image, raise the limit, e.g. {MAX_LAYER_ENV}={_compact(2 * limit)}")
 
 
 def _compact(n: int) -> str:
-    return _human(n).replace(" ", "")
+    """``n`` as a value for SLIMGO_MAX_*_SIZE (what a fix line tells the user to set)."""
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n % (1 << shift) == 0:
+            return f"{n >> shift}{unit}"
+    return str(n)
 
 
 _ZEROS = bytes(CHUNK)
 
 
-def copy_entry(source: IO[bytes], out: IO[bytes], limit: int, where: str) -> int:
+def copy_entry(source: IO[bytes], out: IO[bytes], limit: int, where: str, copied: int = 0) -> int:
     """Copy an entry's contents into the file ``out``, at most ``limit`` bytes; runs of zeros become holes.
 
     A hole costs no disk and no write, so a layer of zeros (a decompression bomb, or a sparse image file) only
-    costs the time to inflate it. Returns the number of bytes copied.
+    costs the time to inflate it. ``copied`` bytes were written already; returns the total.
     """
-    copied = 0
     while chunk := source.read(min(CHUNK, limit + 1 - copied)):
         copied += len(chunk)
         if copied > limit:
-            raise LayerTooLarge(where, f"is larger than the limit of {_human(limit)} per entry",
+            raise LayerTooLarge(where, f"is larger than the limit of {human_bytes(limit)} per entry",
                                 f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}={_compact(2 * limit)}")
         if chunk == _ZEROS[: len(chunk)]:
             out.seek(len(chunk), os.SEEK_CUR)
@@ -290,10 +286,10 @@ class EntryJudge:
     def judge(self, member: tarfile.TarInfo) -> Verdict:
         """The verdict on ``member``; raises :class:`LayerTooLarge` for an entry over the size limit."""
         if member.size > self.limits.entry and (member.isreg() or member.type not in tarfile.SUPPORTED_TYPES):
-            raise LayerTooLarge(f"{self.layer_name} entry {member.name!r}",
-                                f"declares {_human(member.size)}, over the limit of {_human(self.limits.entry)} per "
-                                "entry", f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}="
-                                f"{_compact(2 * self.limits.entry)}")
+            limit = self.limits.entry
+            raise LayerTooLarge(f"{self.layer_name} entry {member.name!r}", f"declares {human_bytes(member.size)}, "
+                                f"over the limit of {human_bytes(limit)} per entry",
+                                f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}={_compact(2 * limit)}")
         try:
             parts = clean(member.name)
         except Escape as err:

@@ -77,7 +77,7 @@ def test_inspect_stops_at_the_layer_limit(bomb: Bomb, tmp_path: Path) -> None:
     result = run_cli(["inspect", bomb.layout], env={"SLIMGO_MAX_LAYER_SIZE": "256MiB", "TMPDIR": str(tmp_path)},
                      timeout=60)
     bounded(result)
-    assert_layer_refused(result, bomb.layer, "256 MiB")
+    assert_layer_refused(result, bomb.layer, "256.0 MiB")
     assert result.seconds < 10  # an eighth of the bomb is read, not all of it
 
 
@@ -86,7 +86,7 @@ def test_inspect_refuses_an_oversized_entry_from_its_header(bomb: Bomb, tmp_path
                      timeout=60)
     bounded(result)
     assert result.code == 1
-    assert (f"layer {bomb.elf_layer.descriptor.digest} entry 'app/bomb': declares 1 GiB, over the limit of 64 MiB "
+    assert (f"layer {bomb.elf_layer.descriptor.digest} entry 'app/bomb': declares 1.0 GiB, over the limit of 64.0 MiB "
             "per entry") in result.err
     assert "SLIMGO_MAX_ENTRY_SIZE=128MiB" in result.err
     assert result.seconds < 5  # refused on the header: nothing decompressed past it
@@ -118,7 +118,7 @@ def test_lint_image_stops_at_the_layer_limit(bomb: Bomb, tmp_path: Path) -> None
     result = run_cli(["lint", "--image", bomb.layout, str(tmp_path / "pod.yaml")],
                      env={"SLIMGO_MAX_LAYER_SIZE": "512MiB"}, timeout=60)
     bounded(result)
-    assert_layer_refused(result, bomb.layer, "512 MiB")
+    assert_layer_refused(result, bomb.layer, "512.0 MiB")
 
 
 def test_copy_stops_at_the_layer_limit_and_writes_nothing(bomb: Bomb, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_copy_stops_at_the_layer_limit_and_writes_nothing(bomb: Bomb, tmp_path: 
     result = run_cli(["copy", bomb.layout, f"oci:{tmp_path}/out:copy"],
                      env={"SLIMGO_MAX_LAYER_SIZE": "256MiB", "HOME": str(home)}, timeout=60)
     bounded(result)
-    assert_layer_refused(result, bomb.layer, "256 MiB")
+    assert_layer_refused(result, bomb.layer, "256.0 MiB")
     assert not (tmp_path / "out").exists()
     assert tree_digest(home) == before
 
@@ -139,7 +139,7 @@ def test_run_stops_at_the_layer_limit_and_leaves_no_rootfs(bomb: Bomb, tmp_path:
     tmp.mkdir()
     result = run_cli(["run", bomb.layout], env={"SLIMGO_MAX_LAYER_SIZE": "256MiB", "TMPDIR": str(tmp)}, timeout=60)
     bounded(result)
-    assert_layer_refused(result, bomb.layer, "256 MiB")
+    assert_layer_refused(result, bomb.layer, "256.0 MiB")
     assert list(tmp.iterdir()) == []  # the partial rootfs is removed with its bundle
 
 

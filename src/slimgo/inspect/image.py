@@ -61,7 +61,7 @@ def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
                                "inspect an image whose entrypoint is a Go binary")
             with open(dest, "wb") as out:
                 out.write(head)
-                copy_entry(src, out, rootfs.limits.entry - len(head), f"{where} {path}")
+                copy_entry(src, out, rootfs.limits.entry, f"{where} {path}", copied=len(head))
     except (tarfile.TarError, EOFError, ValueError) as err:
         raise ImageFormatError(where, f"cannot read {path} from its layer ({err})",
                                "the image is corrupt; rebuild or pull it again") from None
