@@ -132,6 +132,7 @@ def test_copy_stops_at_the_layer_limit_and_writes_nothing(bomb: Bomb, tmp_path: 
     assert tree_digest(home) == before
 
 
+@pytest.mark.integration
 def test_run_stops_at_the_layer_limit_and_leaves_no_rootfs(bomb: Bomb, tmp_path: Path) -> None:
     require_tool("runc")
     require_root()
@@ -150,6 +151,7 @@ def test_a_limit_that_is_not_a_size_is_a_usage_error(bomb: Bomb, value: str) -> 
     assert f"SLIMGO_MAX_LAYER_SIZE={value!r}" in result.err and "16GiB" in result.err
 
 
+@pytest.mark.integration
 def test_run_unpacks_a_bomb_as_holes_under_the_default_limits(bomb: Bomb, tmp_path: Path) -> None:
     """2 GiB of zeros become a sparse file: bounded time and memory, no 2 GiB written to TMPDIR."""
     require_tool("runc")
