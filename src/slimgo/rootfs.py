@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import posixpath
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
-from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
+from slimgo.layercheck import EntryJudge, Escape, Limits, Problem, bounded_tar, clean
 from slimgo.oci.image import Layer
 
 _MAX_LINKS = 40  # what the Linux kernel allows when resolving a path
@@ -25,6 +27,7 @@ class Node:
     linkname: str
     layer: int  # index of the layer that provides this entry
     xattrs: tuple[tuple[str, str], ...] = ()
+    ordinal: int = -1  # position of the entry in its layer's tar, to read back exactly this one
 
 
 def _normal(name: str) -> str:
@@ -45,41 +48,66 @@ def _kind(member: tarfile.TarInfo) -> str:
 
 
 class Rootfs:
-    """Index of every path in the merged layers; file contents are read back from their layer on demand."""
+    """Index of every path in the merged layers; file contents are read back from their layer on demand.
 
-    def __init__(self, layers: Sequence[Layer]) -> None:
+    Every entry is judged by :mod:`slimgo.layercheck`; refused ones are left out of the index and kept in
+    ``problems`` (lint reports them, inspect refuses the image). Limits on sizes raise as the layers are read.
+    """
+
+    def __init__(self, layers: Sequence[Layer], limits: Limits | None = None) -> None:
         self.layers = list(layers)
+        self.limits = limits or Limits.from_env()
         self.nodes: dict[str, Node] = {}
+        self.problems: list[Problem] = []
+        judge = EntryJudge(self.limits)
         for index, layer in enumerate(self.layers):
-            self._apply(index, layer)
+            self._apply(index, layer, judge)
 
-    def _apply(self, index: int, layer: Layer) -> None:
+    def _apply(self, index: int, layer: Layer, judge: EntryJudge) -> None:
+        judge.start_layer(layer)
         try:
-            with open_tar(layer) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
-                for member in tar:
-                    path = _normal(member.name)
-                    base = posixpath.basename(path)
-                    parent = posixpath.dirname(path)
-                    if base == ".wh..wh..opq":
-                        prefix = parent.rstrip("/") + "/"
-                        for key in [k for k, n in self.nodes.items() if k.startswith(prefix) and n.layer < index]:
-                            del self.nodes[key]
+            with bounded_tar(layer, self.limits) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+                for ordinal, member in enumerate(tar):
+                    verdict = judge.judge(member)
+                    if verdict.problem is not None:
+                        self.problems.append(verdict.problem)
                         continue
-                    if base.startswith(".wh."):
-                        gone = posixpath.join(parent, base[4:])
-                        for key in [k for k in self.nodes if k == gone or k.startswith(gone + "/")]:
-                            del self.nodes[key]
-                        continue
-                    link = member.linkname
-                    if member.islnk():
-                        link = _normal(link)
-                    xattrs = tuple(sorted((k[len("SCHILY.xattr."):], v) for k, v in member.pax_headers.items()
-                                          if k.startswith("SCHILY.xattr.")))
-                    self.nodes[path] = Node(path, _kind(member), member.size, member.mode, member.uid, member.gid,
-                                            link, index, xattrs)
+                    self._add(index, ordinal, member, verdict.path)
         except (tarfile.TarError, EOFError, OSError, ValueError) as err:
             raise ImageFormatError(f"layer {layer.descriptor.digest}", f"is not a readable tar ({err})",
                                    "the image is corrupt; rebuild or re-pull it") from None
+
+    def _add(self, index: int, ordinal: int, member: tarfile.TarInfo, path: str) -> None:
+        base = posixpath.basename(path)
+        parent = posixpath.dirname(path)
+        if base == ".wh..wh..opq":
+            prefix = parent.rstrip("/") + "/"
+            for key in [k for k, n in self.nodes.items() if k.startswith(prefix) and n.layer < index]:
+                del self.nodes[key]
+            return
+        if base.startswith(".wh."):
+            gone = posixpath.join(parent, base[4:])
+            for key in [k for k in self.nodes if k == gone or k.startswith(gone + "/")]:
+                del self.nodes[key]
+            return
+        link = member.linkname
+        if member.islnk():
+            try:
+                link = "/" + "/".join(clean(link))
+            except Escape:  # the judge refused these already
+                return
+        xattrs = tuple(sorted((k[len("SCHILY.xattr."):], v) for k, v in member.pax_headers.items()
+                              if k.startswith("SCHILY.xattr.")))
+        self.nodes[path] = Node(path, _kind(member), member.size, member.mode, member.uid, member.gid,
+                                link, index, xattrs, ordinal)
+
+    def refuse_unsafe(self, where: str) -> None:
+        """Raise the first refused entry (for commands that take no unsafe layer at all)."""
+        if self.problems:
+            first = self.problems[0]
+            more = f" ({len(self.problems) - 1} more entries are refused too)" if len(self.problems) > 1 else ""
+            err = first.error()
+            raise type(err)(f"{where}: {err.subject}", err.cause + more, err.fix)
 
     def resolve(self, path: str) -> Node | None:
         """The node ``path`` names after following symlinks (inside this rootfs only), or None."""
@@ -120,11 +148,25 @@ class Rootfs:
             raise ImageFormatError(path, "is not a regular file in the image", "check the path")
         if node.size > limit:
             raise ImageFormatError(path, f"is larger than {limit} bytes", "inspect a smaller file")
-        wanted = node.path
-        with open_tar(self.layers[node.layer]) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                if _normal(member.name) == wanted and member.isfile():
-                    data = tar.extractfile(member)
-                    assert data is not None
-                    return data.read()
-        raise ImageFormatError(path, "vanished while reading its layer", "the image is corrupt")
+        try:
+            with self.member(node) as data:
+                return data.read(limit)
+        except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+            raise ImageFormatError(f"layer {self.layers[node.layer].descriptor.digest}",
+                                   f"cannot read {node.path} from it ({err})",
+                                   "the image is corrupt; rebuild or re-pull it") from None
+
+    @contextmanager
+    def member(self, node: Node) -> Iterator[IO[bytes]]:
+        """The contents of the regular file ``node`` as a stream, read from its layer (stops at that entry)."""
+        layer = self.layers[node.layer]
+        with bounded_tar(layer, self.limits) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for ordinal, member in enumerate(tar):
+                if ordinal == node.ordinal:
+                    data = tar.extractfile(member) if member.isfile() else None
+                    if data is None:
+                        break
+                    yield data
+                    return
+        raise ImageFormatError(f"layer {layer.descriptor.digest} entry {node.path}", "vanished while reading it",
+                               "the image is corrupt; rebuild or re-pull it")

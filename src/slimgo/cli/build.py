@@ -32,6 +32,8 @@ if TYPE_CHECKING:
               help="Comma-separated platforms to build for (an index when several); default: the host's.")
 @click.option("--base", default="static", show_default=True,
               help="static (embedded distroless-equivalent), scratch, or an image in a transport.")
+@click.option("--allow-unsafe-layers", is_flag=True,
+              help="Build on a --base image whose layers have entries that escape the rootfs (refused by default).")
 @click.option("--tzdata", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Add /usr/share/zoneinfo: auto = only when the program can load zone files.")
 @click.option("--compression", type=click.Choice(COMPRESSIONS), default="gzip", show_default=True)

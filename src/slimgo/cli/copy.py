@@ -23,11 +23,15 @@ from slimgo.stores.transport import SYNTAX, Location
 @registry_options
 @click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Blobs moved in parallel.")
 @click.option("--tag", "tags", multiple=True, help="For docker:// destinations: also push under this tag. Repeatable.")
+@click.option("--allow-unsafe-layers", is_flag=True,
+              help="Copy layers whose entries escape the rootfs, or hold device nodes or aufs whiteouts "
+                   "(refused by default).")
 def copy(source: str, destination: str, platform_text: str | None, pull: str, insecure: tuple[str, ...],
-         jobs: int, tags: tuple[str, ...]) -> None:
+         jobs: int, tags: tuple[str, ...], allow_unsafe_layers: bool) -> None:
+    from slimgo.layercheck import check_artifact_layers
     from slimgo.oci.image import ImageIndex
     from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import image_for_platform
+    from slimgo.stores.transport import image_for_platform, same_registry
 
     src = Location.parse(source)
     dst = Location.parse(destination)
@@ -48,4 +52,6 @@ def copy(source: str, destination: str, platform_text: str | None, pull: str, in
                          "oci-archive:FILE to keep them all")
     if dst.transport != "docker":
         stores.fetch_layers(src, artifact)  # all layers of every platform kept at once, in parallel
+    # Within one registry the layers are mounted, never read: nothing reaches it that it does not serve already.
+    check_artifact_layers(artifact, allow_unsafe_layers or same_registry(src, dst), str(src))
     render.result_line(stores.write(dst, artifact, extra_tags=tags))

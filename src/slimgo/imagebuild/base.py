@@ -11,6 +11,7 @@ import certifi
 from slimgo.base import static
 from slimgo.errors import UsageError
 from slimgo.layer import build_layer
+from slimgo.layercheck import check_artifact_layers
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import Layer
@@ -64,7 +65,7 @@ def validate_base_spec(spec: str) -> None:
 
 
 def resolve_base(spec: str, platform: Platform, cache: LayerCache, compression: str, created: str,
-                 epoch: int, stores: Stores) -> Base:
+                 epoch: int, stores: Stores, allow_unsafe_layers: bool = False) -> Base:
     validate_base_spec(spec)
     if spec == "scratch":
         return Base("scratch", (), (), ImageConfig.empty(platform))
@@ -82,4 +83,5 @@ def resolve_base(spec: str, platform: Platform, cache: LayerCache, compression: 
     if (got.os, got.architecture) != (platform.os, platform.architecture):
         raise UsageError(f"--base {spec}", f"is an image for {got}, but the build targets {platform}",
                          "use a base for the target platform, or an index that has it")
+    check_artifact_layers(image, allow_unsafe_layers, f"--base {spec}")
     return Base("image", tuple(image.layers), tuple(image.config.history), image.config, name=spec, digest=image.digest)

@@ -131,7 +131,7 @@ class ImageBuilder:
                 ) from None
             raise
         base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
-                            self.stores)
+                            self.stores, iopts.allow_unsafe_layers)
         try:
             if gopts.cgo:
                 linking = check_dynamic_base(binary, platform, Rootfs(base.layers), iopts.base)

@@ -88,6 +88,7 @@ class ImageOptions:
     labels: tuple[tuple[str, str], ...] = ()
     annotations: tuple[tuple[str, str], ...] = ()
     epoch: int = 0
+    allow_unsafe_layers: bool = False  # a --base image's layers are judged by slimgo.layercheck unless set
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -148,6 +148,7 @@ def image_options(values: Mapping[str, Any]) -> ImageOptions:
         labels=parse_pairs(tuple(values["label"]), "--label"),
         annotations=parse_pairs(tuple(values["annotation"]), "--annotation"),
         epoch=epoch_from_env(os.environ.get("SOURCE_DATE_EPOCH")),
+        allow_unsafe_layers=bool(values.get("allow_unsafe_layers")),
     )
 
 

@@ -16,8 +16,11 @@ from slimgo.elf.pclntab import FuncTable, func_table_of
 from slimgo.errors import ElfError
 from slimgo.inspect.attribution import DataShares, attribute, data_shares
 from slimgo.inspect.size import SizeReport, package_sizes, resolver_for, section_sizes, strip_savings
+from slimgo.units import human_bytes
 
 T = TypeVar("T")
+# Layer sizes are estimated by compressing the whole file (~7 ms/MiB for gzip); past this, the estimate is skipped.
+LAYER_SIZE_MAX = 512 << 20
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,17 @@ def inspect_binary(
     """
     with open_elf(path) as elf:
         pending = None
-        if compress:
+        too_big = compress and elf.size > LAYER_SIZE_MAX
+        if compress and not too_big:
             from slimgo.inspect.compress import start_layer_sizes  # the codecs load only when used
 
             pending = start_layer_sizes(path, layer_cache)
         parts = _read_parts(elf)
     size = _size_report(parts)
     problems = parts.problems
+    if too_big:
+        problems.append(Problem("size.compressed", f"not computed: the file is {human_bytes(parts.file_bytes)}, over "
+                                f"{human_bytes(LAYER_SIZE_MAX)}, and compressing it would take minutes"))
     if pending is not None:
         try:
             layer = pending.result()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import posixpath
-import shutil
 import tarfile
 from pathlib import Path
 
-from slimgo.compression import open_tar
-from slimgo.errors import ImageFormatError
+from slimgo.errors import ElfError, ImageFormatError
+from slimgo.layercheck import copy_entry
 from slimgo.oci.config import env_get
 from slimgo.oci.image import StoredImage
 from slimgo.rootfs import Rootfs
 
+_ELF_MAGIC = b"\x7fELF"
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -45,20 +45,27 @@ def find_entrypoint(image: StoredImage, rootfs: Rootfs, where: str) -> tuple[lis
 
 
 def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
-    """Stream the regular file at ``path`` (already resolved) from its layer into ``dest``."""
+    """Stream the regular file at ``path`` (already resolved) from its layer into ``dest``.
+
+    Only an ELF file is extracted (its first bytes are checked before anything is written), and the copy stops at the
+    per-entry limit, so a hostile image costs neither memory nor disk.
+    """
     node = rootfs.nodes.get(path)
     if node is None or node.kind != "file":
         raise ImageFormatError(where, f"{path} is not a regular file in its layers", "check the image")
     try:
-        with open_tar(rootfs.layers[node.layer]) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
-            for member in tar:
-                if posixpath.normpath("/" + member.name.lstrip("/")) == path and member.isfile():
-                    src = tar.extractfile(member)
-                    assert src is not None
-                    with open(dest, "wb") as out:
-                        shutil.copyfileobj(src, out, 1 << 20)
-                    return
-    except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+        with rootfs.member(node) as src:
+            head = src.read(len(_ELF_MAGIC))
+            if head != _ELF_MAGIC:
+                raise ElfError(f"{where} {path}", "is not an ELF binary (it does not start with \\x7fELF)",
+                               "inspect an image whose entrypoint is a Go binary")
+            with open(dest, "wb") as out:
+                out.write(head)
+                copy_entry(src, out, rootfs.limits.entry, f"{where} {path}", copied=len(head))
+    except (tarfile.TarError, EOFError, ValueError) as err:
         raise ImageFormatError(where, f"cannot read {path} from its layer ({err})",
                                "the image is corrupt; rebuild or pull it again") from None
-    raise ImageFormatError(where, f"{path} vanished while reading its layer", "the image is corrupt")
+    except OSError as err:
+        raise ImageFormatError(where, f"cannot extract {path} to {dest.parent} ({err.strerror or err})",
+                               "free space in the temporary directory, or point TMPDIR at a larger file system") \
+            from None

@@ -48,6 +48,7 @@ def inspect_images(target: str, stores: Stores, platform: str | None = None, *, 
     for image in images:
         plat = str(image.config.platform)
         rootfs = Rootfs(image.layers)
+        rootfs.refuse_unsafe(f"{target} ({plat})")
         argv, path = find_entrypoint(image, rootfs, f"{target} ({plat})")
         with tempfile.TemporaryDirectory(prefix="slimgo-inspect-") as tmp:
             binary = Path(tmp) / Path(path).name

@@ -15,6 +15,10 @@ class Escape(Exception):
     """A path that leaves the root filesystem; the caller names the layer and entry in the user's error."""
 
 
+class NotDirectory(Escape):
+    """A path that runs through something that is not a directory: a broken layer, not an escaping one."""
+
+
 def components(name: str) -> list[str]:
     """The parts of a slash-separated path, without empty and "." parts."""
     return [part for part in name.split("/") if part not in ("", ".")]
@@ -52,7 +56,7 @@ def resolve(root: Path, parts: Sequence[str], follow_last: bool = True,
             resolved.append(part)
             continue
         except NotADirectoryError:
-            raise Escape(f"/{'/'.join(resolved)} is not a directory") from None
+            raise NotDirectory(f"/{'/'.join(resolved)} is not a directory") from None
         if stat.S_ISLNK(info.st_mode) and (pending or follow_last):
             links += 1
             if links > MAX_LINKS:

@@ -11,22 +11,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from slimgo.compression import open_tar
-from slimgo.errors import CORRUPT, ImageFormatError, RunError
+from slimgo.errors import CORRUPT, ImageFormatError, RunError, SlimgoError
+from slimgo.layercheck import UNSAFE_FIX, EntryJudge, Limits, UnsafeEntry, bounded_tar, clean, copy_entry
+from slimgo.layercheck import Escape as NameEscape
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import Layer
-from slimgo.runtime.rootpath import Escape, components, resolve
+from slimgo.runtime.rootpath import Escape, NotDirectory, resolve
 
 CHUNK = 1 << 20
 OPAQUE = ".wh..wh..opq"
 WHITEOUT = ".wh."
 Note = Callable[[str], None]
-_UNSAFE_FIX = ("rebuild the image from sources you trust: a layer may only write inside the image's own root "
-               "filesystem, and slimgo refuses to unpack one that tries to write elsewhere")
-
-
-class UnsafeLayer(RunError):
-    """A layer entry that would write outside the rootfs (absolute path, `..`, or through an escaping link)."""
+UnsafeLayer = UnsafeEntry  # a layer entry refused by slimgo.layercheck, or found escaping on disk
 
 
 class _StreamFailed(Exception):
@@ -47,6 +43,8 @@ class _HashingReader:
     def read(self, size: int = -1) -> bytes:
         try:
             data = self._stream.read(size)
+        except SlimgoError:  # a size limit: its own message names the layer and the limit
+            raise
         except Exception as err:  # gzip, zlib, zstd and EOF errors all mean the same thing here
             raise _StreamFailed(err) from None
         self._hash.update(data)
@@ -65,16 +63,23 @@ class _HashingReader:
 def unpack_layers(layers: Sequence[Layer], rootfs: Path, note: Note) -> None:
     """Apply ``layers`` in order into ``rootfs`` (created if missing)."""
     rootfs.mkdir(mode=0o755, parents=True, exist_ok=True)
+    judge = EntryJudge(Limits.from_env())
     for layer in layers:
-        unpack_layer(layer, rootfs, note)
+        unpack_layer(layer, rootfs, note, judge)
 
 
-def unpack_layer(layer: Layer, rootfs: Path, note: Note) -> None:
-    """Stream one layer into ``rootfs``; its uncompressed bytes must match the layer's diff_id."""
+def unpack_layer(layer: Layer, rootfs: Path, note: Note, judge: EntryJudge | None = None) -> None:
+    """Stream one layer into ``rootfs``; its uncompressed bytes must match the layer's diff_id.
+
+    Each entry is judged first (slimgo.layercheck: the verdict copy, build, inspect and lint give too); the rootfs
+    is then resolved on disk as a second line of defence.
+    """
     where = f"layer {layer.descriptor.digest}"
-    applier = _Applier(rootfs, where, note)
+    judge = judge or EntryJudge(Limits.from_env())
+    judge.start_layer(layer)
+    applier = _Applier(rootfs, where, note, judge)
     try:
-        with open_tar(layer) as stream:
+        with bounded_tar(layer, judge.limits) as stream:
             reader = _HashingReader(stream)
             with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
                 for member in tar:
@@ -94,33 +99,35 @@ def unpack_layer(layer: Layer, rootfs: Path, note: Note) -> None:
 class _Applier:
     """Applies the members of one layer; remembers what this layer wrote so an opaque whiteout spares it."""
 
-    def __init__(self, root: Path, where: str, note: Note) -> None:
+    def __init__(self, root: Path, where: str, note: Note, judge: EntryJudge) -> None:
         self.root = root
+        self.judge = judge
         self.where = where
         self.note = note
         self.written: set[tuple[str, ...]] = set()
         self.dirs: set[str] = set()  # host paths known to be real directories, to spare an lstat per component
 
     def unsafe(self, name: str, cause: str) -> UnsafeLayer:
-        return UnsafeLayer(f"{self.where} entry {name!r}", cause, _UNSAFE_FIX)
-
-    def checked_parts(self, entry: str, path: str, what: str = "path") -> list[str]:
-        if path.startswith("/"):
-            raise self.unsafe(entry, f"has an absolute {what} ({path}); layer paths must be relative to the rootfs")
-        parts = components(path)
-        if ".." in parts:
-            raise self.unsafe(entry, f"has a '..' in its {what} ({path}), which could climb out of the rootfs")
-        return parts
+        return UnsafeLayer(f"{self.where} entry {name!r}", cause, UNSAFE_FIX)
 
     def resolve(self, name: str, parts: Sequence[str], follow_last: bool = True) -> list[str]:
         try:
             return resolve(self.root, parts, follow_last, self.dirs)
+        except NotDirectory as err:
+            raise ImageFormatError(f"{self.where} entry {name!r}", f"needs a directory where there is none: {err}",
+                                   CORRUPT) from None
         except Escape as err:
             raise self.unsafe(name, f"would be written through a symlink: its path {err}") from None
 
     def apply(self, member: tarfile.TarInfo, tar: tarfile.TarFile) -> None:
         name = member.name
-        parts = self.checked_parts(name, name)
+        verdict = self.judge.judge(member)
+        if verdict.problem is not None:
+            if member.ischr() or member.isblk():
+                self.note(f"{self.where}: skipped device node {verdict.path} (runc provides /dev)")
+                return
+            raise verdict.problem.error()
+        parts = list(verdict.parts)
         if not parts:
             if member.isdir():  # "./": the layer sets the root directory's owner and mode
                 self.set_meta(self.root, member)
@@ -131,9 +138,6 @@ class _Applier:
             return
         if base.startswith(WHITEOUT):
             self.whiteout(name, parent_parts, base[len(WHITEOUT):])
-            return
-        if member.ischr() or member.isblk():
-            self.note(f"{self.where}: skipped device node /{'/'.join(parts)} (runc provides /dev)")
             return
         if not (member.isdir() or member.isreg() or member.issym() or member.islnk() or member.isfifo()):
             self.note(f"{self.where}: skipped /{'/'.join(parts)} of unsupported tar type {member.type!r}")
@@ -206,7 +210,7 @@ class _Applier:
         # O_EXCL|O_NOFOLLOW: clear() removed what was there; nothing may have put a link in its place.
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(source, out, CHUNK)
+            copy_entry(source, out, self.judge.limits.entry, f"{self.where} entry {member.name!r}")
             out.flush()  # a write after utime() would move the mtime again
             os.fchown(out.fileno(), member.uid, member.gid)
             os.fchmod(out.fileno(), member.mode & 0o7777)  # after chown, which clears setuid bits
@@ -214,10 +218,12 @@ class _Applier:
 
     def hardlink(self, member: tarfile.TarInfo, dest: Path) -> None:
         name = member.name
-        target_parts = self.checked_parts(name, member.linkname, "hard link target")
         try:
-            target = resolve(self.root, target_parts, follow_last=False)
-        except Escape as err:
+            target = resolve(self.root, clean(member.linkname), follow_last=False)
+        except NotDirectory as err:
+            raise ImageFormatError(f"{self.where} entry {name!r}", f"is a hard link through a non-directory: {err}",
+                                   CORRUPT) from None
+        except (Escape, NameEscape) as err:
             raise self.unsafe(name, f"is a hard link whose target path {err}") from None
         source = self.root.joinpath(*target)
         if source == dest:

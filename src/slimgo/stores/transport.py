@@ -245,6 +245,15 @@ class Stores:
         return location.kind.write(location, artifact, self, default_tag, extra_tags)
 
 
+def same_registry(a: Location, b: Location) -> bool:
+    """Whether both locations are repositories of one registry (a copy between them mounts, never downloads)."""
+    if a.transport != "docker" or b.transport != "docker":
+        return False
+    from slimgo.stores.registry.reference import Reference
+
+    return Reference.parse(a.path).registry == Reference.parse(b.path).registry
+
+
 def image_for_platform(index: ImageIndex, platform: Platform, where: str) -> StoredImage:
     from slimgo.oci.image import StoredImage, select_platform
 
@@ -254,4 +263,4 @@ def image_for_platform(index: ImageIndex, platform: Platform, where: str) -> Sto
     return chosen
 
 
-__all__ = ["SYNTAX", "TRANSPORTS", "Location", "Stores", "Transport", "image_for_platform"]
+__all__ = ["SYNTAX", "TRANSPORTS", "Location", "Stores", "Transport", "image_for_platform", "same_registry"]

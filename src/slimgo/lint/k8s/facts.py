@@ -49,4 +49,5 @@ def image_facts(spec: str, stores: Stores, platform: Platform) -> ImageFacts:
         volumes=volumes,
         writable_dirs=writable,
         file_capabilities=tuple(capabilities),
+        unsafe_entries=tuple(f"{p.subject} {p.cause}" for p in rootfs.problems),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slimgo.lint.findings import Finding, Severity
@@ -40,6 +41,8 @@ class ImageFacts:
     # Directories the image's own files mark as scratch space (world-writable, e.g. /tmp 1777).
     writable_dirs: tuple[str, ...] = ()
     file_capabilities: tuple[FileCapability, ...] = ()
+    # Layer entries refused by slimgo.layercheck, as "layer sha256:... entry 'name' <cause>".
+    unsafe_entries: tuple[str, ...] = ()
 
     @property
     def uid(self) -> int | None:
@@ -98,6 +101,9 @@ def _targets(spec: Y, facts: ImageFacts) -> list[Container]:
     return matched or [c for c in all_containers if c.field == "containers"]
 
 
+Emit = Callable[..., None]
+
+
 def cross_check(path: str, site: PodSite, facts: ImageFacts) -> list[Finding]:
     """Findings where the pod spec and the image disagree in ways that stop or break the container."""
     out: list[Finding] = []
@@ -109,53 +115,88 @@ def cross_check(path: str, site: PodSite, facts: ImageFacts) -> list[Finding]:
 
     sysctl_start = _unprivileged_port_start(spec)
     for c in _targets(spec, facts):
-        non_root = _effective(c, spec, "runAsNonRoot")
-        run_as_user = _effective(c, spec, "runAsUser")
-        uid = run_as_user.integer if run_as_user is not None else facts.uid
-        refused = facts.uid is None or facts.uid == 0
-        if non_root is not None and non_root.boolean and run_as_user is None and refused:
-            why = ("runs as root (USER is empty)" if facts.user == "" else
-                   f"has USER {facts.user!r}, which is root" if facts.runs_as_root else
-                   f"has the non-numeric USER {facts.user!r}, which the kubelet cannot verify as non-root")
-            emit("SG440", non_root.line,
-                 f"container {c.name!r} sets runAsNonRoot=true but image {facts.reference} {why}; "
-                 "the kubelet refuses to start it (CreateContainerConfigError)",
-                 f"{c.sc_path('runAsUser')}: 65532")
-        read_only = c.sc_value("readOnlyRootFilesystem")
-        if read_only is not None and read_only.boolean:
-            mounts = [m.text for m in _mount_paths(c)]
-            for directory in facts.writable_dirs:
-                covered = any(m is not None and (directory == m or directory.startswith(m.rstrip("/") + "/"))
-                              for m in mounts) or directory in facts.volumes
-                if not covered:
-                    name = directory.strip("/").replace("/", "-") or "root"
-                    emit("SG441", read_only.line,
-                         f"container {c.name!r} has a read-only root filesystem but image {facts.reference} "
-                         f"expects to write {directory}; writes there fail with EROFS",
-                         f"{c.path}.volumeMounts[+]: {{name: {name}, mountPath: {directory}}} and "
-                         f"{spec.path}.volumes[+]: {{name: {name}, emptyDir: {{}}}}",
-                         Severity.WARNING)
-        adds = _effective_caps(c, "add")
-        drops = _effective_caps(c, "drop")
-        for port, line in _low_ports(c, facts):
-            if uid is None or uid == 0 or "NET_BIND_SERVICE" in adds:
-                continue
-            if sysctl_start is not None and port >= sysctl_start:
-                continue
-            emit("SG442", line,
-                 f"container {c.name!r} listens on port {port} as non-root UID {uid} without NET_BIND_SERVICE; "
-                 "bind() fails with EACCES",
-                 f"{c.sc_path('capabilities', 'add')}: [\"NET_BIND_SERVICE\"] (or listen on a port >= 1024)")
-        if "ALL" in drops:
-            for fcap in facts.file_capabilities:
-                missing = [cap for cap in fcap.permitted if cap not in adds]
-                if fcap.effective and missing:
-                    emit("SG443", c.sc_line("capabilities", "drop"),
-                         f"container {c.name!r} drops ALL capabilities but {fcap.path} in image {facts.reference} "
-                         f"carries file capabilities {', '.join(missing)}; executing it fails with EPERM",
-                         f"{c.sc_path('capabilities', 'add')}: {_flow(sorted(set(adds) | set(missing)))} "
-                         f"(or remove the file capabilities from {fcap.path} with setcap -r)")
+        _check_non_root(emit, c, spec, facts)
+        _check_read_only(emit, c, spec, facts)
+        _check_low_ports(emit, c, spec, facts, sysctl_start)
+        _check_file_capabilities(emit, c, facts)
+        _check_unsafe_layers(emit, c, facts)
     return out
+
+
+def _check_non_root(emit: Emit, c: Container, spec: Y, facts: ImageFacts) -> None:
+    """SG440: runAsNonRoot with an image USER the kubelet cannot verify as non-root."""
+    non_root = _effective(c, spec, "runAsNonRoot")
+    run_as_user = _effective(c, spec, "runAsUser")
+    refused = facts.uid is None or facts.uid == 0
+    if non_root is not None and non_root.boolean and run_as_user is None and refused:
+        why = ("runs as root (USER is empty)" if facts.user == "" else
+               f"has USER {facts.user!r}, which is root" if facts.runs_as_root else
+               f"has the non-numeric USER {facts.user!r}, which the kubelet cannot verify as non-root")
+        emit("SG440", non_root.line,
+             f"container {c.name!r} sets runAsNonRoot=true but image {facts.reference} {why}; "
+             "the kubelet refuses to start it (CreateContainerConfigError)",
+             f"{c.sc_path('runAsUser')}: 65532")
+
+
+def _check_read_only(emit: Emit, c: Container, spec: Y, facts: ImageFacts) -> None:
+    """SG441: a read-only root filesystem over an image that expects to write a scratch directory."""
+    read_only = c.sc_value("readOnlyRootFilesystem")
+    if read_only is None or not read_only.boolean:
+        return
+    mounts = [m.text for m in _mount_paths(c)]
+    for directory in facts.writable_dirs:
+        covered = any(m is not None and (directory == m or directory.startswith(m.rstrip("/") + "/"))
+                      for m in mounts) or directory in facts.volumes
+        if not covered:
+            name = directory.strip("/").replace("/", "-") or "root"
+            emit("SG441", read_only.line,
+                 f"container {c.name!r} has a read-only root filesystem but image {facts.reference} "
+                 f"expects to write {directory}; writes there fail with EROFS",
+                 f"{c.path}.volumeMounts[+]: {{name: {name}, mountPath: {directory}}} and "
+                 f"{spec.path}.volumes[+]: {{name: {name}, emptyDir: {{}}}}",
+                 Severity.WARNING)
+
+
+def _check_low_ports(emit: Emit, c: Container, spec: Y, facts: ImageFacts, sysctl_start: int | None) -> None:
+    """SG442: a port below 1024 bound by a non-root UID without NET_BIND_SERVICE."""
+    run_as_user = _effective(c, spec, "runAsUser")
+    uid = run_as_user.integer if run_as_user is not None else facts.uid
+    adds = _effective_caps(c, "add")
+    for port, line in _low_ports(c, facts):
+        if uid is None or uid == 0 or "NET_BIND_SERVICE" in adds:
+            continue
+        if sysctl_start is not None and port >= sysctl_start:
+            continue
+        emit("SG442", line,
+             f"container {c.name!r} listens on port {port} as non-root UID {uid} without NET_BIND_SERVICE; "
+             "bind() fails with EACCES",
+             f"{c.sc_path('capabilities', 'add')}: [\"NET_BIND_SERVICE\"] (or listen on a port >= 1024)")
+
+
+def _check_file_capabilities(emit: Emit, c: Container, facts: ImageFacts) -> None:
+    """SG443: drop ALL, and a file whose effective file capabilities the container does not add."""
+    if "ALL" not in _effective_caps(c, "drop"):
+        return
+    adds = _effective_caps(c, "add")
+    for fcap in facts.file_capabilities:
+        missing = [cap for cap in fcap.permitted if cap not in adds]
+        if fcap.effective and missing:
+            emit("SG443", c.sc_line("capabilities", "drop"),
+                 f"container {c.name!r} drops ALL capabilities but {fcap.path} in image {facts.reference} "
+                 f"carries file capabilities {', '.join(missing)}; executing it fails with EPERM",
+                 f"{c.sc_path('capabilities', 'add')}: {_flow(sorted(set(adds) | set(missing)))} "
+                 f"(or remove the file capabilities from {fcap.path} with setcap -r)")
+
+
+def _check_unsafe_layers(emit: Emit, c: Container, facts: ImageFacts) -> None:
+    """SG444: a layer entry that `slimgo run`, `copy` and `build --base` refuse (see slimgo.layercheck)."""
+    image = c.node.get("image")
+    line = image.line if image is not None else c.node.line
+    for entry in facts.unsafe_entries:
+        emit("SG444", line,
+             f"container {c.name!r} runs image {facts.reference}, whose {entry}; a runtime that trusts it may "
+             "write outside the container's root filesystem",
+             "rebuild the image from sources you trust (slimgo copy, build --base and run refuse it)")
 
 
 def _flow(items: list[str]) -> str:
