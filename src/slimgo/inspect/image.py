@@ -6,7 +6,7 @@ import posixpath
 import tarfile
 from pathlib import Path
 
-from slimgo.errors import ElfError, ImageFormatError
+from slimgo.errors import ImageFormatError, UnusableBinary
 from slimgo.layercheck import copy_entry
 from slimgo.oci.config import env_get
 from slimgo.oci.image import StoredImage
@@ -57,7 +57,7 @@ def extract_file(rootfs: Rootfs, path: str, dest: Path, where: str) -> None:
         with rootfs.member(node) as src:
             head = src.read(len(_ELF_MAGIC))
             if head != _ELF_MAGIC:
-                raise ElfError(f"{where} {path}", "is not an ELF binary (it does not start with \\x7fELF)",
+                raise UnusableBinary(f"{where} {path}", "is not an ELF binary (it does not start with \\x7fELF)",
                                "inspect an image whose entrypoint is a Go binary")
             with open(dest, "wb") as out:
                 out.write(head)
