@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "build": "slimgo.cli.build:build",
     "run": "slimgo.cli.run:run",
     "inspect": "slimgo.cli.inspect:inspect",
+    "analyze": "slimgo.cli.analyze:analyze",
     "lint": "slimgo.cli.lint:lint",
     "context": "slimgo.cli.context:context",
     "dockerfile": "slimgo.cli.dockerfile:dockerfile",
