@@ -134,16 +134,17 @@ def dive_waste(scans: Sequence[LayerScan]) -> DiveWaste:
         for node in _child_first(tree):
             if node.children:
                 continue  # dive visits leaves only
+            seen = sizes.setdefault(node.path(), [])  # dive records the path before it sizes it
             size = _removed_size(stacked, node.path()) if node.name.startswith(WHITEOUT) else node.size
             if size is None:
                 break  # dive stops visiting this layer at a whiteout of a path it cannot find
-            sizes.setdefault(node.path(), []).append(size)
+            seen.append(size)
         _stack(stacked, tree)
     return _figures(scans, sizes)
 
 
 def _figures(scans: Sequence[LayerScan], sizes: dict[str, list[int]]) -> DiveWaste:
-    minimum = sum(min(s) for s in sizes.values())
+    minimum = sum(min(s) if s else -1 for s in sizes.values())  # dive's "not yet seen" marker is -1, and it counts
     discovered = sum(sum(s) for s in sizes.values())
     efficiency = 1.0 if discovered == 0 else minimum / discovered
     files = sorted((DiveFile(p, len(s), sum(s)) for p, s in sizes.items() if len(s) > 1),
