@@ -32,7 +32,8 @@ FIXTURES: dict[str, list[list[F]]] = {
         [F("opt/app", kind="dir"), F("opt/app/lib.so", blob(500, 8))],
     ],
     "links-and-repeats": [
-        [F("bin", kind="dir"), F("bin/busybox", blob(20000, 9), mode=0o755), F("bin/sh", kind="symlink", link="busybox"),
+        [F("bin", kind="dir"), F("bin/busybox", blob(20000, 9), mode=0o755),
+         F("bin/sh", kind="symlink", link="busybox"),
          F("bin/ls", kind="hardlink", link="bin/busybox"), F("tmp", kind="dir", mode=0o1777)],
         [F("bin/sh", kind="symlink", link="/bin/busybox"), F("app", blob(4000, 10)), F("app", blob(4100, 11))],
         [F("bin/.wh.ls"), F("app", blob(4200, 12)), F("tmp/cache", blob(800, 13))],

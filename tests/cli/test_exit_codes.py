@@ -34,6 +34,7 @@ USAGE_OR_UNREADABLE = [
     (["copy", "oci:a"], 2),
     (["inspect", f"oci:{MISSING}"], 2),
     (["inspect"], 2),
+    (["analyze", f"docker-archive:{MISSING}.tar"], 2),
     (["lint", MISSING], 2),
     (["lint", "--fail-on", "never", MISSING], 2),
     (["lint", "--format", "xml", "."], 2),

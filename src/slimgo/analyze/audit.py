@@ -27,8 +27,8 @@ SECRET_SUFFIXES = ("/.docker/config.json", "/.aws/credentials", "/.aws/config", 
 # dockle's suspicious ENV key words (GPG_KEY accepted), plus token shapes worth flagging wherever they appear.
 SUSPICIOUS_KEY = re.compile(r"PASSWD|PASSWORD|SECRET|KEY|ACCESS|TOKEN|CREDENTIAL")
 ACCEPTED_KEYS = frozenset({"GPG_KEY", "GPG_KEYS"})
-TOKEN_VALUE = re.compile(r"AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20}|xox[baprs]-[A-Za-z0-9-]{10,}"
-                         r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|sk_live_[0-9a-zA-Z]{24}")
+TOKEN_VALUE = re.compile(r"AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20}"
+                         r"|xox[baprs]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|sk_live_[0-9a-zA-Z]{24}")
 ENV_IN_HISTORY = re.compile(r"\bENV\s+([A-Za-z_][A-Za-z0-9_]*)[= ]")
 
 SEVERITIES = ("error", "warning", "info")
@@ -173,8 +173,8 @@ def _config(config: ImageConfig) -> Iterator[Finding]:
         yield _finding("SG012", "config.User", None, f"User is {config.user or 'empty'}")
     elif not user.isdigit():
         yield _finding("SG013", "config.User", None, f"User is {config.user}")
-    if config.cmd[:2] in (["/bin/sh", "-c"], ["sh", "-c"]) and not config.entrypoint or \
-            config.entrypoint[:2] in (["/bin/sh", "-c"], ["sh", "-c"]):
+    shell_form = (["/bin/sh", "-c"], ["sh", "-c"])
+    if config.entrypoint[:2] in shell_form or (not config.entrypoint and config.cmd[:2] in shell_form):
         yield _finding("SG014", "config.Entrypoint", None, " ".join(config.entrypoint or config.cmd))
     yield from _config_secrets(config)
 

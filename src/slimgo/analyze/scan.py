@@ -8,7 +8,7 @@ import re
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
@@ -124,8 +124,12 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         member = tar.next()
         if member is None:
             return
-        tar.members = []  # tarfile keeps every member it has read: drop them, so memory follows paths, not layers
+        tar.members = []  # type: ignore[attr-defined]  # tarfile keeps every member it has read: drop them, so memory follows paths, not layers
         yield member
+
+
+def _open_tar(stream: Any, seekable: bool) -> tarfile.TarFile:
+    return tarfile.open(fileobj=stream, mode="r:" if seekable else "r|")
 
 
 def scan_layer(index: int, layer: Layer) -> LayerScan:
@@ -136,9 +140,7 @@ def scan_layer(index: int, layer: Layer) -> LayerScan:
         with open_tar(layer) as stream:
             counting = _Counting(stream)
             # An uncompressed blob is a plain file: tarfile can seek over file data instead of reading it.
-            tar = (tarfile.open(fileobj=stream, mode="r:") if seekable
-                   else tarfile.open(fileobj=counting, mode="r|"))  # type: ignore[call-overload]
-            with tar:
+            with _open_tar(stream if seekable else counting, seekable) as tar:
                 for member in _members(tar):
                     _record(scan, tar, member)
             scan.uncompressed_size = desc.size if seekable else _drain(counting)
