@@ -35,6 +35,8 @@ USAGE_OR_UNREADABLE = [
     (["inspect", f"oci:{MISSING}"], 2),
     (["inspect"], 2),
     (["analyze", f"docker-archive:{MISSING}.tar"], 2),
+    (["slim", f"docker-archive:{MISSING}.tar", "-o", "oci:out"], 2),
+    (["slim", "oci:x"], 2),
     (["lint", MISSING], 2),
     (["lint", "--fail-on", "never", MISSING], 2),
     (["lint", "--format", "xml", "."], 2),

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "run": "slimgo.cli.run:run",
     "inspect": "slimgo.cli.inspect:inspect",
     "analyze": "slimgo.cli.analyze:analyze",
+    "slim": "slimgo.cli.slim:slim",
     "lint": "slimgo.cli.lint:lint",
     "context": "slimgo.cli.context:context",
     "dockerfile": "slimgo.cli.dockerfile:dockerfile",
