@@ -105,3 +105,15 @@ def test_refuses_what_it_cannot_slim(config: dict[str, object], layer: list[F], 
     err = capsys.readouterr().err
     assert why in err and "fix:" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_analyze_verdict_measures_the_slim_saving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fat = _fat_image(tmp_path, _server(tmp_path, False), with_libs=False)
+    assert main(["analyze", "--json", f"docker-archive:{fat}"]) == 0
+    verdict = json.loads(capsys.readouterr().out)["verdicts"][0]
+    assert verdict.startswith("rebuild on --base static") and "no shell, no package manager" in verdict
+    assert main(["slim", "--dry-run", "--json", f"docker-archive:{fat}"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    from slimgo.units import human_bytes
+
+    assert f"{human_bytes(doc['before']['size'] - doc['after']['size'])} smaller" in verdict

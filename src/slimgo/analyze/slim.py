@@ -181,3 +181,23 @@ def slim_report(plan: SlimPlan, before: object, after: object) -> SlimReport:
     return SlimReport(plan.binary, plan.linking, (before.size, before.uncompressed_size, len(before.scans)),
                       (after.size, after.uncompressed_size, len(after.scans)), kept, len(dropped), sum(dropped),
                       gone)
+
+
+def slim_verdict(image: StoredImage, where: str, report: object) -> str | None:
+    """The measured saving of `slimgo slim` for an image with a shell or package manager, as a verdict line."""
+    from slimgo.analyze.report import Report
+    from slimgo.units import human_bytes
+
+    assert isinstance(report, Report)
+    rules = {f.rule for f in report.findings}
+    if not rules & {"SG001", "SG002"}:
+        return None
+    try:
+        with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as work:
+            slimmed, plan = slim_image(image, where, (), None, Path(work))
+            after = sum(layer.descriptor.size for layer in slimmed.layers)
+    except SlimgoError as err:
+        return f"slimgo slim cannot rebuild it on the static base: {err.cause}"
+    gone = [what for rule, what in (("SG001", "no shell"), ("SG002", "no package manager")) if rule in rules]
+    return (f"rebuild on --base static (slimgo slim {where} -o DEST): {human_bytes(report.size - after)} "
+            f"smaller, {', '.join(gone)} (keeps {plan.binary}, {plan.linking})")

@@ -46,10 +46,17 @@ def analyze(images: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, t
         raise UsageError("--format sarif", "describes the CI gate's results", "add --ci")
     platform = Platform.parse(platform_text) if platform_text else host_platform()
     stores = stores_from(pull, insecure)
-    reports = [analyze_image(stores.open_image(spec, platform), spec, base_layers) for spec in images]
+    opened = [stores.open_image(spec, platform) for spec in images]
+    reports = [analyze_image(image, spec, base_layers) for image, spec in zip(opened, images, strict=True)]
     if diff_mode:
         return _diff(reports[0], reports[1], output)
     report = reports[0]
+    if not ci:
+        from slimgo.analyze.slim import slim_verdict
+
+        line = slim_verdict(opened[0], images[0], report)
+        if line:
+            report.verdicts.insert(0, line)
     if ci:
         return _gate(report, ci_config, output)
     if output == "json":
