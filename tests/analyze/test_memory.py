@@ -13,7 +13,6 @@ import tarfile
 from pathlib import Path
 
 
-
 class _Zeros(io.RawIOBase):
     def __init__(self, size: int) -> None:
         self.left = size
