@@ -84,19 +84,24 @@ def audit(scans: Sequence[LayerScan], merged: Merged, config: ImageConfig) -> li
 def _filesystem(merged: Merged, digest: list[str]) -> Iterator[Finding]:
     busybox_links = sum(1 for live in merged.live.values()
                         if live.entry.kind in ("symlink", "hardlink") and live.entry.linkname.endswith("busybox"))
-    for path, live in sorted(merged.live.items()):
-        entry, layer = live.entry, digest[live.layer]
-        yield from _binary(path, entry, layer, busybox_links)
-        if entry.kind == "file" and entry.mode & 0o4000:
-            yield _finding("SG004", path, layer, f"mode {entry.mode:o}, owner uid {entry.uid}")
-        if entry.kind == "file" and entry.mode & 0o2000:
-            yield _finding("SG005", path, layer, f"mode {entry.mode:o}, group gid {entry.gid}")
-        if entry.kind in ("file", "dir") and entry.mode & 0o002 and not entry.mode & 0o1000:
-            yield _finding("SG006", path, layer, f"mode {entry.mode:o}")
+    for path, live in merged.live.items():  # the caller sorts the findings
+        entry, mode, kind = live.entry, live.entry.mode, live.entry.kind
+        directory = path.rpartition("/")[0] or "/"
+        if directory in BIN_DIRS or "go" in path:
+            yield from _binary(path, entry, digest[live.layer], busybox_links)
+        if not (mode & 0o6002 or entry.capability or kind in ("char", "block")):
+            continue  # the common case: nothing below applies
+        layer = digest[live.layer]
+        if kind == "file" and mode & 0o4000:
+            yield _finding("SG004", path, layer, f"mode {mode:o}, owner uid {entry.uid}")
+        if kind == "file" and mode & 0o2000:
+            yield _finding("SG005", path, layer, f"mode {mode:o}, group gid {entry.gid}")
+        if kind in ("file", "dir") and mode & 0o002 and not mode & 0o1000:
+            yield _finding("SG006", path, layer, f"mode {mode:o}")
         if entry.capability:
             yield _finding("SG007", path, layer, "")
-        if entry.kind in ("char", "block"):
-            yield _finding("SG016", path, layer, entry.kind)
+        if kind in ("char", "block"):
+            yield _finding("SG016", path, layer, kind)
 
 
 def _binary(path: str, entry: Entry, layer: str, busybox_links: int) -> Iterator[Finding]:
@@ -158,6 +163,10 @@ def _secrets(scans: Sequence[LayerScan], merged: Merged) -> Iterator[Finding]:
     """Every layer, not only the final view: a secret deleted by a later layer is still in the image."""
     for scan in scans:
         for entry in scan.entries:
+            name = entry.path.rpartition("/")[2]
+            if not (name in SECRET_NAMES or name == ".git" or entry.path in scan.captured
+                    or entry.path.endswith(SECRET_SUFFIXES)):
+                continue  # the common case, decided without a call
             what = _secret_file(entry, scan.captured.get(entry.path))
             if what is None:
                 continue

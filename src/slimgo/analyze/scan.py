@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
 
+from slimgo.analyze.tarstream import Member, TarFormatError, TarWalker
 from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
 from slimgo.oci import mediatype
@@ -78,87 +76,50 @@ def absolute(cleaned: str) -> str:
     return posixpath.normpath("/" + cleaned.lstrip("/"))
 
 
-def unsafe_reason(member: tarfile.TarInfo, cleaned: str) -> str | None:
+def unsafe_reason(member: Member, cleaned: str) -> str | None:
     """Why extracting ``member`` naively would be dangerous, or None (kept in one place so a shared check can
     replace it)."""
     if cleaned == ".." or cleaned.startswith("../") or "/../" in cleaned or cleaned.startswith("/.."):
         return "path escapes the root (..)"
-    if member.islnk():
+    if member.kind == "hardlink":
         target = go_clean(member.linkname)
         if target == ".." or target.startswith("../") or target.startswith("/.."):
             return f"hardlink points outside the root ({member.linkname})"
-    if member.issym() and not member.linkname.startswith("/"):
+    if member.kind == "symlink" and not member.linkname.startswith("/"):
         target = posixpath.normpath(posixpath.join(posixpath.dirname(cleaned.lstrip("/")), member.linkname))
         if target == ".." or target.startswith("../"):
             return f"symlink climbs above the root ({member.linkname})"
-    if member.ischr() or member.isblk():
+    if member.kind in ("char", "block"):
         return "device node"
     if member.size > HUGE_ENTRY:
         return f"claims {member.size} bytes"
     return None
 
 
-def _kind(member: tarfile.TarInfo) -> str:
-    for test, name in ((member.isdir, "dir"), (member.issym, "symlink"), (member.islnk, "hardlink"),
-                       (member.isfile, "file"), (member.ischr, "char"), (member.isblk, "block"),
-                       (member.isfifo, "fifo")):
-        if test():
-            return name
-    return "other"
-
-
-class _Counting:
-    """Counts the bytes of the uncompressed tar stream as tarfile reads it."""
-
-    def __init__(self, inner: IO[bytes]) -> None:
-        self.inner, self.count = inner, 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.inner.read(n)
-        self.count += len(data)
-        return data
-
-
-def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
-    while True:
-        member = tar.next()
-        if member is None:
-            return
-        tar.members = []  # type: ignore[attr-defined]  # tarfile keeps every member it has read: drop them, so memory follows paths, not layers
-        yield member
-
-
-def _open_tar(stream: Any, seekable: bool) -> tarfile.TarFile:
-    return tarfile.open(fileobj=stream, mode="r:" if seekable else "r|")
-
-
 def scan_layer(index: int, layer: Layer) -> LayerScan:
     desc = layer.descriptor
     scan = LayerScan(index, str(desc.digest), str(layer.diff_id), desc.media_type, desc.size)
+    # An uncompressed blob is a plain file: the walker seeks over file data instead of reading it.
     seekable = mediatype.layer_compression(desc.media_type) == "none"
     try:
         with open_tar(layer) as stream:
-            counting = _Counting(stream)
-            # An uncompressed blob is a plain file: tarfile can seek over file data instead of reading it.
-            with _open_tar(stream if seekable else counting, seekable) as tar:
-                for member in _members(tar):
-                    _record(scan, tar, member)
-            scan.uncompressed_size = desc.size if seekable else _drain(counting)
-    except (tarfile.TarError, EOFError, OSError, ValueError) as err:
+            walker = TarWalker(stream, seekable)
+            for member in walker:
+                _record(scan, walker, member)
+            scan.uncompressed_size = desc.size if seekable else _drain(walker)
+    except (TarFormatError, EOFError, OSError, ValueError) as err:
         raise ImageFormatError(f"layer {desc.digest}", f"is not a readable tar ({err})",
                                "the image is corrupt; rebuild or re-pull it") from None
     return scan
 
 
-def _drain(counting: _Counting) -> int:
-    """The full length of the tar stream: tarfile stops at the end-of-archive blocks, padding may follow."""
-    for _ in range(1 << 40):
-        if not counting.read(1 << 20):
-            break
-    return counting.count
+def _drain(walker: TarWalker) -> int:
+    """The full length of the tar stream: the walk stops at the end-of-archive block, padding may follow."""
+    walker.drain()
+    return walker.consumed
 
 
-def _record(scan: LayerScan, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+def _record(scan: LayerScan, walker: TarWalker, member: Member) -> None:
     cleaned = go_clean(member.name)
     if cleaned == ".":
         return
@@ -166,18 +127,12 @@ def _record(scan: LayerScan, tar: tarfile.TarFile, member: tarfile.TarInfo) -> N
     if why is not None:
         scan.unsafe.append((member.name, why))
     path = absolute(cleaned)
-    capability = any(k == "SCHILY.xattr.security.capability" for k in member.pax_headers)
-    kind = _kind(member)
-    scan.entries.append(Entry(cleaned, path, kind, member.size, member.mode, member.uid, member.gid,
-                              member.linkname, capability))
-    if kind != "file" or why is not None:
+    scan.entries.append(Entry(cleaned, path, member.kind, member.size, member.mode, member.uid, member.gid,
+                              member.linkname, member.capability))
+    if member.kind != "file" or why is not None:
         return
+    base = path.rpartition("/")[2]
     if path in CAPTURED_PATHS and member.size <= CAPTURE_LIMIT:
-        scan.captured[path] = _read(tar, member, member.size)
-    elif KEY_NAME.search(posixpath.basename(path)) or posixpath.basename(path) == "credentials":
-        scan.captured[path] = _read(tar, member, KEY_HEAD)
-
-
-def _read(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) -> bytes:
-    data = tar.extractfile(member)
-    return data.read(limit) if data is not None else b""
+        scan.captured[path] = walker.read_data(member.size)
+    elif base == "credentials" or KEY_NAME.search(base):
+        scan.captured[path] = walker.read_data(KEY_HEAD)
