@@ -30,7 +30,8 @@ def _tar(fmt: int) -> bytes:
 @pytest.mark.parametrize("seekable", [True, False])
 def test_same_metadata_as_tarfile(fmt: int, seekable: bool) -> None:
     data = _tar(fmt)
-    expected = [(m.name, m.size, m.mode, m.uid, m.linkname) for m in tarfile.open(fileobj=io.BytesIO(data))]
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        expected = [(m.name, m.size, m.mode, m.uid, m.linkname) for m in tar]
     walker = TarWalker(io.BytesIO(data), seekable)
     got = []
     for member in walker:
@@ -40,7 +41,7 @@ def test_same_metadata_as_tarfile(fmt: int, seekable: bool) -> None:
     assert got == expected
     kinds = [m.kind for m in TarWalker(io.BytesIO(data), seekable)]
     assert kinds == ["dir", "file", "file", "symlink", "hardlink"]
-    assert [m.capability for m in TarWalker(io.BytesIO(data), seekable)][0] is (fmt == tarfile.PAX_FORMAT)
+    assert next(iter(TarWalker(io.BytesIO(data), seekable))).capability is (fmt == tarfile.PAX_FORMAT)
 
 
 def test_a_corrupt_header_is_an_error() -> None:
