@@ -68,10 +68,11 @@ def history_step(created_by: str, empty: bool = False) -> dict[str, Any]:
     return step
 
 
-def docker_archive(path: Path, layers: Sequence[Sequence[F]], *, history: Sequence[dict[str, Any]] | None = None,
+def docker_archive(path: Path, layers: Sequence[Sequence[F] | bytes], *, history: Sequence[dict[str, Any]] | None = None,
                    config: dict[str, Any] | None = None, tag: str = "test/image:latest") -> Path:
-    """Write a `docker save` archive; history defaults to one step per layer."""
-    tars = [layer_tar(members) for members in layers]
+    """Write a `docker save` archive (a layer is a list of members, or a tar already made); history defaults to one
+    step per layer."""
+    tars = [members if isinstance(members, bytes) else layer_tar(members) for members in layers]
     diff_ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in tars]
     steps = list(history) if history is not None else [history_step(f"RUN layer {i}") for i in range(len(tars))]
     image_config = {"architecture": "amd64", "os": "linux", "config": dict(config or {}),
