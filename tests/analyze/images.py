@@ -68,8 +68,9 @@ def history_step(created_by: str, empty: bool = False) -> dict[str, Any]:
     return step
 
 
-def docker_archive(path: Path, layers: Sequence[Sequence[F] | bytes], *, history: Sequence[dict[str, Any]] | None = None,
-                   config: dict[str, Any] | None = None, tag: str = "test/image:latest") -> Path:
+def docker_archive(path: Path, layers: Sequence[Sequence[F] | bytes], *,
+                   history: Sequence[dict[str, Any]] | None = None, config: dict[str, Any] | None = None,
+                   tag: str = "test/image:latest") -> Path:
     """Write a `docker save` archive (a layer is a list of members, or a tar already made); history defaults to one
     step per layer."""
     tars = [members if isinstance(members, bytes) else layer_tar(members) for members in layers]
