@@ -53,7 +53,10 @@ def layer_tar(members: Sequence[F]) -> bytes:
             info.mtime = 1_700_000_000
             if m.xattrs:
                 info.pax_headers = {f"SCHILY.xattr.{k}": v for k, v in m.xattrs.items()}
-            if m.kind == "file":
+            if m.size is not None:  # a header claiming a size whose data is not there
+                info.size = m.size
+                tar.addfile(info)
+            elif m.kind == "file":
                 info.size = len(m.data)
                 tar.addfile(info, io.BytesIO(m.data))
             else:

@@ -133,6 +133,8 @@ def test_diff_two_images(fat: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     ([F("evil", kind="hardlink", link="../../../etc/shadow")], "hardlink points outside"),
     ([F("a/b/up", kind="symlink", link="../../../../etc")], "climbs above the root"),
     ([F("dev/sda", kind="char")], None),
+    ([F("sparse.img", size=1 << 40)], "claims 1099511627776 bytes"),
+    ([F("etc/shadow", kind="symlink", link="/../../../etc/shadow")], ""),  # resolves inside the rootfs: no finding
 ])
 def test_hostile_layers_are_findings_and_nothing_is_written(members: list[F], reason: str | None, tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,6 +144,8 @@ def test_hostile_layers_are_findings_and_nothing_is_written(members: list[F], re
     rules = {f["rule"]: f for f in doc["findings"]}
     if reason is None:
         assert "SG016" in rules
+    elif not reason:
+        assert "SG015" not in rules
     else:
         assert reason in rules["SG015"]["message"]
     assert set(os.listdir(tmp_path)) == before

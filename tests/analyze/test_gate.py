@@ -14,6 +14,7 @@ from slimgo.analyze.gate import parse_bytes
 from slimgo.cli.main import main
 from tests.analyze.images import F, blob, docker_archive
 from tests.peers import go_peer
+from tests.schemas import validate
 
 WASTEFUL = [
     [F("bin/busybox", blob(30000, 1), mode=0o755), F("bin/sh", kind="symlink", link="busybox"),
@@ -68,6 +69,14 @@ def test_slimgo_rules_fail_per_rule(wasteful: Path, tmp_path: Path, capsys: pyte
     assert lines["forbid-package-manager"] == "PASS"
     assert lines["forbid-secrets"] == "PASS"
     assert lines["lowest-efficiency"] == "SKIP"
+
+
+def test_gate_json_document(wasteful: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--ci", "--json", f"docker-archive:{wasteful}"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    validate(doc, "analyze")
+    assert doc["kind"] == "slimgo.analyze.ci" and doc["pass"] is False
+    assert {r["rule"]: r["status"] for r in doc["rules"]}["lowest-efficiency"] == "FAIL"
 
 
 def test_sarif_lists_failed_rules_and_findings(wasteful: Path, tmp_path: Path,
