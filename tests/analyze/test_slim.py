@@ -117,3 +117,27 @@ def test_analyze_verdict_measures_the_slim_saving(tmp_path: Path, capsys: pytest
     from slimgo.units import human_bytes
 
     assert f"{human_bytes(doc['before']['size'] - doc['after']['size'])} smaller" in verdict
+
+
+def test_base_keep_and_user(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server = _server(tmp_path, False)
+    fat = docker_archive(tmp_path / "fat.tar", [[F("app/server", server, mode=0o755),
+                                                 F("app/templates/index.html", b"<h1>hi</h1>"),
+                                                 F("usr/bin/dash", blob(1000, 1), mode=0o755)]],
+                         config={"Entrypoint": ["/app/server"], "User": "root", "Env": ["MODE=prod"]})
+    base = docker_archive(tmp_path / "base.tar", [[F("etc/passwd", b"root:x:0:0::/:/nologin\n")],
+                                                  [F("etc/group", b"root:x:0:\n")]])
+    assert main(["slim", "--json", "--base", f"docker-archive:{base}", "--keep", "/app/templates/index.html",
+                 "--user", "1000:1000", f"docker-archive:{fat}", "-o", f"oci:{tmp_path}/out:app"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["after"]["layers"] == 3
+    assert doc["kept"] == ["/app/server", "/app/templates/index.html"]
+    assert main(["analyze", "--json", f"oci:{tmp_path}/out:app"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert [row["created_by"] for row in after["layers"]][-1].startswith("slimgo slim docker-archive:")
+    from tests.stores.access import open_image
+
+    config = open_image(f"oci:{tmp_path}/out:app").config
+    assert (config.user, config.env, config.entrypoint) == ("1000:1000", ["MODE=prod"], ["/app/server"])
+    assert main(["slim", "--keep", "/nope", f"docker-archive:{fat}", "-o", f"oci:{tmp_path}/x"]) == 2
+    assert "--keep /nope" in capsys.readouterr().err

@@ -137,24 +137,28 @@ def _keep(rootfs: Rootfs, plan: SlimPlan, path: str, where: str) -> None:
     plan.files[node.path], plan.modes[node.path] = rootfs.read(node.path, READ_LIMIT), node.mode & 0o7777
 
 
-def slim_image(image: StoredImage, where: str, keep: Sequence[str], user: str | None,
-               workdir: Path) -> tuple[StoredImage, SlimPlan]:
-    """The slimmed image (its layers written under ``workdir``) and the plan it was made from."""
+def slim_image(image: StoredImage, where: str, keep: Sequence[str], user: str | None, workdir: Path,
+               base: StoredImage | None = None, base_name: str = "static") -> tuple[StoredImage, SlimPlan]:
+    """The slimmed image (its layers written under ``workdir``) and the plan it was made from; on the embedded
+    static base, or on ``base`` (another image's layers and history)."""
     config = image.config
     rootfs = Rootfs(image.layers)
     with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as scratch:
         plan = plan_slim(rootfs, config, where, keep, Path(scratch))
-    base = build_layer(rootfs_entries(), workdir)
     entries = [Entry(p.lstrip("/"), mode=plan.modes[p], data=d) for p, d in sorted(plan.files.items())]
     entries += [Entry(p.lstrip("/"), kind="symlink", linkname=target) for p, target in sorted(plan.links.items())]
     app = build_layer(entries, workdir)
+    if base is None:
+        layers = [build_layer(rootfs_entries(), workdir)]
+        history = [{"created_by": "slimgo: static base (passwd, group, CA certificates)"}]
+    else:
+        layers, history = list(base.layers), base.config.history
     runtime = {k: config.runtime.get(k) for k in ("Env", "ExposedPorts", "WorkingDir", "Entrypoint", "Cmd",
                                                   "Labels", "StopSignal", "Volumes") if config.runtime.get(k)}
     runtime["User"] = user or f"{NONROOT_UID}:{NONROOT_UID}"
-    fresh = ImageConfig({**config.platform.to_json(), "config": runtime,
-                         "history": [{"created_by": "slimgo: static base (passwd, group, CA certificates)"},
-                                     {"created_by": f"slimgo slim {where}: {plan.binary} ({plan.linking})"}]})
-    return assemble(fresh, [base, app]), plan
+    step = {"created_by": f"slimgo slim {where} --base {base_name}: {plan.binary} ({plan.linking})"}
+    fresh = ImageConfig({**config.platform.to_json(), "config": runtime, "history": [*history, step]})
+    return assemble(fresh, [*layers, app]), plan
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,14 @@ from slimgo.stores.transport import SYNTAX
 @click.argument("image")
 @click.option("-o", "--output", "dest", metavar="DEST", help="Where to write the slimmed image.")
 @click.option("--dry-run", is_flag=True, help="Report what would be kept and dropped; write nothing.")
+@click.option("--base", "base_spec", default="static", show_default=True, metavar="static|IMAGE",
+              help=f"What to put the binary on: the embedded static base, or an image ({SYNTAX}).")
 @click.option("--keep", multiple=True, metavar="PATH", help="Also keep this file (repeatable).")
 @click.option("--user", default=None, metavar="UID[:GID]", help="User of the new image (default 65532:65532).")
 @format_option("text", "json")
 @platform_option("Image to pick from an index (default: this machine's).")
 @registry_options
-def slim(image: str, dest: str | None, dry_run: bool, keep: tuple[str, ...], user: str | None, fmt: str,
+def slim(image: str, dest: str | None, dry_run: bool, base_spec: str, keep: tuple[str, ...], user: str | None, fmt: str,
          as_json: bool, platform_text: str | None, pull: str, insecure: tuple[str, ...]) -> int:
     import tempfile
     from pathlib import Path
@@ -40,8 +42,9 @@ def slim(image: str, dest: str | None, dry_run: bool, keep: tuple[str, ...], use
     platform = Platform.parse(platform_text) if platform_text else host_platform()
     stores = stores_from(pull, insecure)
     source = stores.open_image(image, platform)
+    base = None if base_spec == "static" else stores.open_image(base_spec, platform)
     with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as work:
-        slimmed, plan = slim_image(source, image, keep, user, Path(work))
+        slimmed, plan = slim_image(source, image, keep, user, Path(work), base, base_spec)
         report = slim_report(plan, analyze_image(source, image), analyze_image(slimmed, dest or "(dry run)"))
         written = None if dry_run or location is None else stores.write(location, slimmed, default_tag="latest")
     if chosen_format(fmt, as_json) == "json":
