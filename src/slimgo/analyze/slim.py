@@ -15,7 +15,7 @@ from slimgo.base.static import NONROOT_UID, rootfs_entries
 from slimgo.errors import SlimgoError, UsageError
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig, env_get
-from slimgo.oci.image import StoredImage, assemble
+from slimgo.oci.image import Layer, StoredImage, assemble
 from slimgo.rootfs import Rootfs
 
 INTERPRETERS = ("python", "node", "java", "ruby", "perl", "php", "bash", "sh", "dash", "ash", "busybox", "deno",
@@ -148,6 +148,7 @@ def slim_image(image: StoredImage, where: str, keep: Sequence[str], user: str | 
     entries = [Entry(p.lstrip("/"), mode=plan.modes[p], data=d) for p, d in sorted(plan.files.items())]
     entries += [Entry(p.lstrip("/"), kind="symlink", linkname=target) for p, target in sorted(plan.links.items())]
     app = build_layer(entries, workdir)
+    layers: list[Layer]
     if base is None:
         layers = [build_layer(rootfs_entries(), workdir)]
         history = [{"created_by": "slimgo: static base (passwd, group, CA certificates)"}]
