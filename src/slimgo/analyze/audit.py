@@ -65,7 +65,11 @@ RULES: dict[str, tuple[str, str, str]] = {
     "SG014": ("info", "shell-form entrypoint", "use the exec form: ENTRYPOINT [\"/app\"]"),
     "SG015": ("error", "unsafe layer entry", "rebuild the layer with ordinary paths; do not extract it naively"),
     "SG016": ("warning", "device node in a layer", "remove device nodes; the runtime provides /dev"),
+    "SG017": ("warning", "layer inflates far beyond its compressed size (a decompression bomb?)",
+              "check what the layer holds; a real layer rarely compresses better than 100:1"),
 }
+BOMB_RATIO = 100
+BOMB_MIN = 64 << 20  # small layers of zeros are harmless whatever their ratio
 
 
 def _finding(rule: str, path: str, layer: str | None, detail: str) -> Finding:
@@ -211,6 +215,9 @@ def _config_secrets(config: ImageConfig) -> Iterator[Finding]:
 
 def _unsafe(scans: Sequence[LayerScan]) -> Iterator[Finding]:
     for scan in scans:
+        if scan.uncompressed_size > BOMB_MIN and scan.uncompressed_size > BOMB_RATIO * max(scan.size, 1):
+            yield _finding("SG017", "/", scan.digest, f"{scan.size} bytes inflate to {scan.uncompressed_size} "
+                           f"({scan.uncompressed_size // max(scan.size, 1)}:1)")
         for name, why in scan.unsafe:
             if why == "device node":
                 continue  # reported by SG016 when it survives into the final view
