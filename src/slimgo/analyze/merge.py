@@ -98,7 +98,10 @@ class _View:
             changes.added += 1
             changes.added_paths.append(entry.path)
         else:
-            changes.modified += 1
+            old = before.entry
+            if not (old.kind == entry.kind == "dir" and (old.mode, old.uid, old.gid) == (entry.mode, entry.uid,
+                                                                                        entry.gid)):
+                changes.modified += 1  # a directory listed again unchanged (as every package tar does) is no change
             if before.entry.kind == "dir" and entry.kind != "dir":
                 self.remove(entry.path, layer, keep_self=True)
             self._kill(entry.path, layer)
