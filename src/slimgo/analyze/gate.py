@@ -31,7 +31,6 @@ class RuleResult:
     rule: str
     status: str  # PASS | FAIL | SKIP
     message: str
-    finding_rules: tuple[str, ...] = ()  # the audit rules a forbid-* rule stands on
 
 
 def parse_bytes(text: str) -> int:
@@ -121,7 +120,7 @@ def evaluate(report: Report, rules: dict[str, str]) -> list[RuleResult]:
         elif rule in FORBIDS:
             hits = [f for f in report.findings if f.rule in FORBIDS[rule]]
             message = "; ".join(sorted({f.path for f in hits})[:5]) + (" ..." if len(hits) > 5 else "")
-            results.append(RuleResult(rule, "FAIL" if hits else "PASS", message, FORBIDS[rule]))
+            results.append(RuleResult(rule, "FAIL" if hits else "PASS", message))
         else:
             results.append(_threshold(rule, value, report))
     return results

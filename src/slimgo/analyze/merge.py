@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slimgo.analyze.scan import Entry, LayerScan
 
@@ -22,8 +22,6 @@ class LayerChanges:
     added: int = 0
     modified: int = 0
     removed: int = 0
-    added_paths: list[str] = field(default_factory=list)
-    removed_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -33,7 +31,6 @@ class Merged:
     live: dict[str, Live]
     changes: list[LayerChanges]
     dead: dict[tuple[int, int], int]  # (killer layer, victim layer) -> dead bytes
-    dead_entries: list[tuple[int, int, Entry]]  # (killer, victim, entry), files only
 
     def dead_killed_in(self, first_layer: int) -> int:
         return sum(n for (killer, _), n in self.dead.items() if killer >= first_layer)
@@ -45,7 +42,6 @@ class _View:
         self.children: dict[str, set[str]] = {}
         self.changes = [LayerChanges() for _ in range(layer_count)]
         self.dead: dict[tuple[int, int], int] = {}
-        self.dead_entries: list[tuple[int, int, Entry]] = []
 
     def _link(self, path: str) -> None:
         while path != "/":
@@ -61,7 +57,6 @@ class _View:
         if gone is not None and gone.entry.kind == "file" and gone.entry.size:
             key = (killer, gone.layer)
             self.dead[key] = self.dead.get(key, 0) + gone.entry.size
-            self.dead_entries.append((killer, gone.layer, gone.entry))
 
     def _subtree(self, path: str) -> Iterator[str]:
         stack = list(self.children.get(path, ()))
@@ -82,7 +77,6 @@ class _View:
                 continue
             self._kill(victim, layer)
             changes.removed += 1
-            changes.removed_paths.append(victim)
         if below is None:  # the whole subtree is gone: forget its directory index too
             for victim in doomed:
                 self.children.pop(victim, None)
@@ -96,7 +90,6 @@ class _View:
         changes = self.changes[layer]
         if before is None:
             changes.added += 1
-            changes.added_paths.append(entry.path)
         else:
             old = before.entry
             if not (old.kind == entry.kind == "dir" and (old.mode, old.uid, old.gid) == (entry.mode, entry.uid,
@@ -122,4 +115,4 @@ def merge(scans: Sequence[LayerScan]) -> Merged:
                 view.remove(posixpath.join(parent, entry.base[len(".wh."):]), layer)
             else:
                 view.put(entry, layer)
-    return Merged(view.live, view.changes, view.dead, view.dead_entries)
+    return Merged(view.live, view.changes, view.dead)

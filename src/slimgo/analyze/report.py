@@ -117,7 +117,7 @@ def corrected_waste(scans: Sequence[LayerScan], merged: Merged, base: int, sourc
     return Corrected(wasted, round(percent, 4), base, source, base_wasted)
 
 
-def verdicts(report_layers: Sequence[LayerScan], merged: Merged, base: int, findings: Sequence[Finding]) -> list[str]:
+def verdicts(merged: Merged, base: int, findings: Sequence[Finding]) -> list[str]:
     lines = []
     for (killer, victim), dead in sorted(merged.dead.items(), key=lambda kv: -kv[1]):
         if killer < base or killer == victim or dead < VERDICT_MIN_BYTES:
@@ -144,6 +144,6 @@ def analyze_image(image: StoredImage, reference: str, explicit_base: int | None 
         reference=reference, digest=str(image.digest), platform=str(config.platform),
         layers=layer_rows(scans, merged, history), scans=scans, merged=merged, dive=dive_waste(scans),
         corrected=corrected_waste(scans, merged, base, source), findings=findings,
-        verdicts=verdicts(scans, merged, base, findings),
+        verdicts=verdicts(merged, base, findings),
         size=sum(s.size for s in scans), uncompressed_size=sum(s.uncompressed_size for s in scans), config=config,
     )
