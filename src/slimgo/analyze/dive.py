@@ -24,7 +24,7 @@ class _Node:
     def __init__(self, name: str, parent: _Node | None) -> None:
         self.name = name
         self.parent = parent
-        self.children: dict[str, _Node] = {}
+        self.children: dict[str, _Node] | None = None  # most nodes are leaves: no dict until a child comes
         self.size = 0
         self.is_dir = False
 
@@ -36,18 +36,14 @@ class _Node:
             node = node.parent
         return ("/" + "/".join(reversed(names))).replace("//", "/")
 
-    def copy(self, parent: _Node | None) -> _Node:
-        twin = _Node(self.name, parent)
-        twin.size, twin.is_dir = self.size, self.is_dir
-        twin.children = {k: c.copy(twin) for k, c in self.children.items()}
-        return twin
-
 
 def _add(root: _Node, path: str, size: int, is_dir: bool) -> None:
     """dive's AddPath: create missing parents as empty nodes; a name starting '.wh..wh..' stops the walk."""
     names = [n for n in path.strip("/").split("/") if n]
     node = root
     for i, name in enumerate(names):
+        if node.children is None:
+            node.children = {}
         child = node.children.get(name)
         if child is None:
             if name.startswith(OPAQUE_PREFIX):
@@ -61,7 +57,7 @@ def _add(root: _Node, path: str, size: int, is_dir: bool) -> None:
 def _get(root: _Node, path: str) -> _Node | None:
     node = root
     for name in (n for n in path.strip("/").split("/") if n):
-        found = node.children.get(name)
+        found = node.children.get(name) if node.children else None
         if found is None:
             return None
         node = found
@@ -78,8 +74,9 @@ def _child_first(node: _Node) -> Iterator[_Node]:
                 yield current
             continue
         stack.append((current, True))
-        for key in sorted(current.children, reverse=True):
-            stack.append((current.children[key], False))
+        children = current.children or {}
+        for key in sorted(children, reverse=True):
+            stack.append((children[key], False))
 
 
 def layer_tree(scan: LayerScan) -> _Node:
@@ -93,7 +90,7 @@ def _stack(lower: _Node, upper: _Node) -> None:
     for node in _child_first(upper):
         if node.name.startswith(WHITEOUT):
             gone = _get(lower, node.path())
-            if gone is not None and gone.parent is not None:
+            if gone is not None and gone.parent is not None and gone.parent.children:
                 del gone.parent.children[gone.name]
         else:
             _add(lower, node.path(), node.size, node.is_dir)
@@ -127,10 +124,10 @@ def _removed_size(stacked: _Node, path: str) -> int | None:
 
 
 def dive_waste(scans: Sequence[LayerScan]) -> DiveWaste:
-    trees = [layer_tree(scan) for scan in scans]
     sizes: dict[str, list[int]] = {}
-    stacked = trees[0].copy(None) if trees else _Node("", None)
-    for tree in trees:
+    stacked = layer_tree(scans[0]) if scans else _Node("", None)  # dive's copy of the first layer's tree
+    for scan in scans:
+        tree = layer_tree(scan)  # one layer's tree at a time: memory follows the stacked view, not every layer
         for node in _child_first(tree):
             if node.children:
                 continue  # dive visits leaves only

@@ -136,13 +136,14 @@ def verdicts(merged: Merged, base: int, findings: Sequence[Finding]) -> list[str
 def analyze_image(image: StoredImage, reference: str, explicit_base: int | None = None) -> Report:
     config = image.config
     scans = [scan_layer(i, layer) for i, layer in enumerate(image.layers)]
+    dive = dive_waste(scans)  # before the merge: dive's trees are gone by the time the merged view is built
     merged = merge(scans)
     history = config.history
     base, source = base_layers(history, len(scans), image.manifest.annotations, explicit_base)
     findings = audit(scans, merged, config)
     return Report(
         reference=reference, digest=str(image.digest), platform=str(config.platform),
-        layers=layer_rows(scans, merged, history), scans=scans, merged=merged, dive=dive_waste(scans),
+        layers=layer_rows(scans, merged, history), scans=scans, merged=merged, dive=dive,
         corrected=corrected_waste(scans, merged, base, source), findings=findings,
         verdicts=verdicts(merged, base, findings),
         size=sum(s.size for s in scans), uncompressed_size=sum(s.uncompressed_size for s in scans), config=config,
