@@ -81,3 +81,22 @@ def test_memory_does_not_grow_with_layer_size(tmp_path: Path) -> None:
     assert [f["rule"] for f in big["findings"]] == ["SG017"]  # type: ignore[index]
     assert big_rss < small_rss + 16 * 1024, (small_rss, big_rss)  # 16x the data, under 16 MiB more memory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tar", "small.tar"]
+
+
+def test_a_corrupt_gzip_layer_is_refused_with_exit_1(tmp_path: Path) -> None:
+    archive = bomb_archive(tmp_path / "bomb.tar", 4 << 20)
+    with tarfile.open(archive) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+    layer = bytearray(members["layer.tar.gz"])
+    layer[len(layer) // 2: len(layer) // 2 + 64] = bytes(range(64))  # damage the deflate stream mid-way
+    members["layer.tar.gz"] = bytes(layer)
+    broken = tmp_path / "broken.tar"
+    with tarfile.open(broken, "w") as out:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    done = subprocess.run([sys.executable, "-m", "slimgo", "analyze", f"docker-archive:{broken}"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "is not a readable tar" in done.stderr and "Traceback" not in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import zlib
 from dataclasses import dataclass, field
 
 from slimgo.analyze.tarstream import Member, TarFormatError, TarWalker
@@ -107,7 +108,7 @@ def scan_layer(index: int, layer: Layer) -> LayerScan:
             for member in walker:
                 _record(scan, walker, member)
             scan.uncompressed_size = desc.size if seekable else _drain(walker)
-    except (TarFormatError, EOFError, OSError, ValueError) as err:
+    except (TarFormatError, EOFError, OSError, ValueError, zlib.error) as err:
         raise ImageFormatError(f"layer {desc.digest}", f"is not a readable tar ({err})",
                                "the image is corrupt; rebuild or re-pull it") from None
     return scan
