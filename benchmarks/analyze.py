@@ -22,6 +22,8 @@ FILES = 50_000
 TOTAL = 1 << 30
 DIVE = ("github.com/wagoodman/dive", "v0.12.0")
 REPEAT = 3
+OPEN_ONLY = ("import sys\nfrom slimgo.host import host_platform\nfrom slimgo.stores.transport import Stores\n"
+             "Stores().open_image(sys.argv[1], host_platform())\n")
 
 
 class _Hashing(io.RawIOBase):
@@ -113,6 +115,8 @@ def main() -> None:
             "dive --json (docker-archive)": [str(dive), "--source", "docker-archive", str(archive), "--json",
                                              str(root / "dive.json")],
             "slimgo analyze --json (oci layout)": [*slimgo, "analyze", "--json", f"oci:{layout}:bench"],
+            "slimgo: the store opening the docker-archive alone (unpack + hash)": [sys.executable, "-c", OPEN_ONLY,
+                                                                              f"docker-archive:{archive}"],
         }
         results: dict[str, tuple[float, int]] = {}
         for _ in range(REPEAT):  # interleaved, so both tools see the same machine; best time, highest RSS
@@ -121,13 +125,16 @@ def main() -> None:
                 best = results.get(name, (took, rss))
                 results[name] = (min(best[0], took), max(best[1], rss))
     ours, theirs = results["slimgo analyze --json (docker-archive)"], results["dive --json (docker-archive)"]
+    oci = results["slimgo analyze --json (oci layout)"]
     rows = [[name, f"{t:.1f} s", f"{rss} MiB"] for name, (t, rss) in results.items()]
     body = (f"A generated docker-archive of {size / 1e9:.2f} GB, {FILES:,} files in {LAYERS} layers (every tenth "
             f"path repeats one from a lower layer; some whiteouts); best of {REPEAT} interleaved runs per tool, "
             "peak RSS the highest seen; dive cannot read an OCI layout.\n\n"
             + markdown_table(["run", "wall time", "peak RSS"], rows)
             + f"\n\nslimgo vs dive on the docker-archive: {theirs[0] / ours[0]:.2f}x the speed, "
-            f"{ours[1] / max(theirs[1], 1):.2f}x the peak memory.\n")
+            f"{ours[1] / max(theirs[1], 1):.2f}x the peak memory; from the OCI layout: "
+            f"{theirs[0] / oci[0]:.2f}x dive's speed on the archive. The docker-archive store unpacks the whole "
+            "archive and hashes every layer before the analysis starts; that, not the analysis, is the gap.\n")
     write_section("analyze", "slimgo analyze vs dive", body)
 
 
