@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slimgo.analyze.view import MergedView
 from slimgo.base.static import NONROOT_UID, rootfs_entries
 from slimgo.errors import SlimgoError, UsageError
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig, env_get
 from slimgo.oci.image import Layer, StoredImage, assemble
-from slimgo.rootfs import Rootfs
 
 INTERPRETERS = ("python", "node", "java", "ruby", "perl", "php", "bash", "sh", "dash", "ash", "busybox", "deno",
                 "bun", "dotnet", "lua", "Rscript")
@@ -48,7 +48,7 @@ def _argv(config: ImageConfig, where: str) -> list[str]:
     return argv
 
 
-def find_entrypoint(rootfs: Rootfs, config: ImageConfig, where: str) -> tuple[str, str]:
+def find_entrypoint(rootfs: MergedView, config: ImageConfig, where: str) -> tuple[str, str]:
     """The name the image runs its program by (after PATH) and the file it is (symlinks resolved in the image)."""
     argv = _argv(config, where)
     program = argv[0]
@@ -68,7 +68,7 @@ def find_entrypoint(rootfs: Rootfs, config: ImageConfig, where: str) -> tuple[st
                       f"{', '.join(candidates)})", "fix the image's ENTRYPOINT")
 
 
-def plan_slim(rootfs: Rootfs, config: ImageConfig, where: str, keep: Sequence[str], scratch: Path) -> SlimPlan:
+def plan_slim(rootfs: MergedView, config: ImageConfig, where: str, keep: Sequence[str], scratch: Path) -> SlimPlan:
     from slimgo.elf._reader import open_elf
     from slimgo.elf.linking import linking_of
 
@@ -95,7 +95,7 @@ def plan_slim(rootfs: Rootfs, config: ImageConfig, where: str, keep: Sequence[st
     return plan
 
 
-def _lib_path(rootfs: Rootfs, name: str) -> str | None:
+def _lib_path(rootfs: MergedView, name: str) -> str | None:
     for directory in LIB_DIRS:
         node = rootfs.resolve(posixpath.join(directory, name))
         if node is not None and node.kind == "file":
@@ -103,7 +103,7 @@ def _lib_path(rootfs: Rootfs, name: str) -> str | None:
     return None
 
 
-def _add_libraries(rootfs: Rootfs, plan: SlimPlan, interpreter: str | None, needed: list[str],
+def _add_libraries(rootfs: MergedView, plan: SlimPlan, interpreter: str | None, needed: list[str],
                    scratch: Path) -> None:
     from slimgo.elf._reader import open_elf
     from slimgo.elf.linking import linking_of
@@ -130,19 +130,23 @@ def _add_libraries(rootfs: Rootfs, plan: SlimPlan, interpreter: str | None, need
         queue.extend(linking_of(open_elf(local)).needed)
 
 
-def _keep(rootfs: Rootfs, plan: SlimPlan, path: str, where: str) -> None:
+def _keep(rootfs: MergedView, plan: SlimPlan, path: str, where: str) -> None:
     node = rootfs.resolve(path)
     if node is None or node.kind != "file":
         raise UsageError(f"--keep {path}", f"is not a regular file in {where}", "name a file the image holds")
     plan.files[node.path], plan.modes[node.path] = rootfs.read(node.path, READ_LIMIT), node.mode & 0o7777
 
 
-def slim_image(image: StoredImage, where: str, keep: Sequence[str], user: str | None, workdir: Path,
-               base: StoredImage | None = None, base_name: str = "static") -> tuple[StoredImage, SlimPlan]:
+def slim_image(image: StoredImage, report: object, where: str, keep: Sequence[str], user: str | None,
+               workdir: Path, base: StoredImage | None = None,
+               base_name: str = "static") -> tuple[StoredImage, SlimPlan]:
     """The slimmed image (its layers written under ``workdir``) and the plan it was made from; on the embedded
-    static base, or on ``base`` (another image's layers and history)."""
+    static base, or on ``base`` (another image's layers and history). ``report`` is the image's analysis."""
+    from slimgo.analyze.report import Report
+
+    assert isinstance(report, Report)
     config = image.config
-    rootfs = Rootfs(image.layers)
+    rootfs = MergedView(report.merged, image.layers)
     with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as scratch:
         plan = plan_slim(rootfs, config, where, keep, Path(scratch))
     entries = [Entry(p.lstrip("/"), mode=plan.modes[p], data=d) for p, d in sorted(plan.files.items())]
@@ -199,10 +203,11 @@ def slim_verdict(image: StoredImage, where: str, report: object) -> str | None:
         return None
     try:
         with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as work:
-            slimmed, plan = slim_image(image, where, (), None, Path(work))
+            slimmed, plan = slim_image(image, report, where, (), None, Path(work))
             after = sum(layer.descriptor.size for layer in slimmed.layers)
     except SlimgoError as err:
         return f"slimgo slim cannot rebuild it on the static base: {err.cause}"
-    gone = [what for rule, what in (("SG001", "no shell"), ("SG002", "no package manager")) if rule in rules]
+    gone = [what for rule, what in (("SG001", "no shell"), ("SG002", "no package manager"),
+                                    ("SG003", "no package database")) if rule in rules]
     return (f"rebuild on --base static (slimgo slim {where} -o DEST): {human_bytes(report.size - after)} "
             f"smaller, {', '.join(gone)} (keeps {plan.binary}, {plan.linking})")

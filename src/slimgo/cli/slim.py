@@ -43,9 +43,10 @@ def slim(image: str, dest: str | None, dry_run: bool, base_spec: str, keep: tupl
     stores = stores_from(pull, insecure)
     source = stores.open_image(image, platform)
     base = None if base_spec == "static" else stores.open_image(base_spec, platform)
+    before = analyze_image(source, image)
     with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as work:
-        slimmed, plan = slim_image(source, image, keep, user, Path(work), base, base_spec)
-        report = slim_report(plan, analyze_image(source, image), analyze_image(slimmed, dest or "(dry run)"))
+        slimmed, plan = slim_image(source, before, image, keep, user, Path(work), base, base_spec)
+        report = slim_report(plan, before, analyze_image(slimmed, dest or "(dry run)"))
         written = None if dry_run or location is None else stores.write(location, slimmed, default_tag="latest")
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.slim", _payload(report, image, str(source.digest), str(platform), written))
