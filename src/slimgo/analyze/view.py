@@ -29,6 +29,13 @@ class Found:
 class MergedView:
     def __init__(self, merged: Merged, layers: Sequence[Layer]) -> None:
         self.live, self.layers = merged.live, list(layers)
+        # Directories that exist only because something lives below them (no entry of their own).
+        self.implied: set[str] = set()
+        for path in self.live:
+            parent = posixpath.dirname(path)
+            while parent != "/" and parent not in self.implied:
+                self.implied.add(parent)
+                parent = posixpath.dirname(parent)
 
     def _parent_resolved(self, path: str, depth: int) -> str | None:
         """``path`` with every symlink among its parent directories followed (/lib/x -> /usr/lib/x)."""
@@ -50,8 +57,10 @@ class MergedView:
         for _ in range(MAX_LINKS - depth):
             full = self._parent_resolved(current, depth)
             live = self.live.get(full) if full else None
-            if full is None or live is None:
+            if full is None:
                 return None
+            if live is None:
+                return Found(full, "dir", 0o755, -1) if full in self.implied or full == "/" else None
             entry = live.entry
             if entry.kind == "symlink":
                 target = entry.linkname
