@@ -95,9 +95,9 @@ class _View:
             if not (old.kind == entry.kind == "dir" and (old.mode, old.uid, old.gid) == (entry.mode, entry.uid,
                                                                                         entry.gid)):
                 changes.modified += 1  # a directory listed again unchanged (as every package tar does) is no change
-            if before.entry.kind == "dir" and entry.kind != "dir":
-                self.remove(entry.path, layer, keep_self=True)
             self._kill(entry.path, layer)
+        if entry.kind != "dir" and self.children.get(entry.path):
+            self.remove(entry.path, layer, keep_self=True)  # a file replacing a directory (listed or implied)
         self.live[entry.path] = Live(entry, layer)
         self._link(entry.path)
 
@@ -111,8 +111,8 @@ def merge(scans: Sequence[LayerScan]) -> Merged:
             parent = posixpath.dirname(entry.path)
             if entry.opaque:
                 view.remove(parent, layer, keep_self=True, below=layer)
-            elif entry.whiteout:
-                view.remove(posixpath.join(parent, entry.base[len(".wh."):]), layer)
+            elif entry.whiteout:  # like an opaque marker, it hides only what lower layers hold (OCI image spec)
+                view.remove(posixpath.join(parent, entry.base[len(".wh."):]), layer, below=layer)
             else:
                 view.put(entry, layer)
     return Merged(view.live, view.changes, view.dead)
