@@ -164,3 +164,25 @@ def test_a_slimgo_built_image_audits_clean(tmp_path: Path, capsys: pytest.Captur
     assert doc["waste"]["corrected"]["wasted_bytes"] == 0
     assert doc["waste"]["corrected"]["base_source"] in ("history", "annotation")
     assert doc["waste"]["dive"]["efficiency"] == 1.0
+
+
+def test_base_layers_from_the_base_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from slimgo.oci.image import assemble
+    from tests.stores.access import Location, open_image, write_artifact
+
+    shared = [[F("etc/os-release", b"ID=base\n")], [F("usr/lib/libbase.so", blob(3000, 1))]]
+    mine = [[F("app/server", blob(5000, 2))], [F("app/server", blob(5000, 3))]]
+    base = docker_archive(tmp_path / "base.tar", shared)
+    app = docker_archive(tmp_path / "app.tar", shared + mine)
+    assert analyze_json(capsys, f"docker-archive:{app}")["waste"]["corrected"]["base_source"] == "assumed"
+    corrected = analyze_json(capsys, "--base-image", f"docker-archive:{base}", f"docker-archive:{app}")["waste"][
+        "corrected"]
+    assert (corrected["base_layers"], corrected["base_source"], corrected["wasted_bytes"]) == (2, "image", 5000)
+    image = open_image(f"docker-archive:{app}")
+    for name, expected in ((f"docker-archive:{base}", (2, "annotation")),
+                           (f"docker-archive:{tmp_path}/missing.tar", (1, "assumed"))):
+        annotated = assemble(image.config, image.layers, {"org.opencontainers.image.base.name": name})
+        write_artifact(Location.parse(f"oci:{tmp_path}/layout:app"), annotated)
+        corrected = analyze_json(capsys, f"oci:{tmp_path}/layout:app")["waste"]["corrected"]
+        assert (corrected["base_layers"], corrected["base_source"]) == expected
+    assert main(["analyze", "--base-image", f"oci:{tmp_path}/nope", f"docker-archive:{app}"]) == 2

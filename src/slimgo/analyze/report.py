@@ -14,7 +14,8 @@ from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import StoredImage
 from slimgo.units import human_bytes
 
-ANNOTATION_BASE_DIGEST = "org.opencontainers.image.base.digest"
+ANNOTATION_BASE_NAME = "org.opencontainers.image.base.name"
+LOCAL_TRANSPORTS = ("oci:", "oci-archive:", "docker-archive:")
 VERDICT_MIN_BYTES = 1 << 20  # a dead copy smaller than this is not worth a line
 
 
@@ -39,7 +40,7 @@ class Corrected:
     wasted_bytes: int  # dead bytes (shadowed or deleted) whose removal happened in a layer above the base
     wasted_percent: float  # of all file bytes the layers ship
     base_layers: int
-    base_source: str  # flag | history | annotation | assumed
+    base_source: str  # flag | image | annotation | history | assumed
     base_wasted_bytes: int  # dead bytes the base image carries itself
 
 
@@ -88,11 +89,21 @@ def _row(scan: LayerScan, merged: Merged, created_by: str) -> LayerRow:
                     changes.added, changes.modified, changes.removed)
 
 
-def base_layers(history: list[dict[str, Any]], layer_count: int, annotations: dict[str, str],
-                explicit: int | None) -> tuple[int, str]:
+def shared_layers(image: StoredImage, base: StoredImage) -> int:
+    """How many of ``image``'s first layers are ``base``'s layers (the same diff_ids, in order)."""
+    count = 0
+    for ours, theirs in zip(image.layers, base.layers, strict=False):
+        if ours.diff_id != theirs.diff_id:
+            break
+        count += 1
+    return count
+
+
+def base_layers(history: list[dict[str, Any]], layer_count: int, explicit: int | None,
+                explicit_source: str) -> tuple[int, str]:
     """How many layers belong to the base image, and how that was decided."""
     if explicit is not None:
-        return min(explicit, layer_count), "flag"
+        return min(explicit, layer_count), explicit_source
     made = 0
     boundary: int | None = None
     for step in history:
@@ -105,7 +116,7 @@ def base_layers(history: list[dict[str, Any]], layer_count: int, annotations: di
             boundary = made + 1
         made += 1
     if boundary is not None and 0 < boundary < layer_count:
-        return boundary, "annotation" if ANNOTATION_BASE_DIGEST in annotations else "history"
+        return boundary, "history"
     return min(1, layer_count), "assumed"
 
 
@@ -133,13 +144,15 @@ def verdicts(merged: Merged, base: int, findings: Sequence[Finding]) -> list[str
     return lines
 
 
-def analyze_image(image: StoredImage, reference: str, explicit_base: int | None = None) -> Report:
+def analyze_image(image: StoredImage, reference: str, explicit_base: int | None = None,
+                  base_source: str = "flag") -> Report:
+    """``explicit_base`` is the number of base layers when the caller knows it (``base_source`` says how)."""
     config = image.config
     scans = [scan_layer(i, layer) for i, layer in enumerate(image.layers)]
     dive = dive_waste(scans)  # before the merge: dive's trees are gone by the time the merged view is built
     merged = merge(scans)
     history = config.history
-    base, source = base_layers(history, len(scans), image.manifest.annotations, explicit_base)
+    base, source = base_layers(history, len(scans), explicit_base, base_source)
     findings = audit(scans, merged, config)
     return Report(
         reference=reference, digest=str(image.digest), platform=str(config.platform),
