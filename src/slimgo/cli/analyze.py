@@ -66,14 +66,13 @@ def analyze(images: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, t
     if diff_mode:
         return _diff(reports[0], reports[1], output)
     report = reports[0]
-    if not ci:
-        from slimgo.analyze.slim import slim_verdict
-
-        line = slim_verdict(opened[0], images[0], report)
-        if line:
-            report.verdicts.insert(0, line)
     if ci:
         return _gate(report, ci_config, output)
+    from slimgo.analyze.slim import slim_verdict
+
+    line = slim_verdict(opened[0], images[0], report)  # the saving, measured by building the slimmed image
+    if line:
+        report.verdicts.insert(0, line)
     if output == "json":
         from slimgo.analyze.jsonout import report_json
 
