@@ -22,7 +22,7 @@ RANKS: dict[str, int] = {
     "slimgo.layer": 3, "slimgo.elf": 3, "slimgo.layercheck": 3,
     "slimgo.rootfs": 4,
     "slimgo.stores": 4, "slimgo.base": 4, "slimgo.gobuild": 4,
-    "slimgo.imagebuild": 5, "slimgo.inspect": 5, "slimgo.lint": 5, "slimgo.runtime": 5,
+    "slimgo.imagebuild": 5, "slimgo.inspect": 5, "slimgo.analyze": 5, "slimgo.lint": 5, "slimgo.runtime": 5,
     "slimgo.vuln": 5,
     "slimgo.cli": 6, "slimgo.__main__": 7,
 }

@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "build": "slimgo.cli.build:build",
     "run": "slimgo.cli.run:run",
     "inspect": "slimgo.cli.inspect:inspect",
+    "analyze": "slimgo.cli.analyze:analyze",
+    "slim": "slimgo.cli.slim:slim",
     "lint": "slimgo.cli.lint:lint",
     "context": "slimgo.cli.context:context",
     "dockerfile": "slimgo.cli.dockerfile:dockerfile",
