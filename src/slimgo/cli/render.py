@@ -102,6 +102,13 @@ def log(message: str) -> None:
         stderr().print(message)
 
 
+def summary(body: str) -> None:
+    """A plain-text report for a person (no markup) beside the results on stdout: stderr, on a terminal only."""
+    if interactive() and not quiet():
+        sys.stderr.write(body if body.endswith("\n") else body + "\n")
+        sys.stderr.flush()
+
+
 def note(message: str) -> None:
     """Something the user should know whether or not a terminal is attached (not with --quiet)."""
     if quiet():

@@ -51,9 +51,11 @@ def slim(image: str, dest: str | None, dry_run: bool, base_spec: str, keep: tupl
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.slim", _payload(report, image, str(source.digest), str(platform), written))
     else:
-        if written:
+        if written:  # the reference is the result; the before/after report is for a person
             render.result_line(written)
-        render.text(_text(report, dry_run))
+            render.summary(_text(report, dry_run))
+        else:  # a dry run's result is the report itself
+            render.text(_text(report, dry_run))
     return 0
 
 

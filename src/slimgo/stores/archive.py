@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import tarfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -144,25 +145,28 @@ def _layer_media_type(path: Path) -> str:
     return mediatype.OCI_LAYER
 
 
-def _hash_file(path: Path) -> tuple[Digest, int, Digest]:
-    """The digest and size of a stored layer, and the digest of its uncompressed tar (its diff_id)."""
+def _hash_file(path: Path) -> tuple[Digest, int]:
+    """The digest and size of a stored layer."""
     hashing = HashingWriter()
     with open(path, "rb") as f:
         copy_stream(f, hashing)  # type: ignore[arg-type]
-    kind = _layer_media_type(path)
-    if kind == mediatype.OCI_LAYER:
-        return hashing.digest, hashing.size, hashing.digest
-    uncompressed = HashingWriter()
-    with open(path, "rb") as f:
-        if kind == mediatype.OCI_LAYER_GZIP:
-            stream: BinaryIO = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
-        else:
-            from slimgo.compression import zstd_reader
+    return hashing.digest, hashing.size
 
-            stream = zstd_reader(f)
-        with stream:
-            copy_stream(stream, uncompressed)  # type: ignore[arg-type]
-    return hashing.digest, hashing.size, uncompressed.digest
+
+def _diff_id_of(layer: BlobLayer, where: str) -> Digest:
+    """The digest of a layer's uncompressed tar, read under the layer size limit (a bomb is refused, not hashed)."""
+    if layer.descriptor.media_type == mediatype.OCI_LAYER:
+        return layer.descriptor.digest
+    from slimgo.layercheck import bounded_tar
+
+    hashing = HashingWriter()
+    try:
+        with bounded_tar(layer) as stream:
+            copy_stream(stream, hashing)  # type: ignore[arg-type]
+    except (OSError, EOFError, zlib.error) as err:
+        raise ImageFormatError(where, f"is not a readable tar ({err})",
+                               "the archive is corrupt; recreate it") from None
+    return hashing.digest
 
 
 def _member(root: Path, archive: Path, name: object, what: str) -> Path:
@@ -227,13 +231,14 @@ def open_docker_archive(path: Path, repo_tag: str | None = None) -> StoredImage:
         raise ImageFormatError(str(path), "lists a different number of layers than its config", "recreate it")
     layers: list[Layer] = []
     for name, layer_path, diff_id in zip(entry["Layers"], layer_paths, diff_ids, strict=True):
-        digest, size, uncompressed = _hash_file(layer_path)
+        digest, size = _hash_file(layer_path)
+        layer = BlobLayer(Descriptor(_layer_media_type(layer_path), digest, size), diff_id, _file_opener(layer_path))
+        uncompressed = _diff_id_of(layer, f"{path} layer {name!r}")
         if uncompressed != diff_id:
             raise ImageFormatError(f"{path} layer {name!r}", f"hashes to {uncompressed}, not the diff_id "
                                    f"{diff_id} its config names", "the archive is corrupt or was tampered with; "
                                    "recreate it")
-        desc = Descriptor(_layer_media_type(layer_path), digest, size)
-        layers.append(BlobLayer(desc, diff_id, _file_opener(layer_path)))
+        layers.append(layer)
     manifest = Manifest(
         config=Descriptor(mediatype.OCI_CONFIG, Digest.of(raw_config), len(raw_config)),
         layers=tuple(layer.descriptor for layer in layers),
