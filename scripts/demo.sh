@@ -12,7 +12,7 @@ echo "    $ref"
 echo "==> what went in (slimgo build --json)"
 slimgo build ./examples/hello -o "oci:$out:hello" --json | python3 -c '
 import json, sys
-r = json.load(sys.stdin)
+r = json.load(sys.stdin)["images"][0]
 mb = 1e6
 print("    %s, static=%s, binary %.1f MB, image %.2f MB compressed / %.2f MB in %d layers" % (
     r["go_version"], r["static"], r["binary_size"] / mb, r["compressed_size"] / mb,
