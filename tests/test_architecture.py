@@ -207,6 +207,30 @@ def test_no_process_globals() -> None:
     assert bad == []
 
 
+def test_every_public_module_says_what_it_exports() -> None:
+    """A module is private (`_name.py`) or lists its exports in __all__, and every listed name exists."""
+    bad = []
+    for module in modules():
+        leaf = module.path.name
+        if leaf.startswith("_"):
+            continue
+        exports = next((node.value for node in module.tree.body if isinstance(node, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)), None)
+        if exports is None:
+            bad.append(f"{module.name}: no __all__")
+            continue
+        names = [ast.literal_eval(e) for e in getattr(exports, "elts", [])]
+        defined = {t.id for node in module.tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                   for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                   if isinstance(t, ast.Name)}
+        defined |= {node.name for node in module.tree.body
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+        defined |= {(a.asname or a.name).split(".")[0] for node in ast.walk(module.tree)
+                    if isinstance(node, ast.Import | ast.ImportFrom) for a in node.names}
+        bad += [f"{module.name}: __all__ names {n}, which it does not define" for n in names if n not in defined]
+    assert bad == []
+
+
 def test_functions_stay_short() -> None:
     long = [f"{m.name}.{n.name} ({n.end_lineno - n.lineno + 1} lines)" for m in modules()
             for n in ast.walk(m.tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)

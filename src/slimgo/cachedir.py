@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["cache_root"]
+
 import os
 from pathlib import Path
 

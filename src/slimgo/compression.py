@@ -3,6 +3,8 @@ reader that turns any layer blob into its uncompressed tar stream."""
 
 from __future__ import annotations
 
+__all__ = ["COMPRESSIONS", "compressing_writer", "layer_media_type", "open_tar"]
+
 import gzip
 import io
 import sys

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CORRUPT",
+    "BuildError",
+    "ElfError",
+    "ImageFormatError",
+    "InputError",
+    "InvalidReference",
+    "LintError",
+    "RegistryError",
+    "RunError",
+    "SlimgoError",
+    "StaticLinkError",
+    "StoreError",
+    "UnusableBinary",
+    "UsageError",
+]
+
 
 class SlimgoError(Exception):
     """An error a user can act on.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Entry", "build_layer", "write_tar"]
+
 import io
 import os
 import tarfile

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "UNSAFE_FIX",
+    "EntryJudge",
+    "Escape",
+    "Limits",
+    "Problem",
+    "UnsafeEntry",
+    "bounded_tar",
+    "check_artifact_layers",
+    "clean",
+    "copy_entry",
+    "parse_size",
+    "scan_layer",
+]
+
 import os
 import posixpath
 import re

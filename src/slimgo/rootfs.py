@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Rootfs"]
+
 import posixpath
 import tarfile
 from collections.abc import Iterator, Sequence

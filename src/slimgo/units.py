@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["human_bytes"]
+
 
 def human_bytes(n: int) -> str:
     """`512 B`, `1.5 KiB`, `2.4 MiB`, `3.0 GiB`; negative counts (size deltas) keep their sign."""

@@ -3,6 +3,8 @@ compilers, secrets...), each finding with a rule id, severity, path or config ke
 
 from __future__ import annotations
 
+__all__ = ["RULES", "Finding", "audit"]
+
 import posixpath
 import re
 from collections.abc import Iterator, Sequence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["diff_json", "diff_reports", "diff_text"]
+
 from dataclasses import asdict, dataclass
 from typing import Any
 

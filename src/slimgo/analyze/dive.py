@@ -9,6 +9,8 @@ once (the surviving copy included); user-wasted percent divides that by the size
 
 from __future__ import annotations
 
+__all__ = ["DiveWaste", "dive_waste"]
+
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 

@@ -3,6 +3,8 @@ highestUserWastedPercent) or slimgo's own (the same three plus sizes and forbid-
 
 from __future__ import annotations
 
+__all__ = ["evaluate", "gate_json", "gate_text", "load_rules", "parse_bytes", "sarif"]
+
 import re
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -4,6 +4,8 @@ and removes, and which bytes end up dead (shadowed or deleted, yet still shipped
 
 from __future__ import annotations
 
+__all__ = ["Live", "Merged", "merge"]
+
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass

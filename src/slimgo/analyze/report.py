@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ANNOTATION_BASE_NAME", "LOCAL_TRANSPORTS", "Report", "analyze_image", "shared_layers"]
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any

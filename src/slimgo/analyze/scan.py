@@ -3,6 +3,8 @@ few small files the audit reads: package databases and candidate private keys)."
 
 from __future__ import annotations
 
+__all__ = ["Entry", "LayerScan", "absolute", "go_clean", "scan_layer"]
+
 import posixpath
 import re
 import zlib

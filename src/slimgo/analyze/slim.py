@@ -4,6 +4,8 @@ modules, all taken from the image itself; plus files the user keeps."""
 
 from __future__ import annotations
 
+__all__ = ["SlimReport", "slim_image", "slim_report", "slim_verdict"]
+
 import posixpath
 import re
 import tempfile

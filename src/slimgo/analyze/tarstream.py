@@ -3,6 +3,8 @@ yields metadata and skips file data (with a seek when the stream allows it), so 
 
 from __future__ import annotations
 
+__all__ = ["Member", "TarFormatError", "TarWalker"]
+
 import io
 import os
 from collections.abc import Iterator

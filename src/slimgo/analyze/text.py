@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["render_report"]
+
 import posixpath
 
 from slimgo.analyze.report import Report

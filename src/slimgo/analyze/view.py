@@ -3,6 +3,8 @@ file's contents read back by walking only the layer that holds it (no second pas
 
 from __future__ import annotations
 
+__all__ = ["MergedView"]
+
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -6,6 +6,8 @@ releases through ordinary dependency updates.
 
 from __future__ import annotations
 
+__all__ = ["DEFAULT_PATH", "NONROOT_UID", "base_env", "rootfs_entries", "zoneinfo_entries"]
+
 from importlib import resources
 from pathlib import Path
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["build"]
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

@@ -3,6 +3,19 @@ that turns errors into exit codes."""
 
 from __future__ import annotations
 
+__all__ = [
+    "COMMANDS",
+    "EXIT_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPT",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_USAGE",
+    "cli",
+    "entrypoint",
+    "main",
+]
+
 import importlib
 import os
 import sys

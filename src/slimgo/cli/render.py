@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "click_error",
+    "color",
+    "document",
+    "enable_debug_log",
+    "error",
+    "interactive",
+    "json_document",
+    "log",
+    "note",
+    "renderable",
+    "result_line",
+    "set_quiet",
+    "summary",
+    "text",
+    "transfer_bars",
+    "warning",
+]
+
 import json
 import logging
 import os

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PARSERS", "LayoutError", "foreign_format"]
+
 import mmap
 import struct
 from collections.abc import Callable

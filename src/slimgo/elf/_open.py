@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["not_elf", "open_regular", "os_error"]
+
 import errno
 import os
 import stat

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAX_SECTIONS", "MAX_SEGMENTS", "PT_LOAD", "ElfImage", "open_elf"]
+
 import errno
 import mmap
 import os

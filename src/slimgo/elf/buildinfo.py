@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAGIC", "NOT_A_GO_BINARY", "BuildInfo", "Module", "buildinfo_of", "parse_modinfo", "read_buildinfo"]
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal

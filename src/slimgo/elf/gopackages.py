@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["GROUPS", "NO_PACKAGE", "PackageResolver", "gopath_root"]
+
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Hardening", "hardening_of"]
+
 import struct
 from dataclasses import dataclass, field
 from typing import Literal

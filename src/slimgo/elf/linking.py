@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["DF_1_PIE", "Linking", "highest_glibc", "linking_of", "read_linking"]
+
 import itertools
 import re
 from dataclasses import dataclass, field

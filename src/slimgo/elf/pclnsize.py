@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["TableShares", "table_shares"]
+
 import itertools
 import mmap
 from collections.abc import Sequence

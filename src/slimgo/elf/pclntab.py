@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FuncTable", "func_table_of", "function_names", "read_functions", "read_header"]
+
 import array
 import itertools
 import mmap

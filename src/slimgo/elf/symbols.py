@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["symbols"]
+
 import struct
 from collections.abc import Iterator
 from typing import NamedTuple

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["find_go"]
+
 import shutil
 import subprocess
 from dataclasses import dataclass

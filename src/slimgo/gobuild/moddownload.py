@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["download"]
+
 import json
 import os
 import shutil

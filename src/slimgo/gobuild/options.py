@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["GoBuildOptions", "check_goflags"]
+
 import shlex
 from dataclasses import dataclass, field
 

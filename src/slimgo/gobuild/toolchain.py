@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["GoPackage", "GoToolchain"]
+
 import json
 import os
 import shutil

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Base", "LayerCache", "resolve_base", "tzdata_version", "validate_base_spec"]
+
 import threading
 from dataclasses import dataclass
 from pathlib import Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BuildResult", "ImageBuilder"]
+
 import hashlib
 import os
 import posixpath

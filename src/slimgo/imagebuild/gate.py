@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["check_dynamic_base", "check_static"]
+
 import io
 import posixpath
 from collections.abc import Sequence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FileSpec", "ImageOptions", "epoch_from_env", "parse_pairs", "parse_port"]
+
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["find_settings", "load_settings"]
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["DataShares", "attribute", "data_shares"]
+
 from collections import defaultdict
 from dataclasses import dataclass, replace
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BinaryReport", "ImageSource", "Problem", "exit_code", "inspect_binary"]
+
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path

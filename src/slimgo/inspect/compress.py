@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["LayerSizes", "layer_sizes", "start_layer_sizes"]
+
 import hashlib
 import json
 import os

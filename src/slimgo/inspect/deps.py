@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["import_chains", "module_root", "with_import_chains"]
+
 import re
 from collections import deque
 from collections.abc import Callable, Sequence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["DeltaRow", "Diff", "diff_reports"]
+
 from dataclasses import dataclass
 
 from slimgo.inspect.binary import BinaryReport

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["extract_file", "find_entrypoint"]
+
 import posixpath
 import tarfile
 from pathlib import Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["diff_json", "report_json", "reports_json"]
+
 from dataclasses import asdict
 from typing import Any
 

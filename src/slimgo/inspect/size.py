@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "OUTSIDE_SECTIONS",
+    "STD_MODULE",
+    "ModuleSize",
+    "PackageSize",
+    "SizeReport",
+    "package_sizes",
+    "resolver_for",
+    "section_sizes",
+    "strip_savings",
+]
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["render_diff", "render_report", "wrap_path"]
+
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text

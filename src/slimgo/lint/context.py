@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ContextReport", "scan_context", "suggest_ignore"]
+
 import heapq
 import os
 import posixpath

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAX_READ", "EnvVerdict", "judge_env"]
+
 import math
 import re
 from collections import Counter

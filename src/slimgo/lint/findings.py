@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Finding", "Severity"]
+
 from dataclasses import dataclass
 from enum import StrEnum
 

@@ -6,6 +6,8 @@ runs on another core and is several times faster than a Python walk over the sam
 
 from __future__ import annotations
 
+__all__ = ["count_listing", "find_program", "list_tree"]
+
 import os
 import shutil
 import subprocess

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["json_payload", "render_sarif", "render_text"]
+
 import io
 import json
 import os

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["INPUT_RULES", "LintConfig", "LintReport", "failing", "lint_paths", "load_config", "suppressed_rules"]
+
 import errno
 import fnmatch
 import importlib

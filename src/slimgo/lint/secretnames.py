@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["secret_name"]
+
 import re
 
 # BuildKit's SecretsUsedInArgOrEnv word list, plus a few common spellings; a name is split on "_" and "-"

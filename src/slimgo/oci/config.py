@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ImageConfig", "env_get", "env_set"]
+
 import copy
 import json
 from dataclasses import dataclass

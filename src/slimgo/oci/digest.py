@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Digest", "HashingWriter"]
+
 import hashlib
 import re
 from dataclasses import dataclass

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "BlobLayer",
+    "ImageIndex",
+    "Layer",
+    "StoredImage",
+    "assemble",
+    "assemble_index",
+    "raw_bytes",
+    "select_platform",
+]
+
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Index", "Manifest", "canonical_json", "media_type_of"]
+
 import json
 from dataclasses import dataclass, field
 from typing import Any

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["run_image"]
+
 import json
 import secrets
 import shutil

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Escape", "NotDirectory", "components", "read_file", "resolve"]
+
 import os
 import stat
 from collections.abc import Sequence

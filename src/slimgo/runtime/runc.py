@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FORWARDED", "Runc", "find_runc"]
+
 import os
 import shutil
 import signal

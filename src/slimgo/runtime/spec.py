@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "DEFAULT_PATH",
+    "NETWORKS",
+    "RunOptions",
+    "User",
+    "build_process",
+    "find_executable",
+    "process_args",
+    "process_env",
+    "resolve_user",
+    "runtime_spec",
+]
+
 import os
 import stat
 from collections.abc import Sequence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Note", "UnsafeLayer", "unpack_layers"]
+
 import hashlib
 import os
 import shutil

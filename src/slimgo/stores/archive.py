@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["open_docker_archive", "open_oci_archive", "write_docker_archive", "write_oci_archive"]
+
 import gzip
 import json
 import tarfile

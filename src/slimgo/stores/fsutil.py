@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["atomic_write", "atomic_write_bytes", "copy_stream", "file_lock", "link_or_copy", "os_error", "read_capped"]
+
 import errno
 import fcntl
 import os

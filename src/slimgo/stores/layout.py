@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["CONFIG_LIMIT", "HELD_LIMIT", "MANIFEST_LIMIT", "Artifact", "Layout", "write_layout"]
+
 import errno
 import os
 import shutil

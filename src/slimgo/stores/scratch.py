@@ -8,6 +8,8 @@ covers a pid reused, or one from another pid namespace sharing the cache).
 
 from __future__ import annotations
 
+__all__ = ["make_scratch", "release", "scratch"]
+
 import atexit
 import fcntl
 import os

@@ -3,6 +3,8 @@ OSV advisories indexed once into the slimgo cache, and loaded from there with bo
 
 from __future__ import annotations
 
+__all__ = ["VULNDB_MODULE", "Database", "build_index", "index_path", "open_database", "open_module", "osv_files"]
+
 import fcntl
 import hashlib
 import json

@@ -3,6 +3,8 @@ that none of them affects (the Go toolchain for the standard library)."""
 
 from __future__ import annotations
 
+__all__ = ["Upgrade", "upgrade_set"]
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 

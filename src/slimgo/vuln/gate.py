@@ -3,6 +3,8 @@ when an advisory not ignored is present."""
 
 from __future__ import annotations
 
+__all__ = ["check_images"]
+
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path

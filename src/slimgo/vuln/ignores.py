@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["find_settings", "from_flags", "from_settings"]
+
 import re
 from collections.abc import Iterable
 from pathlib import Path

@@ -3,6 +3,8 @@ toolchain's version against OSV ranges, then each affected advisory against the 
 
 from __future__ import annotations
 
+__all__ = ["PRESENT", "STDLIB", "Finding", "match_binary"]
+
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Advisory", "AdvisoryError", "Affected", "Package", "from_record", "parse_entry", "to_record"]
+
 from dataclasses import dataclass
 from typing import Any
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["age_days", "json_payload", "sarif", "text"]
+
 from datetime import datetime
 from typing import Any
 

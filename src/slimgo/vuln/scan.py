@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BinaryScan", "Report", "apply_ignores", "check_target", "failing", "scan_image", "scan_target"]
+
 import posixpath
 import shutil
 import tarfile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["canonical_prefix", "compare", "go_tag_to_semver", "semver_to_go_tag", "sort_key"]
+
 import re
 from functools import cache, cmp_to_key
 

@@ -3,6 +3,8 @@ method receivers and generic instantiations normalised to the names the vulnerab
 
 from __future__ import annotations
 
+__all__ = ["Symbols", "split_name", "strip_instantiation", "symbols_of"]
+
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote

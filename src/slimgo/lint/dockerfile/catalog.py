@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["RULES", "Rule"]
+
 from dataclasses import dataclass
 
 from slimgo.lint.findings import Finding, Severity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAX_FILE", "expand_make", "hidden_script", "parse_makefile", "read_text", "runs_hidden_build"]
+
 import re
 from dataclasses import dataclass
 from pathlib import Path

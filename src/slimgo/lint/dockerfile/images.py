@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ImageFacts", "Kind", "classify", "default_user", "has_c_compiler", "libc_of", "parse_ref"]
+
 import re
 from dataclasses import dataclass
 from enum import StrEnum

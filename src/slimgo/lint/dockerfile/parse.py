@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "PLATFORM_ARGS",
+    "Dockerfile",
+    "DockerfileSyntaxError",
+    "Instruction",
+    "Stage",
+    "expand",
+    "parse",
+    "read_instructions",
+]
+
 import json
 import re
 import shlex

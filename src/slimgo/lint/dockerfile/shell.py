@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["SimpleCommand", "commands", "go_build", "is_go", "ldflag_words", "script_commands", "split_script"]
+
 import re
 import shlex
 from collections.abc import Iterator, Mapping

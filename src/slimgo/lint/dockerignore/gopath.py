@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BadPattern", "clean", "match", "trim_space"]
+
 
 class BadPattern(ValueError):
     """filepath.ErrBadPattern: the pattern is malformed."""

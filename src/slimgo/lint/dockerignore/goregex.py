@@ -7,6 +7,8 @@ hex escapes, ``\\Q...\\E``, and Go's errors where Python would accept something 
 
 from __future__ import annotations
 
+__all__ = ["GoRegexError", "translate"]
+
 import re
 
 MAX_RUNE = 0x10FFFF

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["IgnoreFileError", "IgnoreLine", "read_lines", "read_patterns"]
+
 from dataclasses import dataclass
 
 from slimgo.lint.dockerignore import gopath

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MatchInfo", "MatchType", "Pattern", "PatternError", "PatternMatcher", "matches"]
+
 import re
 from dataclasses import dataclass, field
 from enum import Enum

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["lint_dockerignore", "prunes_excluded_dirs", "without_trailing_glob"]
+
 import re
 
 from slimgo.lint.dockerignore.ignorefile import IgnoreFileError, IgnoreLine, read_lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["cgo_needs"]
+
 import os
 import re
 from pathlib import Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["embed_problems"]
+
 import os
 import re
 from dataclasses import dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAX_DIRS", "GenerateError", "MainPackage", "Module", "find_module", "main_packages", "package_name"]
+
 import os
 import re
 from dataclasses import dataclass

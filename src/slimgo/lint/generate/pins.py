@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BUILDER_GO", "BUILDER_IMAGE", "RUNTIME_DIGEST", "RUNTIME_IMAGE", "RUNTIME_UID"]
+
 # The Go toolchain image for the builder stage. Multi-arch index digest of golang:1.26-bookworm as
 # published and referenced by public Dockerfiles (Dependabot-maintained) at the time of writing; it could not
 # be re-resolved against the registry from the build machine, so refresh it with

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["version_stamping"]
+
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["LEVELS", "Container", "check_pod", "containers"]
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["image_facts"]
+
 from typing import TYPE_CHECKING
 
 from slimgo.errors import LintError, SlimgoError

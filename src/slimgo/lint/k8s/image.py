@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["FileCapability", "ImageFacts", "cross_check", "decode_capability_xattr"]
+
 from collections.abc import Callable
 from dataclasses import dataclass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Y"]
+
 from dataclasses import dataclass
 
 import yaml

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PodSite", "looks_like_kubernetes", "pod_sites"]
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MAX_BYTES", "YamlProblem", "load_documents"]
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["AuthError", "Authenticator", "parse_challenges", "repository_scope"]
+
 import base64
 import re
 import threading

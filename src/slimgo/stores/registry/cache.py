@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BlobCache"]
+
 import os
 import tempfile
 from collections.abc import Iterable

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MANIFEST_LIMIT", "Fetched", "ManifestUnknown", "RegistryClient", "fallback_tag", "registry_errors"]
+
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence

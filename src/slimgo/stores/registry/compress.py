@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["gzip_layers", "has_uncompressed_layers"]
+
 import shutil
 from dataclasses import replace
 from pathlib import Path

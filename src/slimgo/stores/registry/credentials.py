@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Credentials", "erase", "hostname", "lookup", "store"]
+
 import base64
 import json
 import os

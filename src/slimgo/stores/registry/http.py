@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Body", "Http", "TransientError", "body_head"]
+
 import email.utils
 import logging
 import os

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Puller", "RegistryLayer"]
+
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor

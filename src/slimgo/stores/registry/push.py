@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["Pusher", "push_referrer"]
+
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["DOCKER_HUB", "DOCKER_HUB_API", "DOCKER_HUB_AUTH_KEY", "Reference", "auth_key", "is_local_host"]
+
 import re
 from dataclasses import dataclass
 

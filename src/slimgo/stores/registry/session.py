@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["RegistrySession"]
+
 import threading
 from collections.abc import Callable
 

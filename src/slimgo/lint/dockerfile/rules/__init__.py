@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["CHECKS"]
+
 from collections.abc import Callable, Iterator
 
 from slimgo.lint.dockerfile.facts import Facts
