@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "login": "slimgo.cli.login:login",
     "logout": "slimgo.cli.login:logout",
     "vuln": "slimgo.cli.vuln:vuln",
+    "sbom": "slimgo.cli.sbom:sbom",
     "completion": "slimgo.cli.completion:completion",
 }
 

@@ -1,0 +1,80 @@
+"""`slimgo sbom`: the SBOM of a binary path or of one image in any transport, and its atomic write to a file."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from slimgo.errors import InputError, UsageError
+from slimgo.oci.image import StoredImage
+from slimgo.oci.platform import Platform
+from slimgo.stores.transport import TRANSPORTS, Stores
+from slimgo.supply.contents import binary_contents, image_contents
+from slimgo.supply.sbom import FORMATS, Subject, render
+
+
+def is_image_target(target: str) -> bool:
+    """An existing file wins over a transport-looking name (a file may be called "oci:x")."""
+    return not Path(target).exists() and target.startswith(tuple(f"{t}:" for t in TRANSPORTS))
+
+
+def source_date_epoch(fallback: int) -> int:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else ``fallback``."""
+    text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        return fallback
+    if not text.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={text}", "is not a number of seconds since 1970",
+                         "set it to an integer, e.g. $(git log -1 --format=%ct)")
+    return int(text)
+
+
+def _created(text: str) -> int:
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 0
+
+
+def image_sbom(image: StoredImage, name: str, fmt: str) -> bytes:
+    """The SBOM of ``image``, named ``name``; its identity is the image's manifest digest."""
+    check_format(fmt)
+    contents = image_contents(image, name)
+    created = source_date_epoch(_created(str(image.config.data.get("created", ""))))
+    return render(fmt, Subject(name, str(image.digest), created), contents)
+
+
+def binary_sbom(path: Path, fmt: str) -> bytes:
+    check_format(fmt)
+    if not path.is_file():
+        raise InputError(str(path), "is not a file" if path.exists() else "does not exist",
+                         "give a Go binary or an image (oci:DIR[:TAG], docker://REF, ...)")
+    contents = binary_contents(path)
+    binary = contents.binaries[0]
+    vcs_time = binary.info.setting("vcs.time") or ""
+    created = source_date_epoch(_created(vcs_time) if vcs_time else 0)
+    return render(fmt, Subject(path.name, f"sha256:{binary.sha256}", created, "application"), contents)
+
+
+def target_sbom(target: str, fmt: str, stores: Stores, platform: Platform) -> bytes:
+    if is_image_target(target):
+        return image_sbom(stores.open_image(target, platform), target, fmt)
+    return binary_sbom(Path(target), fmt)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt}", "is not an SBOM format slimgo writes", "use spdx or cyclonedx")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all."""
+    from slimgo.stores.fsutil import atomic_write_bytes, os_error
+
+    if path.is_dir():
+        raise InputError(str(path), "is a directory", "give a file name for the SBOM")
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as err:
+        raise os_error(path, err) from None
