@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "logout": "slimgo.cli.login:logout",
     "vuln": "slimgo.cli.vuln:vuln",
     "sbom": "slimgo.cli.sbom:sbom",
+    "keygen": "slimgo.cli.keygen:keygen",
+    "sign": "slimgo.cli.sign:sign",
+    "verify": "slimgo.cli.verify:verify",
     "completion": "slimgo.cli.completion:completion",
 }
 

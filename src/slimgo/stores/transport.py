@@ -45,6 +45,27 @@ class Location:
     def with_tag(self, tag: str | None) -> Location:
         return Location(self.transport, self.path, tag)
 
+    def sibling(self, tag: str) -> Location:
+        """The image tagged ``tag`` beside this one: the same repository or layout (where signatures and
+        referrers tag schema indexes live). Archives hold one image and have no siblings."""
+        if self.transport == "docker":
+            from slimgo.stores.registry.reference import Reference
+
+            return Location("docker", str(Reference.parse(self.path).with_digest(None).with_tag(tag)))
+        if self.transport != "oci":
+            raise UsageError(str(self), "is an archive, which holds one image and nothing beside it",
+                             "copy the image to an OCI layout (oci:DIR:TAG) or a registry first")
+        return self.with_tag(tag)
+
+    @property
+    def repository(self) -> str:
+        """The name of the repository the image lives in, without tag or digest (a layout's path)."""
+        if self.transport == "docker":
+            from slimgo.stores.registry.reference import Reference
+
+            return Reference.parse(self.path).name
+        return self.path
+
     @property
     def kind(self) -> Transport:
         return TRANSPORTS[self.transport]

@@ -68,13 +68,13 @@ def check_format(fmt: str) -> None:
         raise UsageError(f"--format {fmt}", "is not an SBOM format slimgo writes", "use spdx or cyclonedx")
 
 
-def write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` whole or not at all."""
     from slimgo.stores.fsutil import atomic_write_bytes, os_error
 
     if path.is_dir():
-        raise InputError(str(path), "is a directory", "give a file name for the SBOM")
+        raise InputError(str(path), "is a directory", "give a file name")
     try:
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, mode)
     except OSError as err:
         raise os_error(path, err) from None

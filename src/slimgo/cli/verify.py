@@ -1,0 +1,31 @@
+"""`slimgo verify IMAGE --key PUB`: check a cosign-compatible signature (exit 1 when it does not verify)."""
+
+from __future__ import annotations
+
+import click
+
+from slimgo.cli import render
+from slimgo.cli.options import format_option, registry_options, stores_from
+
+
+@click.command(help="""Verify that IMAGE (oci:DIR:TAG or docker://REF) carries a signature, made with the private
+    half of --key, over its current digest: the check `cosign verify --key` makes (without a transparency log).
+    Exit 0 when it does, 1 when the signature is missing, made with another key, or signs another digest.""")
+@click.argument("image")
+@click.option("--key", "key_ref", required=True, metavar="FILE|env://VAR", help="The public key (cosign.pub).")
+@format_option("text", "json")
+@registry_options
+def verify(image: str, key_ref: str, fmt: str, as_json: bool, pull: str, insecure: tuple[str, ...]) -> None:
+    from dataclasses import asdict
+
+    from slimgo.cli.options import chosen_format
+    from slimgo.supply.cosign import verify_image
+    from slimgo.supply.keys import load_public, read_key_text
+
+    key = load_public(read_key_text(key_ref, "public key"), f"--key {key_ref}")
+    result = verify_image(stores_from("always" if pull == "missing" else pull, insecure), image, key)
+    if chosen_format(fmt, as_json) == "json":
+        render.document("slimgo.verify", {"verified": True, **asdict(result)})
+    else:
+        render.result_line(f"{image}: verified ({result.valid} of {result.checked} signature(s) valid for "
+                           f"{result.digest})")
