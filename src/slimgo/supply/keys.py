@@ -148,7 +148,8 @@ def load_private(data: bytes, subject: str, password: bytes | None) -> ec.Ellipt
         key: Any = serialization.load_der_private_key(der, None)
     else:
         try:
-            key = serialization.load_pem_private_key(data, password or None)
+            encrypted = kind == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data
+            key = serialization.load_pem_private_key(data, password if encrypted else None)
         except (ValueError, TypeError) as err:
             raise KeyProblem(subject, f"is not a usable PEM private key ({err})",
                             "give cosign.key or an unencrypted PEM EC private key") from None
