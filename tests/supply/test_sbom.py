@@ -70,8 +70,8 @@ def test_same_image_same_bytes_and_source_date_epoch(slimgo: Slimgo, replaced_im
 
 
 def test_sbom_of_a_binary(slimgo: Slimgo, tmp_path: Path, replaced_image: Path) -> None:
-    from slimgo.stores.layout import Layout
     from slimgo.rootfs import Rootfs
+    from slimgo.stores.layout import Layout
 
     image = Layout(replaced_image).read_artifact("v1")
     binary = tmp_path / "app"

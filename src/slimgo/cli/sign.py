@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -14,16 +15,32 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 
+MAX_PASSWORD = 4096
+
+
+def read_password(prompt: str, confirm: bool = False) -> bytes:
+    """As cosign: COSIGN_PASSWORD, else a prompt on a terminal, else standard input (one line)."""
+    from slimgo.supply.keys import PASSWORD_ENV
+
+    value = os.environ.get(PASSWORD_ENV)
+    if value is not None:
+        return value.encode()
+    stdin = sys.stdin
+    if render.interactive() and stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, default="",
+                                show_default=False, err=True)).encode()
+    line: str = stdin.readline(MAX_PASSWORD)
+    return line.rstrip("\r\n").encode()
+
+
 def private_key(reference: str) -> EllipticCurvePrivateKey:
-    """The signing key ``reference`` names, asking for its password on a terminal when COSIGN_PASSWORD is unset."""
-    from slimgo.supply.keys import ENCRYPTED_TYPES, PASSWORD_ENV, load_private, read_key_text
+    """The signing key ``reference`` names; an encrypted one is opened with the password (see read_password)."""
+    from slimgo.supply.keys import ENCRYPTED_TYPES, load_private, read_key_text
 
     data = read_key_text(reference, "private key")
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None and any(kind.encode() in data for kind in ENCRYPTED_TYPES) and render.interactive():
-        password = click.prompt(f"Password for {reference}", hide_input=True, default="", show_default=False,
-                                err=True)
-    return load_private(data, f"--key {reference}", password.encode() if password is not None else None)
+    encrypted = any(kind.encode() in data for kind in ENCRYPTED_TYPES)
+    password = read_password(f"Password for {reference}") if encrypted else None
+    return load_private(data, f"--key {reference}", password)
 
 
 @click.command(help="""Sign IMAGE (oci:DIR:TAG or docker://REF) with an ECDSA P-256 key.
