@@ -41,6 +41,7 @@ _._content  # stores/registry/http.py, requests.Response reads its body from it
 padding  # elf/pclntab.py Func, built positionally from FuncTable.paddings (inspect totals that column)
 min_lc  # elf/pclntab.py PcHeader mirrors Go's runtime pcHeader, built positionally from the table
 cu_offset  # elf/pclntab.py PcHeader, as above
+docker_reference  # supply/cosign.py Verified, in `verify --json` through asdict()
 filetab_offset  # elf/pclntab.py PcHeader, as above
 pctab_offset  # elf/pclntab.py PcHeader, as above
 text_end  # elf/pclntab.py FuncTable: runtime.etext, asserted against `go tool nm` by tests/elf
