@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from slimgo.supply import keys
+from tests.schemas import validate
 from tests.stores.registry.conftest import Registry
 from tests.supply.conftest import PASSWORD, Slimgo
 
@@ -51,6 +52,7 @@ def test_sign_and_verify_a_layout(slimgo: Slimgo, replaced_image: Path, tmp_path
     verified = slimgo("verify", f"oci:{layout}:v1", "--key", f"{prefix}.pub", "--json")
     assert verified.code == 0, verified.err
     document = json.loads(verified.out)
+    validate(document, "verify")
     assert document["kind"] == "slimgo.verify" and document["valid"] == 1
     other = _keygen(slimgo, tmp_path, "other")
     wrong = slimgo("verify", f"oci:{layout}:v1", "--key", f"{other}.pub")

@@ -13,19 +13,28 @@ from slimgo.cli.options import format_option, registry_options, stores_from
     Exit 0 when it does, 1 when the signature is missing, made with another key, or signs another digest.""")
 @click.argument("image")
 @click.option("--key", "key_ref", required=True, metavar="FILE|env://VAR", help="The public key (cosign.pub).")
+@click.option("--require-sbom", is_flag=True,
+              help="Also fail unless an SPDX or CycloneDX SBOM is attached to the image (an OCI 1.1 referrer).")
 @format_option("text", "json")
 @registry_options
-def verify(image: str, key_ref: str, fmt: str, as_json: bool, pull: str, insecure: tuple[str, ...]) -> None:
-    from dataclasses import asdict
+def verify(image: str, key_ref: str, require_sbom: bool, fmt: str, as_json: bool, pull: str,
+           insecure: tuple[str, ...]) -> None:
+    from dataclasses import asdict, replace
 
     from slimgo.cli.options import chosen_format
     from slimgo.supply.cosign import verify_image
     from slimgo.supply.keys import load_public, read_key_text
 
     key = load_public(read_key_text(key_ref, "public key"), f"--key {key_ref}")
-    result = verify_image(stores_from("always" if pull == "missing" else pull, insecure), image, key)
+    stores = stores_from("always" if pull == "missing" else pull, insecure)
+    result = verify_image(stores, image, key)
+    if require_sbom:
+        from slimgo.supply.attach import require_sbom as attached_formats
+
+        result = replace(result, sboms=attached_formats(stores, image))
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.verify", {"verified": True, **asdict(result)})
     else:
+        sboms = f"; SBOM: {', '.join(result.sboms)}" if result.sboms else ""
         render.result_line(f"{image}: verified ({result.valid} of {result.checked} signature(s) valid for "
-                           f"{result.digest})")
+                           f"{result.digest}{sboms})")

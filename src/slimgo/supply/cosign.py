@@ -45,6 +45,7 @@ class Verified:
     docker_reference: str
     checked: int  # signatures looked at
     valid: int  # signatures that verified with the key and name this digest
+    sboms: tuple[str, ...] = ()  # formats of the SBOMs attached to the image (when asked to check them)
 
 
 def signature_tag(digest: Digest) -> str:

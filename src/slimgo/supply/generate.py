@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slimgo.errors import InputError, UsageError
 from slimgo.oci.image import StoredImage
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import TRANSPORTS, Stores
-from slimgo.supply.contents import binary_contents, image_contents
+from slimgo.supply.contents import Contents, binary_contents, image_contents
 from slimgo.supply.sbom import FORMATS, Subject, render
+
+if TYPE_CHECKING:
+    from slimgo.supply.attach import Attached
 
 
 def is_image_target(target: str) -> bool:
@@ -37,12 +42,35 @@ def _created(text: str) -> int:
         return 0
 
 
-def image_sbom(image: StoredImage, name: str, fmt: str) -> bytes:
+def image_created(image: StoredImage) -> int:
+    """The SBOM's timestamp for ``image``: SOURCE_DATE_EPOCH, else the image's own creation time."""
+    return source_date_epoch(_created(str(image.config.data.get("created", ""))))
+
+
+def image_sbom(image: StoredImage, name: str, fmt: str, contents: Contents | None = None) -> bytes:
     """The SBOM of ``image``, named ``name``; its identity is the image's manifest digest."""
     check_format(fmt)
-    contents = image_contents(image, name)
-    created = source_date_epoch(_created(str(image.config.data.get("created", ""))))
-    return render(fmt, Subject(name, str(image.digest), created), contents)
+    listed = contents if contents is not None else image_contents(image, name)
+    return render(fmt, Subject(name, str(image.digest), image_created(image)), listed)
+
+
+def attach_sboms(stores: Stores, image: str, platform: Platform, formats: Sequence[str]) -> list[Attached]:
+    """Generate the SBOMs of ``image`` in ``formats`` and attach each to it as a referrer."""
+    from slimgo.supply.attach import attach_sbom
+
+    for fmt in formats:
+        check_format(fmt)
+    chosen = stores.open_image(image, platform)
+    contents = image_contents(chosen, image)
+    return [attach_sbom(stores, image, chosen, fmt, image_sbom(chosen, image, fmt, contents),
+                        image_created(chosen)) for fmt in formats]
+
+
+def attached_sbom(stores: Stores, image: str, platform: Platform, fmt: str) -> bytes:
+    from slimgo.supply.attach import fetch_sbom
+
+    check_format(fmt)
+    return fetch_sbom(stores, image, stores.open_image(image, platform).digest, fmt)
 
 
 def binary_sbom(path: Path, fmt: str) -> bytes:
