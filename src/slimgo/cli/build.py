@@ -59,10 +59,14 @@ if TYPE_CHECKING:
               help="Settings file (default: .slimgo.yaml at the module root).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
+@click.option("--sbom", "sbom_text", default="spdx", show_default=True, metavar="spdx,cyclonedx|none",
+              help="Attach SBOMs in these formats to each image written to a layout or registry (OCI 1.1 referrers).")
+@click.option("--sign", "sign_key", metavar="FILE|env://VAR",
+              help="Sign each image written to a layout or registry with this key, as cosign does (see slimgo sign).")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          **flags: Any) -> None:
+          sbom_text: str, sign_key: str | None, **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -75,9 +79,15 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
     stores = stores_from(pull, insecure, int(flags["jobs"]))
+    formats, key = _supply_settings(sbom_text, sign_key)  # a bad key or password fails before anything is built
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
                          else lambda _results: None)
+    if formats or key is not None:
+        from slimgo.supply.publish import publish
+
+        for line in publish(stores, [ref for outcome in outcomes for ref in outcome.references], formats, key):
+            render.log(line)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -87,6 +97,17 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(f"also written: {extra}")
         if render.interactive():
             render.log(_summary(outcome))
+
+
+def _supply_settings(sbom_text: str, sign_key: str | None) -> tuple[list[str], Any]:
+    from slimgo.supply.publish import sbom_formats
+
+    formats = sbom_formats(sbom_text)
+    if sign_key is None:
+        return formats, None
+    from slimgo.cli.sign import private_key
+
+    return formats, private_key(sign_key)
 
 
 def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:

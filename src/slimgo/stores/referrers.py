@@ -27,7 +27,9 @@ def attach_to_layout(root: Path, artifact: StoredImage) -> Digest:
         raise StoreError(f"oci:{root}", "is not an OCI image layout", "attach to the layout the image is in")
     layout = Layout(root)
     desc = layout.write_artifact(artifact)
-    layout.set_tag(desc, None)
+    manifest = artifact.manifest
+    layout.set_tag(Descriptor(desc.media_type, desc.digest, desc.size,
+                              artifact_type=manifest.artifact_type or manifest.config.media_type), None)
     return artifact.digest
 
 

@@ -1,0 +1,67 @@
+"""What `slimgo build` does with each image it wrote: attach its SBOMs and sign it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from slimgo.errors import UsageError
+from slimgo.oci.image import ImageIndex
+from slimgo.stores.transport import Location, Stores
+from slimgo.supply.attach import attach_sbom
+from slimgo.supply.contents import image_contents
+from slimgo.supply.generate import image_created, image_sbom
+from slimgo.supply.sbom import FORMATS
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+
+def sbom_formats(text: str) -> list[str]:
+    """`--sbom spdx,cyclonedx` or `none` as a list of formats."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if names == ["none"]:
+        return []
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise UsageError(f"--sbom {text}", f"names {', '.join(unknown) or 'nothing'}, not an SBOM format",
+                         "use spdx, cyclonedx, spdx,cyclonedx or none")
+    return list(dict.fromkeys(names))
+
+
+def written_location(reference: str) -> str:
+    """The image a build wrote, as `<location>@<digest>` says it: a layout by its tag, a registry by digest."""
+    if reference.startswith("oci:"):
+        return reference.rsplit("@", 1)[0]
+    return reference
+
+
+def attach_all(stores: Stores, image: str, formats: Sequence[str]) -> int:
+    """Attach SBOMs in ``formats`` to the image ``image`` names (to each image of an index); returns how many."""
+    artifact = stores.read(image)
+    images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
+    count = 0
+    for one in images:
+        contents = image_contents(one, image)
+        for fmt in formats:
+            attach_sbom(stores, image, one, fmt, image_sbom(one, image, fmt, contents), image_created(one))
+            count += 1
+    return count
+
+
+def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
+            key: EllipticCurvePrivateKey | None) -> list[str]:
+    """Attach and sign every written image that can carry referrers; returns a line per action for the log."""
+    from slimgo.supply.cosign import sign_image
+
+    done: list[str] = []
+    for reference in references:
+        image = written_location(reference)
+        if Location.parse(image).transport not in ("oci", "docker"):
+            done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
+            continue
+        if formats:
+            done.append(f"{image}: {attach_all(stores, image, formats)} SBOM(s) attached ({', '.join(formats)})")
+        if key is not None:
+            done.append(f"{image}: signed ({sign_image(stores, image, key).signature_ref})")
+    return done
