@@ -37,7 +37,9 @@ def test_spdx_of_an_image_is_valid_and_lists_modules_toolchain_and_base(slimgo: 
     packages = {p["name"]: p for p in document["packages"]}
     assert "example.com/app" in packages
     assert packages["stdlib"]["versionInfo"].startswith("go1.")
-    assert "slimgo:go:module:replaces=example.com/lib@v0.0.0" in packages["../lib"]["comment"]
+    assert "slimgo:go:module:replaces=example.com/lib@v0.0.0" in packages["example.com/lib"]["comment"]
+    assert "slimgo:go:module:replaced-by-directory=../lib" in packages["example.com/lib"]["comment"]
+    assert "versionInfo" not in packages["example.com/lib"]
     assert "slimgo:go:build:CGO_ENABLED=0" in packages["example.com/app"]["comment"]
     assert packages["ca-certificates"]["checksums"][0]["algorithm"] == "SHA256"
     assert packages["tzdata"]["versionInfo"][:2] == "20"
@@ -80,7 +82,7 @@ def test_sbom_of_a_binary(slimgo: Slimgo, tmp_path: Path, replaced_image: Path) 
     assert result.code == 0, result.err
     bom = json.loads(result.out)
     assert bom["metadata"]["component"]["type"] == "application"
-    assert {c["name"] for c in bom["components"]} == {"example.com/app", "stdlib", "../lib"}
+    assert {c["name"] for c in bom["components"]} == {"example.com/app", "stdlib", "example.com/lib"}
 
 
 def test_bad_input(slimgo: Slimgo, tmp_path: Path) -> None:

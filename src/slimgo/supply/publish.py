@@ -17,15 +17,20 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 
+AUTO = "auto"  # spdx for images pushed to a registry, nothing for layouts (see sbom_formats)
+
+
 def sbom_formats(text: str) -> list[str]:
-    """`--sbom spdx,cyclonedx` or `none` as a list of formats."""
+    """`--sbom spdx,cyclonedx`, `none` or `auto` as a list of formats (`auto` as the one word it is)."""
     names = [part.strip() for part in text.split(",") if part.strip()]
     if names == ["none"]:
         return []
+    if names == [AUTO]:
+        return [AUTO]
     unknown = [name for name in names if name not in FORMATS]
     if unknown or not names:
         raise UsageError(f"--sbom {text}", f"names {', '.join(unknown) or 'nothing'}, not an SBOM format",
-                         "use spdx, cyclonedx, spdx,cyclonedx or none")
+                         "use spdx, cyclonedx, spdx,cyclonedx, none or auto")
     return list(dict.fromkeys(names))
 
 
@@ -60,8 +65,11 @@ def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
         if Location.parse(image).transport not in ("oci", "docker"):
             done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
             continue
-        if formats:
-            done.append(f"{image}: {attach_all(stores, image, formats)} SBOM(s) attached ({', '.join(formats)})")
+        # A second manifest in a layout's index.json makes readers that expect one image there (syft's oci-dir,
+        # skopeo's oci:DIR without a tag) refuse the layout: by default only registries get the SBOM.
+        chosen = (["spdx"] if image.startswith("docker://") else []) if list(formats) == [AUTO] else formats
+        if chosen:
+            done.append(f"{image}: {attach_all(stores, image, chosen)} SBOM(s) attached ({', '.join(chosen)})")
         if key is not None:
             done.append(f"{image}: signed ({sign_image(stores, image, key).signature_ref})")
     return done

@@ -65,14 +65,20 @@ def h1_sha256(h1: str) -> str:
 
 
 def _module(binary_ref: str, index: int, mod: Module, role: str) -> Component:
+    """A dependency as the code linked: a module replaced by another module is that module; one replaced by a
+    local directory keeps its name and has no version (nothing published is in the binary)."""
     used = mod.replace or mod
     props = [("slimgo:go:module:role", role)]
+    name, version = used.path, used.version
     if mod.replace is not None:
         props.append(("slimgo:go:module:replaces", f"{mod.path}@{mod.version}" if mod.version else mod.path))
+        if used.path.startswith(("./", "../", "/")):
+            props.append(("slimgo:go:module:replaced-by-directory", used.path))
+            name, version = mod.path, ""
     if used.sum:
         props.append(("slimgo:go:module:h1", used.sum))
-    return Component(f"{binary_ref}-mod-{index}", used.path, used.version, go_purl(used.path, used.version),
-                     h1_sha256(used.sum), tuple(props), binary_ref)
+    return Component(f"{binary_ref}-mod-{index}", name, version, go_purl(name, version), h1_sha256(used.sum),
+                     tuple(props), binary_ref)
 
 
 def components(contents: Contents) -> list[Component]:
@@ -88,10 +94,12 @@ def components(contents: Contents) -> list[Component]:
 def _binary_components(ref: str, binary: GoBinary) -> list[Component]:
     info = binary.info
     settings = tuple((f"slimgo:go:build:{key}", value) for key, value in info.settings)
-    name = info.path or binary.path.rsplit("/", 1)[-1]
+    # Named by its main module, as syft names it; the main package's import path is a property.
+    name = info.main.path if info.main is not None else info.path or binary.path.rsplit("/", 1)[-1]
     version = info.main.version if info.main is not None else ""
     found = [Component(ref, name, version, go_purl(info.main.path, version) if info.main else "", binary.sha256,
-                       (("slimgo:file:path", binary.path), ("slimgo:go:version", info.go_version), *settings))]
+                       (("slimgo:file:path", binary.path), ("slimgo:go:package", info.path),
+                        ("slimgo:go:version", info.go_version), *settings))]
     go = info.go_version.split()[0]
     found.append(Component(f"{ref}-stdlib", "stdlib", go, go_purl("stdlib", go.removeprefix("go")), "",
                            (("slimgo:go:module:role", "toolchain"),), ref))
