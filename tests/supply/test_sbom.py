@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from slimgo.supply.contents import apk_packages, dpkg_packages
+from slimgo.supply.contents import apk_packages, dpkg_packages, os_release
 from slimgo.supply.sbom import go_purl, h1_sha256
 from tests.supply.conftest import Slimgo
 
@@ -114,3 +114,4 @@ def test_package_databases() -> None:
     installed = b"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\n\nP:busybox\nV:1.36.1-r5\nA:x86_64\n"
     assert [(p.name, p.version) for p in apk_packages(installed, "/lib/apk/db/installed")] == \
         [("musl", "1.2.4-r2"), ("busybox", "1.36.1-r5")]
+    assert os_release(b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n') == ("debian", "12")

@@ -49,3 +49,22 @@ def test_every_module_syft_finds_in_an_image(slimgo: Slimgo, replaced_image: Pat
     syft = _syft_modules(f"oci-dir:{replaced_image}", tmp_path)
     assert ("stdlib", next(v for n, v in syft if n == "stdlib")) in syft
     assert syft <= _slimgo_modules(slimgo, f"oci:{replaced_image}:v1")
+
+
+def test_debian_packages_of_a_pulled_base(slimgo: Slimgo, tmp_path: Path) -> None:
+    """An image made of real Debian packages with their dpkg status: every package syft finds, slimgo lists."""
+    from tests.analyze.debian import debian_image
+
+    archive = debian_image(tmp_path / "debian.tar")
+    env = dict(os.environ, SYFT_CHECK_FOR_APP_UPDATE="false", HOME=str(tmp_path / "home"),
+               XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    result = subprocess.run([str(go_peer(*SYFT)), "scan", f"docker-archive:{archive}", "-o", "json", "-q"],
+                            capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    syft = {(a["name"], a["version"]) for a in json.loads(result.stdout)["artifacts"] if a["type"] == "deb"}
+    assert {"libc6", "dash", "busybox-static"} <= {name for name, _ in syft}
+    ours = slimgo("sbom", f"docker-archive:{archive}", "--format", "cyclonedx")
+    assert ours.code == 0, ours.err
+    components = json.loads(ours.out)["components"]
+    assert syft <= {(c["name"], c.get("version", "")) for c in components}
+    assert all(c["purl"].startswith("pkg:deb/") for c in components if c["name"] in ("libc6", "dash"))

@@ -27,6 +27,7 @@ DPKG_STATUS = "/var/lib/dpkg/status"
 DPKG_STATUS_DIR = "/var/lib/dpkg/status.d/"  # distroless keeps one file per package here
 APK_INSTALLED = "/lib/apk/db/installed"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 ZONEINFO = "/usr/share/zoneinfo/"
 # The static base records where its files came from in the image history (imagebuild/base.py).
 _HISTORY_VERSION = re.compile(r"^(certifi|tzdata) (\S+)$")
@@ -55,6 +56,7 @@ class OsPackage:
 class Contents:
     binaries: list[GoBinary] = field(default_factory=list)
     packages: list[OsPackage] = field(default_factory=list)
+    distro: tuple[str, str] = ("", "")  # os-release ID and VERSION_ID: the purl namespace of OS packages
 
 
 def binary_contents(path: Path) -> Contents:
@@ -82,6 +84,8 @@ def image_contents(image: StoredImage, where: str) -> Contents:
             for path, member, data in _current_files(layer, index, rootfs):
                 if _is_database(path):
                     databases.append((path, data.read(MAX_DATABASE_BYTES + 1)[:MAX_DATABASE_BYTES]))
+                elif path in OS_RELEASE:
+                    contents.distro = os_release(data.read(64 << 10))
                 elif path == CA_BUNDLE:
                     ca_sha = hashlib.sha256(data.read(MAX_DATABASE_BYTES)).hexdigest()
                 elif member.size >= 4 and _copy_if_elf(data, scratch):
@@ -169,6 +173,16 @@ def _paragraphs(raw: bytes) -> list[dict[str, str]]:
         if fields:
             out.append(fields)
     return out
+
+
+def os_release(raw: bytes) -> tuple[str, str]:
+    """ID and VERSION_ID of an os-release file (quotes removed)."""
+    fields = {}
+    for line in raw.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            fields[key.strip()] = value.strip().strip("\"'")
+    return fields.get("ID", ""), fields.get("VERSION_ID", "")
 
 
 def dpkg_packages(raw: bytes, source: str) -> list[OsPackage]:

@@ -87,7 +87,7 @@ def components(contents: Contents) -> list[Component]:
     for b_index, binary in enumerate(contents.binaries):
         found += _binary_components(f"binary-{b_index}", binary)
     for p_index, package in enumerate(contents.packages):
-        found.append(_os_component(f"package-{p_index}", package))
+        found.append(_os_component(f"package-{p_index}", package, contents.distro))
     return found
 
 
@@ -108,13 +108,16 @@ def _binary_components(ref: str, binary: GoBinary) -> list[Component]:
     return found
 
 
-def _os_component(ref: str, package: OsPackage) -> Component:
+def _os_component(ref: str, package: OsPackage, distro: tuple[str, str]) -> Component:
     props = (("slimgo:package:source", package.source),)
     if package.kind == "file-set":
         return Component(ref, package.name, package.version, "", package.sha256, props)
-    qualifiers = {"arch": package.arch} if package.arch else None
-    purl = PackageURL(type=package.kind, name=package.name, version=package.version or None,
-                      qualifiers=qualifiers).to_string()
+    name, version_id = distro
+    qualifiers = {"arch": package.arch} if package.arch else {}
+    if name:
+        qualifiers["distro"] = f"{name}-{version_id}" if version_id else name
+    purl = PackageURL(type=package.kind, namespace=name or None, name=package.name,
+                      version=package.version or None, qualifiers=qualifiers or None).to_string()
     return Component(ref, package.name, package.version, purl, package.sha256, props)
 
 
