@@ -79,6 +79,7 @@ class Case:
 def _signed(space: Workspace) -> Path:
     """A copy of the layout, signed with a key whose password is empty (signing.key, signing.pub)."""
     from slimgo.stores.transport import Stores
+    from slimgo.supply.attest import attest_image
     from slimgo.supply.cosign import sign_image
     from slimgo.supply.keys import generate, load_private
 
@@ -88,7 +89,10 @@ def _signed(space: Workspace) -> Path:
         pair = generate(b"")
         (space.root / "signing.key").write_bytes(pair.private_pem)
         (space.root / "signing.pub").write_bytes(pair.public_pem)
-        sign_image(Stores(), f"oci:{layout}:hello", load_private(pair.private_pem, "signing.key", b""))
+        key = load_private(pair.private_pem, "signing.key", b"")
+        sign_image(Stores(), f"oci:{layout}:hello", key)
+        (space.root / "signing.pub.json").write_text('{"note": "a predicate"}')
+        attest_image(Stores(), f"oci:{layout}:hello", key, "https://cosign.sigstore.dev/attestation/v1", {})
     return layout
 
 
@@ -141,6 +145,14 @@ CASES: dict[str, Case] = {
                  lines_match(r"oci:{root}/signed:sha256-[0-9a-f]{64}\.sig" + DIGEST), stdin="\n"),
     "verify": Case(lambda s: ["verify", f"oci:{_signed(s)}:hello", "--key", str(s.root / "signing.pub")],
                    lines_match(r"oci:{root}/signed:hello: verified \(.*\)")),
+    "attest": Case(lambda s: ["attest", f"oci:{_signed(s)}:hello", "--key", str(s.root / "signing.key"),
+                              "--predicate", str(s.root / "signing.pub.json")],
+                   lines_match(r"oci:{root}/signed:sha256-[0-9a-f]{64}\.att" + DIGEST), stdin="\n"),
+    "verify-attestation": Case(lambda s: ["verify-attestation", f"oci:{_signed(s)}:hello", "--key",
+                                          str(s.root / "signing.pub")],
+                               lambda _, out: out != "" and all(line.endswith(" verified attestation "
+                                                                              "https://cosign.sigstore.dev/attestation/v1")
+                                                                for line in out.splitlines())),
     "completion": Case(lambda s: ["completion", "bash"],
                        lambda _, out: out.startswith("_slimgo_completion() {")
                        and "complete -o nosort -F _slimgo_completion slimgo" in out),

@@ -73,3 +73,34 @@ def test_slimgo_verifies_what_cosign_signed(slimgo: Slimgo, replaced_image: Path
     changed = _tamper_tag(registry, "interop/by-cosign", "v1")
     tampered = slimgo("verify", image, "--key", str(tmp_path / "cosign.pub"))
     assert tampered.code == 1 and changed in tampered.err
+
+
+def test_attestations_both_ways(slimgo: Slimgo, replaced_image: Path, registry: Registry, tmp_path: Path) -> None:
+    image, pinned = _push(slimgo, replaced_image, registry, "interop/attest")
+    assert _cosign(tmp_path, "generate-key-pair").returncode == 0
+    predicate = tmp_path / "sbom.spdx.json"
+    assert slimgo("sbom", image, "-o", str(predicate)).code == 0
+    # slimgo attests with cosign's key; cosign verifies it
+    attested = slimgo("attest", image, "--key", str(tmp_path / "cosign.key"), "--predicate", str(predicate),
+                      "--type", "spdxjson")
+    assert attested.code == 0, attested.err
+    checked = _cosign(tmp_path, "verify-attestation", "--key", "cosign.pub", "--type", "spdxjson",
+                      "--insecure-ignore-tlog=true", "--allow-insecure-registry", pinned)
+    assert checked.returncode == 0, checked.stderr
+    # cosign attests a provenance-typed predicate; slimgo verifies both, and by type
+    (tmp_path / "prov.json").write_text('{"builder": {"id": "https://example.com/builder"}, '
+                                        '"buildType": "https://example.com/build/v1"}')
+    done = _cosign(tmp_path, "attest", "--key", "cosign.key", "--tlog-upload=false", "--allow-insecure-registry",
+                   "-y", "--type", "slsaprovenance", "--predicate", "prov.json", pinned)
+    assert done.returncode == 0, done.stderr
+    both = slimgo("verify-attestation", image, "--key", str(tmp_path / "cosign.pub"))
+    assert both.code == 0 and len(both.out.splitlines()) == 2
+    typed = slimgo("verify-attestation", image, "--key", str(tmp_path / "cosign.pub"), "--type", "slsaprovenance")
+    assert typed.out.splitlines() == [f"{image}: verified attestation https://slsa.dev/provenance/v0.2"]
+    # another key fails on both sides
+    assert slimgo("keygen", "--output-key-prefix", str(tmp_path / "other")).code == 0
+    assert slimgo("verify-attestation", image, "--key", str(tmp_path / "other.pub")).code == 1
+    assert _cosign(tmp_path, "verify-attestation", "--key", str(tmp_path / "other.pub"), "--type", "spdxjson",
+                   "--insecure-ignore-tlog=true", "--allow-insecure-registry", pinned).returncode != 0
+    missing = slimgo("verify-attestation", image, "--key", str(tmp_path / "cosign.pub"), "--type", "cyclonedx")
+    assert missing.code == 1 and "no valid attestation of type https://cyclonedx.org/bom" in missing.err

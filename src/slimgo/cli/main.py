@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "keygen": "slimgo.cli.keygen:keygen",
     "sign": "slimgo.cli.sign:sign",
     "verify": "slimgo.cli.verify:verify",
+    "attest": "slimgo.cli.attest:attest",
+    "verify-attestation": "slimgo.cli.verify_attestation:verify_attestation",
     "completion": "slimgo.cli.completion:completion",
 }
 

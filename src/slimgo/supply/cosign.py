@@ -68,7 +68,9 @@ def signature_layer(data: bytes, signature: bytes) -> BlobLayer:
 
 
 def signature_image(layers: list[Layer]) -> StoredImage:
-    config = ImageConfig({"architecture": "", "created": "0001-01-01T00:00:00Z", "history": [], "os": "",
+    # What go-containerregistry's empty image gains per appended layer, as cosign writes it.
+    config = ImageConfig({"architecture": "", "created": "0001-01-01T00:00:00Z",
+                          "history": [{"created": "0001-01-01T00:00:00Z"} for _ in layers], "os": "",
                           "rootfs": {"type": "layers", "diff_ids": []}, "config": {}})
     return assemble(config, layers)
 
