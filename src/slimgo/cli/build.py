@@ -64,10 +64,13 @@ if TYPE_CHECKING:
                    "referrers); auto: spdx for images pushed to a registry, none for layouts.")
 @click.option("--sign", "sign_key", metavar="FILE|env://VAR",
               help="Sign each image written to a layout or registry with this key, as cosign does (see slimgo sign).")
+@click.option("--provenance", is_flag=True,
+              help="Attach a SLSA v1 provenance (in-toto) to each image written to a layout or registry; with "
+                   "--sign, also attest it as cosign attest does.")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          sbom_text: str, sign_key: str | None, **flags: Any) -> None:
+          sbom_text: str, sign_key: str | None, provenance: bool, **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -84,10 +87,14 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
                          else lambda _results: None)
-    if formats or key is not None:
+    if formats or key is not None or provenance:
         from slimgo.supply.publish import publish
 
-        for line in publish(stores, [ref for outcome in outcomes for ref in outcome.references], formats, key):
+        parameters = {"packages": list(packages) or ["."],
+                      "flags": {name: flags[name] if isinstance(flags[name], (str, int, bool)) else
+                                [str(v) for v in flags[name]] for name in sorted(explicit)}}
+        for line in publish(stores, [ref for outcome in outcomes for ref in outcome.references], formats, key,
+                            parameters if provenance else None):
             render.log(line)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})

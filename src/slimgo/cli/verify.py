@@ -15,10 +15,12 @@ from slimgo.cli.options import format_option, registry_options, stores_from
 @click.option("--key", "key_ref", required=True, metavar="FILE|env://VAR", help="The public key (cosign.pub).")
 @click.option("--require-sbom", is_flag=True,
               help="Also fail unless an SPDX or CycloneDX SBOM is attached to the image (an OCI 1.1 referrer).")
+@click.option("--require-provenance", is_flag=True,
+              help="Also fail unless a provenance (an in-toto statement) is attached to the image.")
 @format_option("text", "json")
 @registry_options
-def verify(image: str, key_ref: str, require_sbom: bool, fmt: str, as_json: bool, pull: str,
-           insecure: tuple[str, ...]) -> None:
+def verify(image: str, key_ref: str, require_sbom: bool, require_provenance: bool, fmt: str, as_json: bool,
+           pull: str, insecure: tuple[str, ...]) -> None:
     from dataclasses import asdict, replace
 
     from slimgo.cli.options import chosen_format
@@ -32,6 +34,10 @@ def verify(image: str, key_ref: str, require_sbom: bool, fmt: str, as_json: bool
         from slimgo.supply.attach import require_sbom as attached_formats
 
         result = replace(result, sboms=attached_formats(stores, image))
+    if require_provenance:
+        from slimgo.supply.attach import require_provenance as check_provenance
+
+        check_provenance(stores, image)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.verify", {"verified": True, **asdict(result)})
     else:

@@ -31,9 +31,16 @@ class Attached:
     size: int
 
 
+IN_TOTO = "application/vnd.in-toto+json"
+
+
 def sbom_artifact(subject: Artifact, fmt: str, data: bytes, created: int) -> StoredImage:
     """A manifest whose one blob is the SBOM and whose subject is ``subject`` (an image or an index)."""
-    media_type = MEDIA_TYPES[fmt]
+    return artifact_about(subject, MEDIA_TYPES[fmt], data, created)
+
+
+def artifact_about(subject: Artifact, media_type: str, data: bytes, created: int) -> StoredImage:
+    """A manifest whose one blob is ``data`` (of ``media_type``, also its artifactType) about ``subject``."""
     raw = subject.raw_index if isinstance(subject, ImageIndex) else subject.raw_manifest
     subject_type = subject.index.media_type if isinstance(subject, ImageIndex) else subject.media_type
     blob = Descriptor(media_type, Digest.of(data), len(data))
@@ -80,3 +87,19 @@ def require_sbom(stores: Stores, image: str) -> tuple[str, ...]:
         raise MissingSbom(image, f"has no attached SBOM (no referrer of {artifact.digest} is an SPDX or "
                           "CycloneDX document)", "attach one: slimgo sbom --attach IMAGE, or build with --sbom")
     return tuple(sorted(found))
+
+
+def attach_provenance(stores: Stores, image: str, subject: Artifact, data: bytes, created: int) -> Attached:
+    artifact = artifact_about(subject, IN_TOTO, data, created)
+    digest = stores.attach(Location.parse(image), artifact)
+    return Attached("slsa-provenance", str(digest), len(artifact.raw_manifest))
+
+
+def require_provenance(stores: Stores, image: str) -> None:
+    """Refuse ``image`` unless an in-toto statement (slimgo's provenance) is attached to it or its images."""
+    artifact = stores.read(image, fetch_layers=False)
+    subjects = [artifact.digest] + ([c.digest for c in artifact.images] if isinstance(artifact, ImageIndex) else [])
+    location = Location.parse(image)
+    if not any(stores.referrers(location, subject, IN_TOTO) for subject in subjects):
+        raise MissingSbom(image, f"has no attached provenance (no referrer of {artifact.digest} has artifactType "
+                          f"{IN_TOTO})", "build it with slimgo build --provenance")

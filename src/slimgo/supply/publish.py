@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slimgo.errors import UsageError
 from slimgo.oci.image import ImageIndex
@@ -54,9 +54,28 @@ def attach_all(stores: Stores, image: str, formats: Sequence[str]) -> int:
     return count
 
 
+def attach_provenance_all(stores: Stores, image: str, parameters: dict[str, Any],
+                          key: EllipticCurvePrivateKey | None) -> int:
+    """Attach the SLSA v1 provenance of each image ``image`` names; with ``key``, also attest it (cosign's way)."""
+    from slimgo.supply.attach import attach_provenance
+    from slimgo.supply.attest import attest_image
+    from slimgo.supply.provenance import SLSA_V1, predicate, statement
+
+    artifact = stores.read(image)
+    images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
+    location = Location.parse(image)
+    for one in images:
+        pred = predicate(one, image_contents(one, image), parameters)
+        attach_provenance(stores, image, one, statement(location.repository, one, pred), image_created(one))
+        if key is not None and len(images) == 1:
+            attest_image(stores, image, key, SLSA_V1, pred)
+    return len(images)
+
+
 def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
-            key: EllipticCurvePrivateKey | None) -> list[str]:
-    """Attach and sign every written image that can carry referrers; returns a line per action for the log."""
+            key: EllipticCurvePrivateKey | None, provenance: dict[str, Any] | None = None) -> list[str]:
+    """Attach and sign every written image that can carry referrers; returns a line per action for the log.
+    ``provenance``: the build parameters, when a provenance is wanted."""
     from slimgo.supply.cosign import sign_image
 
     done: list[str] = []
@@ -70,6 +89,9 @@ def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
         chosen = (["spdx"] if image.startswith("docker://") else []) if list(formats) == [AUTO] else formats
         if chosen:
             done.append(f"{image}: {attach_all(stores, image, chosen)} SBOM(s) attached ({', '.join(chosen)})")
+        if provenance is not None:
+            done.append(f"{image}: provenance attached for {attach_provenance_all(stores, image, provenance, key)} "
+                        "image(s)" + (", attested" if key is not None else ""))
         if key is not None:
             done.append(f"{image}: signed ({sign_image(stores, image, key).signature_ref})")
     return done
