@@ -81,17 +81,17 @@ def _provenance(layout: Path) -> dict[str, object]:
     return statement
 
 
-def test_default_sbom_goes_to_registries_only(slimgo: Slimgo, repo: Path, registry: Registry,
-                                              tmp_path: Path) -> None:
+def test_sbom_auto_goes_to_registries_only(slimgo: Slimgo, repo: Path, registry: Registry,
+                                           tmp_path: Path) -> None:
     layout = tmp_path / "plain"
     pushed = f"docker://{registry.host}/built/default:v1"
-    assert slimgo("build", ".", "-o", f"oci:{layout}:v1", "-o", pushed).code == 0
+    assert slimgo("build", ".", "-o", f"oci:{layout}:v1", "-o", pushed, "--sbom", "auto").code == 0
     assert _referrer_types(layout) == []
     assert slimgo("sbom", "--attached", pushed).code == 0
     assert slimgo("sbom", "--attached", f"oci:{layout}:v1").code == 1
-    none = tmp_path / "none"
-    assert slimgo("build", ".", "-o", f"oci:{none}:v1", "--sbom", "none").code == 0
-    assert (none / "index.json").read_bytes() == (layout / "index.json").read_bytes()  # the same image, nothing else
+    default = tmp_path / "default"
+    assert slimgo("build", ".", "-o", f"oci:{default}:v1").code == 0
+    assert (default / "index.json").read_bytes() == (layout / "index.json").read_bytes()  # the image, nothing else
 
 
 def test_a_bad_key_writes_nothing(slimgo: Slimgo, repo: Path, tmp_path: Path,

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
               help="Settings file (default: .slimgo.yaml at the module root).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
-@click.option("--sbom", "sbom_text", default="auto", show_default=True, metavar="spdx,cyclonedx|none|auto",
+@click.option("--sbom", "sbom_text", default="none", show_default=True, metavar="spdx,cyclonedx|none|auto",
               help="Attach SBOMs in these formats to each image written to a layout or registry (OCI 1.1 "
                    "referrers); auto: spdx for images pushed to a registry, none for layouts.")
 @click.option("--sign", "sign_key", metavar="FILE|env://VAR",

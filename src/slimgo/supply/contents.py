@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -88,8 +87,9 @@ def image_contents(image: StoredImage, where: str) -> Contents:
                     contents.distro = os_release(data.read(64 << 10))
                 elif path == CA_BUNDLE:
                     ca_sha = hashlib.sha256(data.read(MAX_DATABASE_BYTES)).hexdigest()
-                elif member.size >= 4 and _copy_if_elf(data, scratch):
-                    found = _go_binary(f"{where} {path}", path, scratch)
+                elif member.size >= 4:
+                    sha256 = _copy_if_elf(data, scratch)
+                    found = _go_binary(f"{where} {path}", path, scratch, sha256) if sha256 else None
                     if found is not None:
                         contents.binaries.append(found)
     for path, raw in sorted(databases):
@@ -124,24 +124,28 @@ def _is_database(path: str) -> bool:
                                                       not path.endswith(".md5sums"))
 
 
-def _copy_if_elf(source: IO[bytes], dest: Path) -> bool:
+def _copy_if_elf(source: IO[bytes], dest: Path) -> str:
+    """Copy an ELF file to ``dest``, hashing it on the way; "" (and nothing copied) for anything else."""
     head = source.read(4)
     if head != ELF_MAGIC:
-        return False
+        return ""
+    digest = hashlib.sha256(head)
     with open(dest, "wb") as out:
         out.write(head)
-        shutil.copyfileobj(source, out, 1 << 20)
-    return True
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
 
 
-def _go_binary(subject: str, path: str, file: Path) -> GoBinary | None:
+def _go_binary(subject: str, path: str, file: Path, sha256: str) -> GoBinary | None:
     try:
-        found = binary_contents(file).binaries[0]
+        info = read_buildinfo(file)
     except ElfError as err:
         if NOT_A_GO_BINARY in err.cause:
             return None
         raise ElfError(subject, err.cause, err.fix) from None
-    return GoBinary(path, found.sha256, found.info)
+    return GoBinary(path, sha256, info)
 
 
 def _static_base_files(image: StoredImage, ca_sha: str) -> list[OsPackage]:

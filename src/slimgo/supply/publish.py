@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 
-AUTO = "auto"  # spdx for images pushed to a registry, nothing for layouts (see sbom_formats)
+AUTO = "auto"  # spdx for images pushed to a registry, nothing for layouts (see publish)
 
 
 def sbom_formats(text: str) -> list[str]:
