@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slimgo.errors import UsageError
@@ -73,9 +74,10 @@ def attach_provenance_all(stores: Stores, image: str, parameters: dict[str, Any]
 
 
 def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
-            key: EllipticCurvePrivateKey | None, provenance: dict[str, Any] | None = None) -> list[str]:
+            key: EllipticCurvePrivateKey | None, provenance: dict[str, Any] | None = None,
+            debug_tools: Sequence[Path] | None = None) -> list[str]:
     """Attach and sign every written image that can carry referrers; returns a line per action for the log.
-    ``provenance``: the build parameters, when a provenance is wanted."""
+    ``provenance``: the build parameters, when a provenance is wanted; ``debug_tools``: write debug variants."""
     from slimgo.supply.cosign import sign_image
 
     done: list[str] = []
@@ -94,4 +96,8 @@ def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
                         "image(s)" + (", attested" if key is not None else ""))
         if key is not None:
             done.append(f"{image}: signed ({sign_image(stores, image, key).signature_ref})")
+        if debug_tools is not None:
+            from slimgo.supply.debug import write_variant
+
+            done.append(f"{image}: debug variant {write_variant(stores, image, debug_tools).reference}")
     return done
