@@ -73,3 +73,19 @@ def test_require_sbom_fails_without_one(slimgo: Slimgo, replaced_image: Path, tm
     assert gate.code == 1 and "has no attached SBOM" in gate.err and f"oci:{layout}:v1" in gate.err
     archive = slimgo("sbom", "--attach", f"oci-archive:{tmp_path / 'a.tar'}")
     assert archive.code == 2
+
+
+def test_a_referrer_whose_blob_is_missing(slimgo: Slimgo, replaced_image: Path, tmp_path: Path) -> None:
+    layout = tmp_path / "layout"
+    shutil.copytree(replaced_image, layout)
+    image = f"oci:{layout}:v1"
+    digest = slimgo("sbom", "--attach", image).out.split()[1]
+    manifest = json.loads((layout / "blobs" / "sha256" / digest[7:]).read_text())
+    (layout / "blobs" / "sha256" / manifest["layers"][0]["digest"][7:]).unlink()
+    fetched = slimgo("sbom", "--attached", image)
+    assert fetched.code == 1 and fetched.out == ""
+    assert f"{image}: has an attached spdx SBOM ({digest}) that cannot be read" in fetched.err
+    assert slimgo("keygen", "--output-key-prefix", str(tmp_path / "k")).code == 0
+    assert slimgo("sign", image, "--key", str(tmp_path / "k.key")).code == 0
+    gate = slimgo("verify", image, "--key", str(tmp_path / "k.pub"), "--require-sbom")
+    assert gate.code == 1 and "cannot be read" in gate.err

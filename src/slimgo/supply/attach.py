@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slimgo.errors import SlimgoError
+from slimgo.errors import SlimgoError, StoreError
 from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
@@ -69,20 +69,31 @@ def fetch_sbom(stores: Stores, image: str, subject: Digest, fmt: str) -> bytes:
     if not found:
         raise MissingSbom(image, f"has no attached {fmt} SBOM (no referrer of {subject} has artifactType "
                           f"{MEDIA_TYPES[fmt]})", "attach one: slimgo sbom --attach IMAGE, or build with --sbom")
-    manifest, data = stores.read_referrer(Location.parse(image), found[-1])
+    manifest, data = _read(stores, image, found[-1], fmt)
     if manifest.layers[0].media_type != MEDIA_TYPES[fmt]:
         raise MissingSbom(image, f"has a referrer {found[-1].digest} whose content is "
                           f"{manifest.layers[0].media_type}, not an {fmt} SBOM", "attach the SBOM again")
     return data
 
 
+def _read(stores: Stores, image: str, desc: Descriptor, fmt: str) -> tuple[Manifest, bytes]:
+    try:
+        return stores.read_referrer(Location.parse(image), desc)
+    except StoreError as err:
+        raise MissingSbom(image, f"has an attached {fmt} SBOM ({desc.digest}) that cannot be read: {err.subject}: "
+                          f"{err.cause}", "attach the SBOM again (slimgo sbom --attach)") from None
+
+
 def require_sbom(stores: Stores, image: str) -> tuple[str, ...]:
     """The formats of the SBOMs attached to ``image`` (to an index itself, or to every image it lists)."""
     artifact = stores.read(image, fetch_layers=False)
-    found = {fmt for fmt, _ in attached_sboms(stores, image, artifact.digest)}
-    if not found and isinstance(artifact, ImageIndex):
-        per_image = [{fmt for fmt, _ in attached_sboms(stores, image, child.digest)} for child in artifact.images]
-        found = set.intersection(*per_image) if per_image and all(per_image) else set()
+    listed = attached_sboms(stores, image, artifact.digest)
+    if not listed and isinstance(artifact, ImageIndex):
+        per_image = [attached_sboms(stores, image, child.digest) for child in artifact.images]
+        listed = [pair for pairs in per_image for pair in pairs] if all(per_image) else []
+    for fmt, desc in listed:  # each must be there to read, not only listed
+        _read(stores, image, desc, fmt)
+    found = {fmt for fmt, _ in listed}
     if not found:
         raise MissingSbom(image, f"has no attached SBOM (no referrer of {artifact.digest} is an SPDX or "
                           "CycloneDX document)", "attach one: slimgo sbom --attach IMAGE, or build with --sbom")
