@@ -49,6 +49,8 @@ def test_sign_and_verify_a_layout(slimgo: Slimgo, replaced_image: Path, tmp_path
     signed = slimgo("sign", f"oci:{layout}:v1", "--key", f"{prefix}.key")
     assert signed.code == 0, signed.err
     assert ".sig@sha256:" in signed.out
+    again = slimgo("sign", f"oci:{layout}:v1", "--key", f"{prefix}.key")  # the same key again: nothing added
+    assert again.code == 0 and again.out == signed.out and "1 signature(s)" in again.err
     verified = slimgo("verify", f"oci:{layout}:v1", "--key", f"{prefix}.pub", "--json")
     assert verified.code == 0, verified.err
     document = json.loads(verified.out)

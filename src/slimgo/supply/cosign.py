@@ -80,8 +80,8 @@ def existing_signatures(stores: Stores, where: Location) -> StoredImage | None:
     try:
         artifact = stores.read(where, fetch_layers=False)
     except StoreError as err:
-        if "does not exist" in err.cause or "no image has this tag" in err.cause or "No such file" in err.cause \
-                or "not an OCI layout" in err.cause:
+        # A registry's unknown tag, or a layout without it: no signature yet (anything else is an error).
+        if err.cause.startswith("does not exist") or "no image has this tag" in err.cause:
             return None
         raise
     if not isinstance(artifact, StoredImage):
@@ -98,9 +98,25 @@ def sign_image(stores: Stores, image: str, key: ec.EllipticCurvePrivateKey) -> S
     where = location.sibling(signature_tag(digest))
     previous = existing_signatures(stores, where)
     layers: list[Layer] = list(previous.layers) if previous is not None else []
+    if previous is not None and _already_signed(layers, data, key.public_key()):
+        # As cosign: the same payload signed with the same key is there already; signing again adds nothing.
+        return Signed(image, str(digest), f"{where}@{previous.digest}", len(layers))
     layers.append(signature_layer(data, keys.sign(key, data)))
     written = stores.write(where, signature_image(layers[-MAX_SIGNATURES:]))
     return Signed(image, str(digest), written, len(layers))
+
+
+def _already_signed(layers: list[Layer], data: bytes, key: ec.EllipticCurvePublicKey) -> bool:
+    for layer in layers[:MAX_SIGNATURES]:
+        encoded = layer.descriptor.annotations.get(SIGNATURE_ANNOTATION, "")
+        if layer.descriptor.digest != Digest.of(data) or not encoded:
+            continue
+        try:
+            if keys.verifies(key, data, base64.b64decode(encoded, validate=True)):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _payload_fields(data: bytes) -> tuple[str, str, str]:

@@ -19,7 +19,7 @@ from slimgo.errors import InputError, SlimgoError, UsageError
 ENCRYPTED_TYPES = ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY")
 WRITTEN_TYPE = "ENCRYPTED SIGSTORE PRIVATE KEY"  # what cosign v2 writes
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 65536, 8, 1  # cosign's (go-securesystemslib's) defaults
-MAX_SCRYPT_N = 1 << 20  # a key file asking for more memory than this is not one cosign wrote
+MAX_SCRYPT_N = 1 << 17  # with r <= 8: at most 128 MiB; a key file asking for more is not one cosign wrote
 MAX_KEY_BYTES = 64 << 10
 PASSWORD_ENV = "COSIGN_PASSWORD"
 
@@ -124,7 +124,7 @@ def decrypt(sealed: bytes, password: bytes, subject: str) -> bytes:
     if kdf.get("name") != "scrypt" or cipher.get("name") != "nacl/secretbox":
         raise KeyProblem(subject, f"is encrypted with {kdf.get('name')}/{cipher.get('name')}, not scrypt and "
                         "nacl/secretbox", "give a key cosign or slimgo wrote")
-    if not (1 < n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 0 < r <= 32 and 0 < p <= 16):
+    if not (1 < n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 0 < r <= 8 and 0 < p <= 4):
         raise KeyProblem(subject, f"asks for scrypt parameters N={n} r={r} p={p}, beyond what cosign writes",
                         "give a key cosign or slimgo wrote")
     try:
