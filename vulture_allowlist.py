@@ -16,6 +16,12 @@ completion  # cli/completion.py, the `completion` verb
 vuln  # cli/vuln.py, the `vuln` verb
 analyze  # cli/analyze.py, the `analyze` verb
 slim  # cli/slim.py, the `slim` verb
+sbom  # cli/sbom.py, the `sbom` verb
+keygen  # cli/keygen.py, the `keygen` verb
+sign  # cli/sign.py, the `sign` verb
+verify  # cli/verify.py, the `verify` verb
+attest  # cli/attest.py, the `attest` verb
+verify_attestation  # cli/verify_attestation.py, the `verify-attestation` verb
 __getattr__  # stores/registry/__init__.py: module attribute hook (PEP 562), Reference and RegistryOptions on demand
 EXIT_FAILED  # cli/main.py: the documented exit-code contract, asserted by tests/cli/test_exit_codes.py
 EXIT_TIMEOUT  # cli/main.py: as above (runtime/runc.py returns 124 itself)
@@ -37,6 +43,7 @@ _._content  # stores/registry/http.py, requests.Response reads its body from it
 padding  # elf/pclntab.py Func, built positionally from FuncTable.paddings (inspect totals that column)
 min_lc  # elf/pclntab.py PcHeader mirrors Go's runtime pcHeader, built positionally from the table
 cu_offset  # elf/pclntab.py PcHeader, as above
+docker_reference  # supply/cosign.py Verified, in `verify --json` through asdict()
 filetab_offset  # elf/pclntab.py PcHeader, as above
 pctab_offset  # elf/pclntab.py PcHeader, as above
 text_end  # elf/pclntab.py FuncTable: runtime.etext, asserted against `go tool nm` by tests/elf

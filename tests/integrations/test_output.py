@@ -76,6 +76,26 @@ class Case:
     needs_root: bool = False
 
 
+def _signed(space: Workspace) -> Path:
+    """A copy of the layout, signed with a key whose password is empty (signing.key, signing.pub)."""
+    from slimgo.stores.transport import Stores
+    from slimgo.supply.attest import attest_image
+    from slimgo.supply.cosign import sign_image
+    from slimgo.supply.keys import generate, load_private
+
+    layout = space.root / "signed"
+    if not layout.exists():
+        shutil.copytree(space.root / "layout", layout)
+        pair = generate(b"")
+        (space.root / "signing.key").write_bytes(pair.private_pem)
+        (space.root / "signing.pub").write_bytes(pair.public_pem)
+        key = load_private(pair.private_pem, "signing.key", b"")
+        sign_image(Stores(), f"oci:{layout}:hello", key)
+        (space.root / "signing.pub.json").write_text('{"note": "a predicate"}')
+        attest_image(Stores(), f"oci:{layout}:hello", key, "https://cosign.sigstore.dev/attestation/v1", {})
+    return layout
+
+
 def one_document(kind: str) -> Callable[[Workspace, str], bool]:
     def check(_: Workspace, out: str) -> bool:
         document = json.loads(out)  # exactly one JSON document, nothing before or after it
@@ -117,6 +137,22 @@ CASES: dict[str, Case] = {
                  lines_match("oci:{root}/slimmed:hello" + DIGEST)),
     "vuln": Case(lambda s: ["vuln", "--json", "--db", str(s.root / "osv"), f"oci:{s.root / 'layout'}:hello"],
                  one_document("slimgo.vuln")),
+    "sbom": Case(lambda s: ["sbom", f"oci:{s.root / 'layout'}:hello"],
+                 lambda _, out: json.loads(out)["spdxVersion"] == "SPDX-2.3"),
+    "keygen": Case(lambda s: ["keygen", "--force", "--output-key-prefix", str(s.root / "k")],
+                   lines_match(r"{root}/k\.key", r"{root}/k\.pub"), stdin="not-a-secret\n"),
+    "sign": Case(lambda s: ["sign", f"oci:{_signed(s)}:hello", "--key", str(s.root / "signing.key")],
+                 lines_match(r"oci:{root}/signed:sha256-[0-9a-f]{64}\.sig" + DIGEST), stdin="\n"),
+    "verify": Case(lambda s: ["verify", f"oci:{_signed(s)}:hello", "--key", str(s.root / "signing.pub")],
+                   lines_match(r"oci:{root}/signed:hello: verified \(.*\)")),
+    "attest": Case(lambda s: ["attest", f"oci:{_signed(s)}:hello", "--key", str(s.root / "signing.key"),
+                              "--predicate", str(s.root / "signing.pub.json")],
+                   lines_match(r"oci:{root}/signed:sha256-[0-9a-f]{64}\.att" + DIGEST), stdin="\n"),
+    "verify-attestation": Case(lambda s: ["verify-attestation", f"oci:{_signed(s)}:hello", "--key",
+                                          str(s.root / "signing.pub")],
+                               lambda _, out: out != "" and all(line.endswith(" verified attestation "
+                                                                              "https://cosign.sigstore.dev/attestation/v1")
+                                                                for line in out.splitlines())),
     "completion": Case(lambda s: ["completion", "bash"],
                        lambda _, out: out.startswith("_slimgo_completion() {")
                        and "complete -o nosort -F _slimgo_completion slimgo" in out),

@@ -61,10 +61,23 @@ if TYPE_CHECKING:
               help="Settings file (default: .slimgo.yaml at the module root).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
+@click.option("--sbom", "sbom_text", default="none", show_default=True, metavar="spdx,cyclonedx|none|auto",
+              help="Attach SBOMs in these formats to each image written to a layout or registry (OCI 1.1 "
+                   "referrers); auto: spdx for images pushed to a registry, none for layouts.")
+@click.option("--sign", "sign_key", metavar="FILE|env://VAR",
+              help="Sign each image written to a layout or registry with this key, as cosign does (see slimgo sign).")
+@click.option("--provenance", is_flag=True,
+              help="Attach a SLSA v1 provenance (in-toto) to each image written to a layout or registry; with "
+                   "--sign, also attest it as cosign attest does.")
+@click.option("--debug-variant", is_flag=True,
+              help="Also write <tag>-debug: the same image plus a static busybox at /busybox, on PATH.")
+@click.option("--debug-tools", multiple=True, type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
+              help="Static binaries for the debug variant instead of /bin/busybox (Debian's busybox-static).")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          **flags: Any) -> None:
+          sbom_text: str, sign_key: str | None, provenance: bool, debug_variant: bool,
+          debug_tools: tuple[Path, ...], **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -77,9 +90,20 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
     stores = stores_from(pull, insecure, int(flags["jobs"]))
+    formats, key = _supply_settings(sbom_text, sign_key)  # a bad key or password fails before anything is built
+    tools = _debug_tools(debug_variant, debug_tools)
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
                          else lambda _results: None)
+    if formats or key is not None or provenance or tools is not None:
+        from slimgo.supply.publish import publish
+
+        parameters = {"packages": list(packages) or ["."],
+                      "flags": {name: flags[name] if isinstance(flags[name], (str, int, bool)) else
+                                [str(v) for v in flags[name]] for name in sorted(explicit)}}
+        for line in publish(stores, [ref for outcome in outcomes for ref in outcome.references], formats, key,
+                            parameters if provenance else None, tools):
+            render.log(line)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -89,6 +113,25 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(f"also written: {extra}")
         if render.interactive():
             render.log(_summary(outcome))
+
+
+def _supply_settings(sbom_text: str, sign_key: str | None) -> tuple[list[str], Any]:
+    from slimgo.supply.publish import sbom_formats
+
+    formats = sbom_formats(sbom_text)
+    if sign_key is None:
+        return formats, None
+    from slimgo.cli.sign import private_key
+
+    return formats, private_key(sign_key)
+
+
+def _debug_tools(wanted: bool, paths: tuple[Path, ...]) -> list[Path] | None:
+    if not wanted:
+        return None
+    from slimgo.supply.debug import tools
+
+    return tools(paths)
 
 
 def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:

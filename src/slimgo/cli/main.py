@@ -49,6 +49,12 @@ COMMANDS: dict[str, str] = {
     "login": "slimgo.cli.login:login",
     "logout": "slimgo.cli.login:logout",
     "vuln": "slimgo.cli.vuln:vuln",
+    "sbom": "slimgo.cli.sbom:sbom",
+    "keygen": "slimgo.cli.keygen:keygen",
+    "sign": "slimgo.cli.sign:sign",
+    "verify": "slimgo.cli.verify:verify",
+    "attest": "slimgo.cli.attest:attest",
+    "verify-attestation": "slimgo.cli.verify_attestation:verify_attestation",
     "completion": "slimgo.cli.completion:completion",
 }
 

@@ -88,6 +88,8 @@ class Layout:
     def resolve(self, tag: str | None) -> Descriptor:
         entries = self.index().manifests
         if tag is None:
+            # Untagged artifacts (SBOMs attached as OCI 1.1 referrers) describe an image; they are not one.
+            entries = tuple(d for d in entries if not d.artifact_type)
             if len(entries) == 1:
                 return entries[0]
             raise StoreError(f"oci:{self.root}", f"holds {len(entries)} images and no tag was given",
@@ -192,7 +194,7 @@ class Layout:
         if tag is None:
             keep = [d for d in keep if d.digest != desc.digest or REF_NAME in d.annotations]
         annotations = {REF_NAME: tag} if tag else {}
-        entry = Descriptor(desc.media_type, desc.digest, desc.size, annotations)
+        entry = Descriptor(desc.media_type, desc.digest, desc.size, annotations, artifact_type=desc.artifact_type)
         index = Index(manifests=(*keep, entry))
         atomic_write_bytes(self.root / "oci-layout", canonical_json(LAYOUT_FILE))
         atomic_write_bytes(self.root / "index.json", index.to_bytes())

@@ -15,7 +15,10 @@ from slimgo.stores.progress import BarsFactory, no_bars
 from slimgo.stores.registry.options import RegistryOptions, from_environment
 
 if TYPE_CHECKING:
+    from slimgo.oci.descriptor import Descriptor
+    from slimgo.oci.digest import Digest
     from slimgo.oci.image import ImageIndex, StoredImage
+    from slimgo.oci.manifest import Manifest
     from slimgo.oci.platform import Platform
     from slimgo.stores.layout import Artifact
     from slimgo.stores.registry.session import RegistrySession
@@ -44,6 +47,25 @@ class Location:
 
     def with_tag(self, tag: str | None) -> Location:
         return Location(self.transport, self.path, tag)
+
+    def sibling(self, tag: str) -> Location:
+        """The image tagged ``tag`` beside this one: the same repository or layout (where signatures and
+        referrers tag schema indexes live). Archives hold one image and have no siblings."""
+        if self.transport == "docker":
+            from slimgo.stores.registry.reference import Reference
+
+            return Location("docker", str(Reference.parse(self.path).with_digest(None).with_tag(tag)))
+        _layout_root(self)
+        return self.with_tag(tag)
+
+    @property
+    def repository(self) -> str:
+        """The name of the repository the image lives in, without tag or digest (a layout's path)."""
+        if self.transport == "docker":
+            from slimgo.stores.registry.reference import Reference
+
+            return Reference.parse(self.path).name
+        return self.path
 
     @property
     def kind(self) -> Transport:
@@ -243,6 +265,39 @@ class Stores:
               extra_tags: Sequence[str] = ()) -> str:
         """Write ``artifact`` to ``location``; returns the reference a script can use: `<location>@<digest>`."""
         return location.kind.write(location, artifact, self, default_tag, extra_tags)
+
+    # -- OCI 1.1 referrers: artifacts (SBOMs) whose subject is an image, beside it in its layout or repository --
+    def attach(self, location: Location, artifact: StoredImage) -> Digest:
+        """Store ``artifact`` (a manifest with a subject) where the image at ``location`` lives."""
+        from slimgo.stores import referrers
+
+        if location.transport == "docker":
+            return referrers.attach_in_registry(self.session(), location.path, artifact)
+        return referrers.attach_to_layout(_layout_root(location), artifact)
+
+    def referrers(self, location: Location, subject: Digest, artifact_type: str = "") -> list[Descriptor]:
+        """The manifests attached to ``subject`` (of ``artifact_type`` when given)."""
+        from slimgo.stores import referrers
+
+        if location.transport == "docker":
+            return referrers.registry_referrers(self.session(), location.path, subject, artifact_type)
+        return referrers.layout_referrers(_layout_root(location), subject, artifact_type)
+
+    def read_referrer(self, location: Location, desc: Descriptor) -> tuple[Manifest, bytes]:
+        """A referrer's manifest and content (its first blob), verified by digest."""
+        from slimgo.stores import referrers
+
+        if location.transport == "docker":
+            return referrers.read_registry_referrer(self.session(), location.path, desc)
+        return referrers.read_layout_referrer(_layout_root(location), desc)
+
+
+def _layout_root(location: Location) -> Path:
+    """The directory of an OCI layout; archives hold one image and nothing beside it."""
+    if location.transport != "oci":
+        raise UsageError(str(location), "is an archive, which holds one image and nothing beside it",
+                         "copy the image to an OCI layout (oci:DIR:TAG) or a registry first")
+    return Path(location.path)
 
 
 def same_registry(a: Location, b: Location) -> bool:

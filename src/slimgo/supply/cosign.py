@@ -1,0 +1,174 @@
+"""Signatures as cosign stores them: a simple-signing payload naming the image digest, signed with ECDSA P-256, as
+a layer of the image tagged `sha256-<hex>.sig` beside the signed one, the signature in the layer's annotation."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from slimgo.errors import SlimgoError, StoreError
+from slimgo.oci.config import ImageConfig
+from slimgo.oci.descriptor import Descriptor
+from slimgo.oci.digest import Digest
+from slimgo.oci.image import BlobLayer, Layer, StoredImage, assemble, raw_bytes
+from slimgo.stores.transport import Location, Stores
+from slimgo.supply import keys
+
+SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
+SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
+PAYLOAD_TYPE = "cosign container image signature"
+MAX_PAYLOAD = 1 << 20  # a simple-signing payload is a few hundred bytes
+MAX_SIGNATURES = 1000
+
+
+class VerificationFailed(SlimgoError):
+    """An image whose signature is missing, does not verify, or signs another digest (exit code 1)."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    image: str
+    digest: str
+    signature_ref: str  # where the signature image was written
+    count: int  # signatures the signature image now holds
+
+
+@dataclass(frozen=True)
+class Verified:
+    image: str
+    digest: str
+    signature_ref: str
+    docker_reference: str
+    checked: int  # signatures looked at
+    valid: int  # signatures that verified with the key and name this digest
+    sboms: tuple[str, ...] = ()  # formats of the SBOMs attached to the image (when asked to check them)
+
+
+def signature_tag(digest: Digest) -> str:
+    return f"{digest.algorithm}-{digest.hex}.sig"
+
+
+def payload(repository: str, digest: Digest) -> bytes:
+    """Go's json.Marshal of sigstore's payload.SimpleContainerImage: compact, fields in declaration order."""
+    document = {"critical": {"identity": {"docker-reference": repository},
+                             "image": {"docker-manifest-digest": str(digest)},
+                             "type": PAYLOAD_TYPE},
+                "optional": None}
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def signature_layer(data: bytes, signature: bytes) -> BlobLayer:
+    digest = Digest.of(data)
+    annotations = {SIGNATURE_ANNOTATION: base64.b64encode(signature).decode()}
+    return BlobLayer(Descriptor(SIMPLE_SIGNING, digest, len(data), annotations), digest, raw_bytes(data))
+
+
+def signature_image(layers: list[Layer]) -> StoredImage:
+    # What go-containerregistry's empty image gains per appended layer, as cosign writes it.
+    config = ImageConfig({"architecture": "", "created": "0001-01-01T00:00:00Z",
+                          "history": [{"created": "0001-01-01T00:00:00Z"} for _ in layers], "os": "",
+                          "rootfs": {"type": "layers", "diff_ids": []}, "config": {}})
+    return assemble(config, layers)
+
+
+def existing_signatures(stores: Stores, where: Location) -> StoredImage | None:
+    """The signature image at ``where``, or None when there is none yet."""
+    try:
+        artifact = stores.read(where, fetch_layers=False)
+    except StoreError as err:
+        # A registry's unknown tag, or a layout without it: no signature yet (anything else is an error).
+        if err.cause.startswith("does not exist") or "no image has this tag" in err.cause:
+            return None
+        raise
+    if not isinstance(artifact, StoredImage):
+        raise VerificationFailed(str(where), "is an index, not a cosign signature image",
+                                 "remove the tag, or sign with cosign to see what it expects")
+    return artifact
+
+
+def sign_image(stores: Stores, image: str, key: ec.EllipticCurvePrivateKey) -> Signed:
+    """Sign the image ``image`` names (an index as a whole) and store the signature beside it."""
+    location = Location.parse(image)
+    digest = stores.read(location, fetch_layers=False).digest
+    data = payload(location.repository, digest)
+    where = location.sibling(signature_tag(digest))
+    previous = existing_signatures(stores, where)
+    layers: list[Layer] = list(previous.layers) if previous is not None else []
+    if previous is not None and _already_signed(layers, data, key.public_key()):
+        # As cosign: the same payload signed with the same key is there already; signing again adds nothing.
+        return Signed(image, str(digest), f"{where}@{previous.digest}", len(layers))
+    layers.append(signature_layer(data, keys.sign(key, data)))
+    written = stores.write(where, signature_image(layers[-MAX_SIGNATURES:]))
+    return Signed(image, str(digest), written, len(layers))
+
+
+def _already_signed(layers: list[Layer], data: bytes, key: ec.EllipticCurvePublicKey) -> bool:
+    for layer in layers[:MAX_SIGNATURES]:
+        encoded = layer.descriptor.annotations.get(SIGNATURE_ANNOTATION, "")
+        if layer.descriptor.digest != Digest.of(data) or not encoded:
+            continue
+        try:
+            if keys.verifies(key, data, base64.b64decode(encoded, validate=True)):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _payload_fields(data: bytes) -> tuple[str, str, str]:
+    try:
+        document: Any = json.loads(data)
+        critical = document["critical"]
+        return (str(critical["image"]["docker-manifest-digest"]), str(critical["identity"]["docker-reference"]),
+                str(critical["type"]))
+    except (ValueError, KeyError, TypeError):
+        return "", "", ""
+
+
+def _read_payload(layer: Layer) -> bytes:
+    if layer.descriptor.size > MAX_PAYLOAD:
+        return b""
+    with layer.open_blob() as blob:
+        data = blob.read(MAX_PAYLOAD + 1)
+    return data if Digest.of(data) == layer.descriptor.digest else b""
+
+
+def verify_image(stores: Stores, image: str, key: ec.EllipticCurvePublicKey) -> Verified:
+    """Check that a signature beside ``image`` verifies with ``key`` and names the image's current digest."""
+    location = Location.parse(image)
+    digest = stores.read(location, fetch_layers=False).digest
+    where = location.sibling(signature_tag(digest))
+    signatures = existing_signatures(stores, where)
+    if signatures is None:
+        raise VerificationFailed(image, f"has no signature: nothing is tagged {signature_tag(digest)} beside "
+                                 f"{digest}", "sign it (slimgo sign or cosign sign), or check the image has not "
+                                 "changed since it was signed")
+    reasons: list[str] = []
+    valid, reference = 0, ""
+    for layer in signatures.layers[:MAX_SIGNATURES]:
+        encoded = layer.descriptor.annotations.get(SIGNATURE_ANNOTATION, "")
+        data = _read_payload(layer) if layer.descriptor.media_type == SIMPLE_SIGNING else b""
+        try:
+            signature = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            signature = b""
+        if not data or not signature:
+            reasons.append(f"layer {layer.descriptor.digest.short} is not a readable signature")
+        elif not keys.verifies(key, data, signature):
+            reasons.append(f"signature {layer.descriptor.digest.short} does not verify with this key")
+        else:
+            signed_digest, reference, kind = _payload_fields(data)
+            if signed_digest != str(digest) or kind != PAYLOAD_TYPE:
+                reasons.append(f"signature {layer.descriptor.digest.short} signs {signed_digest or 'nothing'}, "
+                               f"not {digest}")
+            else:
+                valid += 1
+    if not valid:
+        raise VerificationFailed(image, f"has no valid signature for {digest} ({'; '.join(reasons) or 'none'})",
+                                 "check the public key is the signing key's, and that the image was not changed "
+                                 "after it was signed")
+    return Verified(image, str(digest), str(where), reference, len(signatures.layers), valid)
