@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["keygen"]
+
 from pathlib import Path
 
 import click

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["private_key", "read_password", "sign"]
+
 import os
 import sys
 from typing import TYPE_CHECKING

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["verify"]
+
 import click
 
 from slimgo.cli import render

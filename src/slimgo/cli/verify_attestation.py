@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["verify_attestation"]
+
 import click
 
 from slimgo.cli import render

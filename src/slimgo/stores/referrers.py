@@ -3,6 +3,15 @@ list those of a subject, read one back. Registries without the referrers API get
 
 from __future__ import annotations
 
+__all__ = [
+    "attach_in_registry",
+    "attach_to_layout",
+    "layout_referrers",
+    "read_layout_referrer",
+    "read_registry_referrer",
+    "registry_referrers",
+]
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 

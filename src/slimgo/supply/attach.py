@@ -3,6 +3,8 @@ application/vnd.cyclonedx+json, subject the image), written and read back throug
 
 from __future__ import annotations
 
+__all__ = ["Attached", "attach_provenance", "attach_sbom", "fetch_sbom", "require_provenance", "require_sbom"]
+
 from dataclasses import dataclass
 
 from slimgo.errors import SlimgoError, StoreError

@@ -3,6 +3,8 @@ signed with ECDSA P-256, as a layer of the image tagged `sha256-<hex>.att` besid
 
 from __future__ import annotations
 
+__all__ = ["attest_image", "predicate_type", "verify_attestations"]
+
 import base64
 import json
 from dataclasses import dataclass

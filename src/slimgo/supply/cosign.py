@@ -3,6 +3,16 @@ a layer of the image tagged `sha256-<hex>.sig` beside the signed one, the signat
 
 from __future__ import annotations
 
+__all__ = [
+    "MAX_SIGNATURES",
+    "SIGNATURE_ANNOTATION",
+    "VerificationFailed",
+    "existing_signatures",
+    "sign_image",
+    "signature_image",
+    "verify_image",
+]
+
 import base64
 import json
 from dataclasses import dataclass

@@ -3,6 +3,8 @@ names) under /busybox, on PATH, the user unchanged; written beside the image und
 
 from __future__ import annotations
 
+__all__ = ["tools", "write_variant"]
+
 import shutil
 import tempfile
 from collections.abc import Sequence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["attach_sboms", "attached_sbom", "image_created", "image_sbom", "target_sbom", "write_file"]
+
 import os
 from collections.abc import Sequence
 from datetime import datetime

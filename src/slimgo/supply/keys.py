@@ -3,6 +3,18 @@ password in `cosign.key`, the public key as PEM in `cosign.pub`; plain PEM keys 
 
 from __future__ import annotations
 
+__all__ = [
+    "ENCRYPTED_TYPES",
+    "PASSWORD_ENV",
+    "KeyProblem",
+    "generate",
+    "load_private",
+    "load_public",
+    "read_key_text",
+    "sign",
+    "verifies",
+]
+
 import base64
 import json
 import os

@@ -3,6 +3,8 @@ the builder (slimgo's version), the build parameters and the Go toolchain, all r
 
 from __future__ import annotations
 
+__all__ = ["SLSA_V1", "predicate", "statement"]
+
 import json
 from typing import Any
 
