@@ -311,7 +311,9 @@ def lint_paths(paths: Iterable[str], config: LintConfig | None = None) -> LintRe
         elif kind == KUBERNETES:
             k8s_check = k8s_check or _kubernetes(config)[1]
             if not k8s_check(text):
-                if item.explicit:
+                if item.explicit and SG005_NOT_LINTABLE in config.disable:
+                    report.suppressed += 1
+                elif item.explicit:
                     report.findings.append(_finding(
                         item.path, SG005_NOT_LINTABLE, "YAML without any Kubernetes workload (Pod, Deployment, "
                         "StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)",
