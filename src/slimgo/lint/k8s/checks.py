@@ -314,7 +314,8 @@ class Checker:
     def restricted_volumes(self) -> None:
         for vol in _volumes(self.spec):
             keys = [k for k, _ in vol.items() if k != "name"]
-            if any(k in RESTRICTED_VOLUME_TYPES for k in keys):
+            # a volume with no source is defaulted to emptyDir by the API server before admission sees it
+            if not keys or any(k in RESTRICTED_VOLUME_TYPES for k in keys):
                 continue
             kind = next((k for k in KNOWN_VOLUME_TYPES if k in keys), "unknown")
             self.emit("SG420", vol.line, f"volume {_vol_name(vol)!r} uses restricted volume type {kind!r}",
