@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from slimgo.errors import InputError, LintError, UsageError
 from slimgo.lint.findings import Finding, Severity
 
@@ -90,6 +88,8 @@ def load_config(path: Path | None, cwd: Path | None = None) -> LintConfig:
         if not candidate.is_file():
             return LintConfig()
         path = candidate
+    import yaml  # only with a config file: a one-file lint does not pay for the YAML parser
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
