@@ -35,11 +35,6 @@ class Policy:
     def effective_minor(self) -> int:
         return LATEST_MINOR if self.minor is None else min(self.minor, LATEST_MINOR)
 
-    @property
-    def label(self) -> str:
-        """upstream's spelling, e.g. restricted:latest or baseline:v1.24."""
-        return f"{self.level}:{'latest' if self.minor is None else f'v1.{self.minor}'}"
-
 
 def parse_version(text: str) -> int | None:
     """The minor version of ``v1.NN`` (``None`` for ``latest``); ValueError for anything else, as upstream."""
