@@ -89,3 +89,18 @@ def test_image_that_cannot_be_opened_is_an_error(project: Path, capsys: pytest.C
     assert main(["lint", "deploy.yaml", "--image", f"oci:{project / 'no-such-layout'}"]) == 2
     err = capsys.readouterr().err
     assert "no-such-layout" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_disable_switches_off_the_not_a_manifest_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "values.yaml").write_text("replicas: 2\nimage: {tag: v1}\n")
+    assert main(["lint", "values.yaml", "--format", "json"]) == 0
+    assert [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["SG005"]
+    assert main(["lint", "values.yaml", "--format", "json", "--disable", "SG005"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["findings"] == []
+    assert document["suppressed"] == 1
+    (tmp_path / ".slimgo-lint.yaml").write_text("disable: [SG005]\n")
+    assert main(["lint", "values.yaml", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []

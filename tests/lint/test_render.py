@@ -92,3 +92,37 @@ def test_sarif_is_valid_against_the_complete_published_schema(tmp_path: Path) ->
     # the schema is strict enough to catch a misspelled property
     log["runs"][0]["results"][0]["ruleID"] = "SG100"
     assert list(validator.iter_errors(log))
+
+
+def test_plain_text_is_what_rich_prints_without_colour() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from slimgo.lint.render import _summary
+
+    odd = Finding("a b/[x].yaml", 3, "SG101", Severity.WARNING, "tab\there [bold]not markup[/bold] trailing  ", "fix")
+    for findings in (FINDINGS, [], [odd]):
+        buf = io.StringIO()
+        console = Console(file=buf, no_color=True, width=100, highlight=False, soft_wrap=True, emoji=False)
+        for f in findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            console.print(f"{escape(where)}  {f.severity.value}  {f.rule}  {escape(f.message)}")
+            console.print(f"    fix: {escape(f.fix)}")
+        console.print(_summary(findings, 2))
+        assert render_text(findings, 2, color=False) == buf.getvalue()
+        assert render_text(findings, 2, color=True) != render_text(findings, 2) or not findings
+
+
+def test_a_one_file_lint_loads_neither_rich_nor_yaml(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(good("USER 65532:65532", "USER root"))
+    code = ("import sys; from slimgo.cli.main import main; rc = main(['lint', 'Dockerfile']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'yaml')), rc, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.stderr.strip().endswith("[] 1"), proc.stderr
+    assert "SG141" in proc.stdout

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from slimgo.errors import InputError, LintError, UsageError
 from slimgo.lint.findings import Finding, Severity
 
@@ -52,6 +50,8 @@ class LintConfig:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     level: str = "restricted"
     image: Any = None  # ImageFacts from slimgo.lint.k8s, for checking a manifest against its image
+    psa_version: int | None = None  # Pod Security policy version v1.<minor>; None is the latest
+    namespaces: Any = None  # the file set's Namespace objects (slimgo.lint.k8s.namespace_labels), found by lint_paths
 
     def with_disabled(self, rules: Iterable[str]) -> LintConfig:
         return replace(self, disable=self.disable | _rule_ids(rules, "--disable"))
@@ -88,6 +88,8 @@ def load_config(path: Path | None, cwd: Path | None = None) -> LintConfig:
         if not candidate.is_file():
             return LintConfig()
         path = candidate
+    import yaml  # only with a config file: a one-file lint does not pay for the YAML parser
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -241,7 +243,8 @@ def _kubernetes(config: LintConfig) -> tuple[Linter, Callable[[str], bool]]:
         return _no_kubernetes, lambda _text: False
 
     def lint(path: str, text: str) -> list[Finding]:
-        result: list[Finding] = k8s.lint_kubernetes(path, text, level=config.level, image=config.image)
+        result: list[Finding] = k8s.lint_kubernetes(path, text, level=config.level, version=config.psa_version,
+                                                    image=config.image, namespaces=config.namespaces)
         return result
 
     return lint, k8s.is_kubernetes_yaml
@@ -293,6 +296,7 @@ def lint_paths(paths: Iterable[str], config: LintConfig | None = None) -> LintRe
     config = config or LintConfig()
     report = LintReport()
     k8s_check: Callable[[str], bool] | None = None
+    manifests: list[tuple[str, str]] = []  # linted last: a Namespace in any file sets the policy of its workloads
     for item in discover(paths):
         if isinstance(item, Finding):
             if item.rule not in config.disable:
@@ -311,17 +315,29 @@ def lint_paths(paths: Iterable[str], config: LintConfig | None = None) -> LintRe
         elif kind == KUBERNETES:
             k8s_check = k8s_check or _kubernetes(config)[1]
             if not k8s_check(text):
-                if item.explicit:
+                if item.explicit and SG005_NOT_LINTABLE in config.disable:
+                    report.suppressed += 1
+                elif item.explicit:
                     report.findings.append(_finding(
                         item.path, SG005_NOT_LINTABLE, "YAML without any Kubernetes workload (Pod, Deployment, "
                         "StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)",
                         "pass Kubernetes manifests, Dockerfiles or .dockerignore files", Severity.INFO))
                     report.files.append(str(item.path))
                 continue
+        report.files.append(str(item.path))
+        if kind == KUBERNETES:
+            manifests.append((str(item.path), text))
+            continue
         findings, dropped = lint_text(str(item.path), text, kind, config)
         report.findings.extend(findings)
         report.suppressed += dropped
-        report.files.append(str(item.path))
+    if manifests:
+        namespaces = importlib.import_module("slimgo.lint.k8s").namespace_labels(text for _, text in manifests)
+        config = replace(config, namespaces=namespaces)
+    for path, text in manifests:
+        findings, dropped = lint_text(path, text, KUBERNETES, config)
+        report.findings.extend(findings)
+        report.suppressed += dropped
     report.findings.sort()
     return report
 

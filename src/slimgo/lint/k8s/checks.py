@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from slimgo.lint.findings import Finding, Severity
 from slimgo.lint.k8s.nodes import Y
+from slimgo.lint.k8s.policy import Policy
 from slimgo.lint.k8s.workloads import PodSite
 
 LEVELS = ("baseline", "restricted")
@@ -18,15 +19,22 @@ BASELINE_CAPABILITIES = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 })
-# check_sysctls.go, 1.0 + 1.27 + 1.29 + 1.32.
-SAFE_SYSCTLS = frozenset({
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
-})
+# check_sysctls.go: the safe set grew over releases; (first minor version, names it added).
+SYSCTLS_ADDED: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (0, ("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+         "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")),
+    (27, ("net.ipv4.ip_local_reserved_ports",)),
+    (29, ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+          "net.ipv4.tcp_keepalive_probes")),
+    (32, ("net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem")),
+    (37, ("net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat")),
+)
 # check_seLinuxOptions.go (1.31 adds container_engine_t).
-SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
+SELINUX_TYPES_1_0 = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
+SELINUX_TYPES = SELINUX_TYPES_1_0 | {"container_engine_t"}
+# check_seccompProfile_baseline.go before 1.19: the alpha annotations instead of the field.
+SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
 SECCOMP_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 APPARMOR_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
@@ -42,6 +50,11 @@ KNOWN_VOLUME_TYPES = (
 )
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 NONROOT_UID = 65532
+
+
+def safe_sysctls(minor: int) -> frozenset[str]:
+    """The sysctls baseline allows at policy version v1.<minor>."""
+    return frozenset(name for since, names in SYSCTLS_ADDED if since <= minor for name in names)
 
 
 @dataclass(frozen=True)
@@ -102,23 +115,27 @@ def containers(spec: Y) -> list[Container]:
 class Checker:
     """Runs every check that applies at a level on one pod spec and collects per-field findings."""
 
-    def __init__(self, path: str, site: PodSite, level: str) -> None:
+    def __init__(self, path: str, site: PodSite, policy: Policy) -> None:
         self.path = path
         self.site = site
         self.spec = site.spec
-        self.level = level
-        self.restricted = level == "restricted"
+        self.policy = policy
+        self.minor = policy.effective_minor
+        self.restricted = policy.level == "restricted"
         self.containers = containers(site.spec)
         self.findings: list[Finding] = []
         os_name = site.spec.dig("os", "name")
-        self.windows = os_name is not None and os_name.text == "windows"
+        # *_1_25: Windows pods are exempt from the Linux-only restricted checks.
+        self.windows = os_name is not None and os_name.text == "windows" and self.minor >= 25
         host_users = site.spec.get("hostUsers")
         # check_*_1_35: a pod in a user namespace (hostUsers: false) is relaxed for these checks.
-        self.user_namespace = host_users is not None and host_users.boolean is False
+        self.user_namespace = host_users is not None and host_users.boolean is False and self.minor >= 35
 
     # -- helpers -------------------------------------------------------------------------------------------
     def emit(self, rule: str, line: int, message: str, fix: str, severity: Severity = Severity.ERROR) -> None:
         level = "restricted" if rule >= "SG420" else "baseline"
+        if self.policy.minor is not None:
+            level += f":v1.{self.policy.minor}"
         self.findings.append(Finding(
             path=self.path, line=line, rule=rule, severity=severity,
             message=f"{self.site.label}: {message} (Pod Security {level})", fix=fix,
@@ -210,7 +227,8 @@ class Checker:
                 sites.append((f"container {c.name!r}", node))
         for who, opts in sites:
             type_node = opts.get("type")
-            if type_node is not None and (type_node.text or "") not in SELINUX_TYPES:
+            allowed = SELINUX_TYPES if self.minor >= 31 else SELINUX_TYPES_1_0
+            if type_node is not None and (type_node.text or "") not in allowed:
                 self.emit("SG406", type_node.line, f"{who} sets SELinux type {type_node.text!r}",
                           f"{type_node.path}: container_t")
             for key in ("user", "role"):
@@ -229,6 +247,9 @@ class Checker:
                           f"{node.path}: Default")
 
     def seccomp_baseline(self) -> None:
+        if self.minor < 19:
+            self.seccomp_annotations()
+            return
         pod = self.pod_sc("seccompProfile", "type")
         if pod is not None and pod.text not in SECCOMP_TYPES:
             self.emit("SG408", pod.line, f"pod sets seccompProfile.type {pod.text!r}", f"{pod.path}: RuntimeDefault")
@@ -238,12 +259,24 @@ class Checker:
                 self.emit("SG408", node.line, f"container {c.name!r} sets seccompProfile.type {node.text!r}",
                           f"{node.path}: RuntimeDefault")
 
+    def seccomp_annotations(self) -> None:
+        annotations = self.site.metadata.get("annotations") if self.site.metadata is not None else None
+        if annotations is None:
+            return
+        keys = {SECCOMP_POD_ANNOTATION} | {SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name for c in self.containers}
+        for key, value in annotations.items():
+            text = value.text or ""
+            if key in keys and text not in ("runtime/default", "docker/default") and not text.startswith("localhost/"):
+                self.emit("SG408", value.line, f"annotation {key}={text!r} does not use the runtime's default "
+                          "seccomp profile", f"{annotations.path}[{key}]: runtime/default")
+
     def sysctls(self) -> None:
         node = self.pod_sc("sysctls")
+        safe = safe_sysctls(self.minor)
         for item in node.seq() if node is not None else []:
             name = item.get("name")
-            text = name.text if name is not None else None
-            if text is not None and text not in SAFE_SYSCTLS:
+            text = name.text if name is not None else ""
+            if text not in safe:
                 self.emit("SG409", item.line, f"sysctl {text!r} is not in the safe set", f"remove {item.path}")
 
     def host_process(self) -> None:
@@ -257,6 +290,8 @@ class Checker:
                           f"{node.path}: false")
 
     def probe_hosts(self) -> None:
+        if self.minor < 34:
+            return
         for c in self.containers:
             handlers: list[Y] = []
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -279,14 +314,15 @@ class Checker:
     def restricted_volumes(self) -> None:
         for vol in _volumes(self.spec):
             keys = [k for k, _ in vol.items() if k != "name"]
-            if any(k in RESTRICTED_VOLUME_TYPES for k in keys):
+            # a volume with no source is defaulted to emptyDir by the API server before admission sees it
+            if not keys or any(k in RESTRICTED_VOLUME_TYPES for k in keys):
                 continue
             kind = next((k for k in KNOWN_VOLUME_TYPES if k in keys), "unknown")
             self.emit("SG420", vol.line, f"volume {_vol_name(vol)!r} uses restricted volume type {kind!r}",
                       f"{vol.path}: {{name: {_vol_name(vol)}, emptyDir: {{}}}}")
 
     def allow_privilege_escalation(self) -> None:
-        if self.windows:
+        if self.windows or self.minor < 8:
             return
         for c in self.containers:
             node = c.sc_value("allowPrivilegeEscalation")
@@ -318,7 +354,7 @@ class Checker:
                       f"{self.pod_sc_path('runAsNonRoot')}: true")
 
     def run_as_user(self) -> None:
-        if self.user_namespace:
+        if self.user_namespace or self.minor < 23:
             return
         pod = self.pod_sc("runAsUser")
         if pod is not None and pod.integer == 0:
@@ -385,10 +421,11 @@ class Checker:
         self.probe_hosts()
         self.host_ports()
         if self.restricted:
-            # Restricted checks override their baseline twins (OverrideCheckIDs upstream).
+            # Restricted checks override their baseline twins (OverrideCheckIDs upstream), from the version
+            # that introduced each; before it, the baseline check applies at restricted too.
             self.restricted_volumes()
-            self.capabilities_restricted()
-            self.seccomp_restricted()
+            self.capabilities_restricted() if self.minor >= 22 else self.capabilities_baseline()
+            self.seccomp_restricted() if self.minor >= 19 else self.seccomp_baseline()
             self.proc_mount(relaxed=False)
             self.allow_privilege_escalation()
             self.run_as_non_root()
@@ -417,7 +454,9 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
-def check_pod(path: str, site: PodSite, level: str) -> list[Finding]:
-    """Every Pod Security finding for one pod spec at ``level``."""
-    return Checker(path, site, level).run()
+def check_pod(path: str, site: PodSite, policy: Policy) -> list[Finding]:
+    """Every Pod Security finding for one pod spec under ``policy`` (privileged: none)."""
+    if policy.level == "privileged":
+        return []
+    return Checker(path, site, policy).run()
 

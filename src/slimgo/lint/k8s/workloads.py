@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["PodSite", "looks_like_kubernetes", "pod_sites"]
+__all__ = ["PodSite", "looks_like_kubernetes", "namespace_objects", "pod_sites"]
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,16 +32,29 @@ class PodSite:
     name: str
     spec: Y
     metadata: Y | None
+    namespace: str = ""  # the object's metadata.namespace; empty when the manifest does not say
 
     @property
     def label(self) -> str:
         return f"{self.kind}/{self.name}" if self.name else self.kind
 
 
-def _name(obj: Y) -> str:
+def _name(obj: Y, key: str = "name") -> str:
     meta = obj.get("metadata")
-    name = meta.get("name") if meta is not None else None
+    name = meta.get(key) if meta is not None else None
     return (name.text or "") if name is not None else ""
+
+
+def namespace_objects(obj: Y, depth: int = 0) -> Iterator[Y]:
+    """The Namespace objects in ``obj`` (itself, or the items of a List)."""
+    kind_node = obj.get("kind")
+    kind = kind_node.text if kind_node is not None else None
+    if kind == "Namespace":
+        yield obj
+    elif kind is not None and kind.endswith("List") and depth < MAX_LIST_DEPTH:
+        items = obj.get("items")
+        for item in items.seq() if items is not None else []:
+            yield from namespace_objects(item, depth + 1)
 
 
 def pod_sites(obj: Y, depth: int = 0) -> Iterator[PodSite]:
@@ -60,7 +73,7 @@ def pod_sites(obj: Y, depth: int = 0) -> Iterator[PodSite]:
     if kind == "Pod":
         spec = obj.get("spec")
         if spec is not None and spec.is_map:
-            yield PodSite(kind, _name(obj), spec, obj.get("metadata"))
+            yield PodSite(kind, _name(obj), spec, obj.get("metadata"), _name(obj, "namespace"))
         return
     path = TEMPLATE_PATHS.get(kind)
     if path is None:
@@ -70,7 +83,7 @@ def pod_sites(obj: Y, depth: int = 0) -> Iterator[PodSite]:
         return
     spec = template.get("spec")
     if spec is not None and spec.is_map:
-        yield PodSite(kind, _name(obj), spec, template.get("metadata"))
+        yield PodSite(kind, _name(obj), spec, template.get("metadata"), _name(obj, "namespace"))
 
 
 def looks_like_kubernetes(obj: Y) -> bool:
