@@ -17,6 +17,7 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 
 CHUNK = 1 << 20
+WINDOW = 128 << 10
 
 
 class ArchiveFile:
@@ -64,11 +65,17 @@ class ArchiveFile:
 
 
 class _RangeReader:
-    """A seekable, read-only view of ``size`` bytes at ``offset`` of an archive (no fileno: it is not a file)."""
+    """A seekable, read-only view of ``size`` bytes at ``offset`` of an archive (no fileno: it is not a file).
+
+    Small reads (tar headers, tarfile's 10 KiB records) are served from a read-ahead window, as a buffered file
+    would; large ones go straight to the file.
+    """
 
     def __init__(self, archive: ArchiveFile, offset: int, size: int) -> None:
         self._archive, self._offset, self._size = archive, offset, size
         self._pos = 0
+        self._window = b""
+        self._window_at = 0  # range position of the window's first byte
         self.closed = False
 
     def readable(self) -> bool:
@@ -96,11 +103,23 @@ class _RangeReader:
         if want <= 0:
             self._at_end()
             return b""
-        data = self._archive.pread(want, self._offset + self._pos)
+        start = self._pos - self._window_at
+        if start >= 0 and start + want <= len(self._window):
+            data = self._window[start:start + want]
+        elif want < WINDOW:
+            self._window = self._pread(min(WINDOW, left), self._pos)
+            self._window_at = self._pos
+            data = self._window[:want]
+        else:
+            data = self._pread(want, self._pos)
+        self._pos += len(data)
+        return data
+
+    def _pread(self, size: int, at: int) -> bytes:
+        data = self._archive.pread(size, self._offset + at)
         if not data:
             raise ImageFormatError(str(self._archive.path), "ends inside a layer",
                                    "the archive is truncated; copy or save it again")
-        self._pos += len(data)
         return data
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
