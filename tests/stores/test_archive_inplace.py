@@ -93,6 +93,11 @@ def test_a_tampered_layer_raises_before_the_reader_sees_eof(tmp_path: Path) -> N
         while chunk := blob.read(1 << 16):
             got += chunk
     assert got == layer_bytes  # every byte was handed over, but the end of the stream never was
+    with layer.open_blob() as again:
+        again.seek(0, os.SEEK_END)
+        for _ in range(2):  # a reader that swallows the error does not get EOF on the next try either
+            with pytest.raises(ImageFormatError):
+                again.read(1)
     assert "layer '0/layer.tar'" in err.value.subject and str(tmp_path / "a.tar") in err.value.subject
     assert "not the diff_id" in err.value.cause
     assert not layer.verified

@@ -100,6 +100,8 @@ class _RangeReader:
             raise ValueError("read of a closed layer stream")
         left = self._size - self._pos
         want = left if size is None or size < 0 else min(size, left)
+        if size == 0:
+            return b""
         if want <= 0:
             self._at_end()
             return b""
@@ -158,19 +160,27 @@ class _VerifyingReader(_RangeReader):
                                         args=(layer, self._stop, self._result))
         self._thread.start()
         self._checked = False
+        self._failure: ImageFormatError | None = None
 
     def _at_end(self) -> None:
+        if self._failure is not None:
+            raise self._failure  # every later read at the end too: a swallowed error never turns into EOF
         if self._checked:
             return
         self._thread.join()
+        try:
+            self._layer.settle(self._result[0] if self._result else None)
+        except ImageFormatError as err:
+            self._failure = err
+            raise
         self._checked = True
-        self._layer.settle(self._result[0] if self._result else None)
 
     def close(self) -> None:
         if self.closed:
             return
         try:
-            self._at_end()
+            if self._failure is None:  # one that failed has said so already
+                self._at_end()
         finally:
             super().close()
 
