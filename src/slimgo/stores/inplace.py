@@ -37,10 +37,6 @@ class ArchiveFile:
         st = os.fstat(self.fd)
         return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
-    @property
-    def size(self) -> int:
-        return self._identity[2]
-
     def check(self) -> None:
         if self._stat() != self._identity:
             raise ImageFormatError(str(self.path), "changed while slimgo was reading it",
