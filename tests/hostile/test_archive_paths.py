@@ -111,10 +111,19 @@ def wrong_diff_id(path: Path, secret_path: Path, secret: bytes) -> str:
     return "layer '0/layer.tar'"
 
 
+def link_loop(path: Path, secret_path: Path, secret: bytes) -> str:
+    def members(tar: tarfile.TarFile) -> None:
+        _link(tar, "a", "b")
+        _link(tar, "b", "a")
+
+    _archive(path, _config([_sha(secret)]), "config.json", ["a"], members)
+    return "Layers 'a'"
+
+
 EVIL: dict[str, Builder] = {
     "absolute-layer": absolute_layer, "climbing-layer": climbing_layer, "climbing-config": climbing_config,
     "symlinked-layer": symlinked_layer, "symlinked-parent": symlinked_parent,
-    "hard-linked-layer": hard_linked_layer, "wrong-diff-id": wrong_diff_id,
+    "hard-linked-layer": hard_linked_layer, "wrong-diff-id": wrong_diff_id, "link-loop": link_loop,
 }
 
 
@@ -189,6 +198,21 @@ def test_build_with_an_evil_base_refuses(kind: str, scene: Scene) -> None:
                   timeout=300)
     scene.refused(run, archive, entry)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("destination", ["oci", "oci-archive", "docker-archive", "docker"])
+def test_a_tampered_layer_nothing_scanned_is_never_written(destination: str, scene: Scene,
+                                                             registry: Registry) -> None:
+    """With --allow-unsafe-layers nothing reads the layer before the store writes it: the write checks it."""
+    archive, entry = scene.evil("wrong-diff-id")
+    target = {"oci": f"oci:{scene.tmp / 'out'}", "oci-archive": f"oci-archive:{scene.tmp / 'out'}",
+              "docker-archive": f"docker-archive:{scene.tmp / 'out'}",
+              "docker": f"docker://{registry.host}/hostile/unscanned:1"}[destination]
+    run = run_cli(["copy", "--allow-unsafe-layers", f"docker-archive:{archive}", target], env=scene.env)
+    scene.refused(run, archive, entry)
+    assert "not the diff_id" in run.err
+    assert not (scene.tmp / "out").exists()
+    assert not list(registry.root.rglob("hostile/unscanned"))
 
 
 def test_manifest_json_past_the_cap_is_refused(scene: Scene) -> None:

@@ -176,8 +176,9 @@ def test_killed_copy_leaves_no_scratch_for_ever(tmp_path: Path) -> None:
         assert not killed_dir.exists()
         assert not Path(f"{killed_dir}.lock").exists()
         assert alive_dir.exists()
-        # A third slimgo starting while the second still runs leaves the live scratch alone.
-        run = run_cli(["copy", f"docker-archive:{archive}", f"oci:{tmp_path / 'out'}"],
+        # A third slimgo starting while the second still runs leaves the live scratch alone. (A docker-archive is
+        # read in place, without scratch: writing an oci-archive is what needs some here.)
+        run = run_cli(["copy", f"docker-archive:{archive}", f"oci-archive:{tmp_path / 'out.tar'}"],
                       env={"SLIMGO_CACHE_DIR": str(cache)})
         assert run.code == 0, run.err
         assert alive_dir.exists()
@@ -189,7 +190,7 @@ def test_killed_copy_leaves_no_scratch_for_ever(tmp_path: Path) -> None:
         double.stop()
     # What is left belongs to the killed processes only, and the next start removes it.
     assert all(any(f"-{q.pid}-" in p.name for q in procs) for p in _scratch_dirs(cache, "slimgo-"))
-    assert run_cli(["copy", f"docker-archive:{archive}", f"oci:{tmp_path / 'out2'}"],
+    assert run_cli(["copy", f"docker-archive:{archive}", f"oci-archive:{tmp_path / 'out2.tar'}"],
                    env={"SLIMGO_CACHE_DIR": str(cache)}).code == 0
     assert _scratch_dirs(cache, "slimgo-") == []
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 __all__ = ["open_docker_archive", "open_oci_archive", "write_docker_archive", "write_oci_archive"]
 
+import bz2
 import gzip
 import json
+import lzma
+import posixpath
 import tarfile
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError, InputError, StoreError, UsageError
@@ -18,9 +23,10 @@ from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest, HashingWriter
-from slimgo.oci.image import BlobLayer, ImageIndex, Layer, StoredImage
+from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Manifest, canonical_json
-from slimgo.stores.fsutil import atomic_write, copy_stream, file_lock, os_error, read_capped
+from slimgo.stores.fsutil import atomic_write, copy_stream, file_lock, os_error
+from slimgo.stores.inplace import ArchivedLayer, ArchiveFile, verify_layers
 from slimgo.stores.layout import CONFIG_LIMIT, MANIFEST_LIMIT, Artifact, Layout, write_layout
 from slimgo.stores.scratch import make_scratch, release
 
@@ -109,6 +115,7 @@ def write_docker_archive(path: Path, artifact: Artifact, repo_tag: str) -> Descr
                          "write an index with oci-archive:FILE or oci:DIR, or build a single --platform")
     _check_target(path)
     image = artifact
+    verify_layers(image.layers)
     staging = make_scratch("slimgo-docker-archive-")
     try:
         config_name = f"{image.manifest.config.digest.hex}.json"
@@ -137,9 +144,8 @@ def write_docker_archive(path: Path, artifact: Artifact, repo_tag: str) -> Descr
     return Descriptor(image.media_type, image.digest, len(image.raw_manifest))
 
 
-def _layer_media_type(path: Path) -> str:
-    with open(path, "rb") as f:
-        magic = f.read(4)
+def _layer_media_type(archive: ArchiveFile, member: _Member) -> str:
+    magic = archive.pread(min(4, member.size), member.offset)
     if magic[:2] == b"\x1f\x8b":
         return mediatype.OCI_LAYER_GZIP
     if magic == b"\x28\xb5\x2f\xfd":
@@ -147,18 +153,8 @@ def _layer_media_type(path: Path) -> str:
     return mediatype.OCI_LAYER
 
 
-def _hash_file(path: Path) -> tuple[Digest, int]:
-    """The digest and size of a stored layer."""
-    hashing = HashingWriter()
-    with open(path, "rb") as f:
-        copy_stream(f, hashing)  # type: ignore[arg-type]
-    return hashing.digest, hashing.size
-
-
-def _diff_id_of(layer: BlobLayer, where: str) -> Digest:
-    """The digest of a layer's uncompressed tar, read under the layer size limit (a bomb is refused, not hashed)."""
-    if layer.descriptor.media_type == mediatype.OCI_LAYER:
-        return layer.descriptor.digest
+def _diff_id_of(layer: ArchivedLayer, where: str) -> Digest:
+    """The digest of a compressed layer's tar, read under the layer size limit (a bomb is refused, not hashed)."""
     from slimgo.layercheck import bounded_tar
 
     hashing = HashingWriter()
@@ -171,50 +167,67 @@ def _diff_id_of(layer: BlobLayer, where: str) -> Digest:
     return hashing.digest
 
 
-def _member(root: Path, archive: Path, name: object, what: str) -> Path:
-    """The extracted file a manifest.json path names, refused unless it resolves inside the archive."""
-    if not isinstance(name, str) or not name:
-        raise ImageFormatError(f"{archive} manifest.json", f"has a {what} path that is not a file name: {name!r}",
-                               "recreate the archive (docker save, or slimgo build -o docker-archive:FILE)")
-    pure = PurePosixPath(name)
-    real = root.resolve()
-    target = (root / name).resolve()
-    if pure.is_absolute() or ".." in pure.parts or not target.is_relative_to(real) or target == real:
-        raise ImageFormatError(f"{archive} manifest.json {what} {name!r}", "points outside the archive",
-                               "this archive is malformed or hostile; recreate it with docker save or slimgo")
-    if not target.is_file():
-        raise ImageFormatError(f"{archive} manifest.json {what} {name!r}", "is not a file in the archive",
-                               "recreate the archive")
-    return target
-
-
-def _read_capped(path: Path, limit: int, subject: str) -> bytes:
-    try:
-        return read_capped(path, limit, subject)
-    except OSError as err:
-        raise os_error(path, err, "cannot read") from None
-
-
 def open_docker_archive(path: Path, repo_tag: str | None = None) -> StoredImage:
-    """Read an image from a `docker save` archive; layers are kept byte-for-byte as stored.
+    """Read an image from a `docker save` archive in place; layers are kept byte-for-byte as stored.
 
-    Every path manifest.json names must resolve inside the archive, and every layer must match the diff_id its
-    config gives, before anything uses it.
+    Every path manifest.json names must resolve inside the archive. An uncompressed layer (what docker and
+    slimgo write) is checked against its diff_id while it is first read, by whoever reads it, and before any
+    store writes it; a compressed one is checked here.
     """
-    root = make_scratch("slimgo-docker-archive-")
-    _safe_extract(path, root, "docker-archive")
-    manifest_path = root / "manifest.json"
-    if not manifest_path.is_file() or manifest_path.is_symlink():
-        raise ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker save` "
-                               "or `slimgo build -o docker-archive:FILE`")
+    archive, index = _index_archive(path)
+    entry = _manifest_entry(path, archive, index, repo_tag)
+    config = index.resolve(entry["Config"], "Config")
+    layer_members = [index.resolve(name, "Layers") for name in entry["Layers"]]
+    if config.size > CONFIG_LIMIT:
+        raise ImageFormatError(f"{path} config {entry['Config']!r}", f"is larger than {CONFIG_LIMIT} bytes, more "
+                               "than a valid one can be", "this is not an image file slimgo reads; recreate it")
+    raw_config = archive.pread(config.size, config.offset)
+    diff_ids = ImageConfig.parse(raw_config, f"{path} config").diff_ids
+    if len(diff_ids) != len(layer_members):
+        raise ImageFormatError(str(path), "lists a different number of layers than its config", "recreate it")
+    layers: list[Layer] = []
+    for name, member, diff_id in zip(entry["Layers"], layer_members, diff_ids, strict=True):
+        layers.append(_layer(archive, member, diff_id, f"{path} layer {name!r}"))
+    manifest = Manifest(
+        config=Descriptor(mediatype.OCI_CONFIG, Digest.of(raw_config), len(raw_config)),
+        layers=tuple(layer.descriptor for layer in layers),
+    )
+    return StoredImage(manifest.to_bytes(), raw_config, tuple(layers))
+
+
+def _layer(archive: ArchiveFile, member: _Member, diff_id: Digest, where: str) -> ArchivedLayer:
+    media_type = _layer_media_type(archive, member)
+    if media_type == mediatype.OCI_LAYER:  # its digest is its diff_id: checked as it is first read
+        return ArchivedLayer(archive, member.offset, Descriptor(media_type, diff_id, member.size), diff_id, where)
+    # A compressed layer's digest is named nowhere in the archive: it is computed, and its tar checked, now.
+    digest = archive.hash_range(member.offset, member.size)
+    assert digest is not None
+    layer = ArchivedLayer(archive, member.offset, Descriptor(media_type, digest, member.size), diff_id, where,
+                          verified=True)
+    uncompressed = _diff_id_of(layer, where)
+    if uncompressed != diff_id:
+        raise ImageFormatError(where, f"hashes to {uncompressed}, not the diff_id {diff_id} its config names",
+                               "the archive is corrupt or was tampered with; recreate it")
+    archive.check()
+    return layer
+
+
+def _manifest_entry(path: Path, archive: ArchiveFile, index: _TarIndex, repo_tag: str | None) -> dict[str, Any]:
+    unreadable = ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker "
+                                  "save` or `slimgo build -o docker-archive:FILE`")
+    member = index.members.get("manifest.json")
+    if member is None or not member.is_file:
+        raise unreadable
+    if member.size > MANIFEST_LIMIT:
+        raise ImageFormatError(f"{path} manifest.json", f"is larger than {MANIFEST_LIMIT} bytes, more than a valid "
+                               "one can be", "this is not an image file slimgo reads; recreate it")
     try:
-        entries: Any = json.loads(_read_capped(manifest_path, MANIFEST_LIMIT, f"{path} manifest.json"))
+        entries: Any = json.loads(archive.pread(member.size, member.offset))
     except ValueError:
-        raise ImageFormatError(str(path), "has no readable manifest.json", "give a file written by `docker save` "
-                               "or `slimgo build -o docker-archive:FILE`") from None
+        raise unreadable from None
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
         raise ImageFormatError(str(path), "has an empty or malformed manifest.json", "recreate the archive")
-    entry = entries[0]
+    entry: dict[str, Any] = entries[0]
     if repo_tag is not None:
         matches = [e for e in entries if repo_tag in (e.get("RepoTags") or [])]
         if not matches:
@@ -225,31 +238,147 @@ def open_docker_archive(path: Path, repo_tag: str | None = None) -> StoredImage:
     if "Config" not in entry or not isinstance(entry.get("Layers"), list):
         raise ImageFormatError(str(path), "has a manifest.json entry without a readable Config or Layers",
                                "recreate the archive")
-    config_path = _member(root, path, entry["Config"], "Config")
-    layer_paths = [_member(root, path, name, "Layers") for name in entry["Layers"]]
-    raw_config = _read_capped(config_path, CONFIG_LIMIT, f"{path} config {entry['Config']!r}")
-    diff_ids = ImageConfig.parse(raw_config, f"{path} config").diff_ids
-    if len(diff_ids) != len(layer_paths):
-        raise ImageFormatError(str(path), "lists a different number of layers than its config", "recreate it")
-    layers: list[Layer] = []
-    for name, layer_path, diff_id in zip(entry["Layers"], layer_paths, diff_ids, strict=True):
-        digest, size = _hash_file(layer_path)
-        layer = BlobLayer(Descriptor(_layer_media_type(layer_path), digest, size), diff_id, _file_opener(layer_path))
-        uncompressed = _diff_id_of(layer, f"{path} layer {name!r}")
-        if uncompressed != diff_id:
-            raise ImageFormatError(f"{path} layer {name!r}", f"hashes to {uncompressed}, not the diff_id "
-                                   f"{diff_id} its config names", "the archive is corrupt or was tampered with; "
-                                   "recreate it")
-        layers.append(layer)
-    manifest = Manifest(
-        config=Descriptor(mediatype.OCI_CONFIG, Digest.of(raw_config), len(raw_config)),
-        layers=tuple(layer.descriptor for layer in layers),
-    )
-    return StoredImage(manifest.to_bytes(), raw_config, tuple(layers))
+    return entry
 
 
-def _file_opener(path: Path) -> Any:
-    def opener() -> BinaryIO:
-        return open(path, "rb")
+# -- the index of an archive read in place -----------------------------------------------------------------
+MAX_LINKS = 40  # what the Linux kernel follows when resolving one path
+HOSTILE_FIX = "this archive is malformed or hostile; recreate it with docker save or slimgo"
 
-    return opener
+
+@dataclass(frozen=True)
+class _Member:
+    """One entry of the archive: where its bytes are, or what it links to."""
+
+    name: str
+    kind: str  # "file", "dir", "symlink", "hardlink", "other"
+    offset: int = 0
+    size: int = 0
+    target: str = ""  # for links: the member name it leads to, resolved inside the archive
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+
+def _inside(name: str) -> str | None:
+    """``name`` (relative to the archive's root) cleaned, or None when it is absolute or climbs out."""
+    if name.startswith("/"):
+        return None
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts)
+
+
+@dataclass
+class _TarIndex:
+    """Every member of an uncompressed tar by its cleaned name; links were checked to stay inside."""
+
+    path: Path
+    members: dict[str, _Member]
+
+    def resolve(self, name: object, what: str) -> _Member:
+        """The regular file a manifest.json path names, following links inside the archive only."""
+        if not isinstance(name, str) or not name:
+            raise ImageFormatError(f"{self.path} manifest.json", f"has a {what} path that is not a file name: "
+                                   f"{name!r}", "recreate the archive (docker save, or slimgo build -o "
+                                   "docker-archive:FILE)")
+        subject = f"{self.path} manifest.json {what} {name!r}"
+        pure = PurePosixPath(name)
+        cleaned = _inside(name)
+        if pure.is_absolute() or ".." in pure.parts or not cleaned:
+            raise ImageFormatError(subject, "points outside the archive", HOSTILE_FIX)
+        member = self._walk(cleaned, subject)
+        if member is None or not member.is_file:
+            raise ImageFormatError(subject, "is not a file in the archive", "recreate the archive")
+        return member
+
+    def _walk(self, name: str, subject: str) -> _Member | None:
+        pending = name.split("/")
+        resolved: list[str] = []
+        for _ in range(MAX_LINKS + 1):
+            while pending:
+                resolved.append(pending.pop(0))
+                member = self.members.get("/".join(resolved))
+                if member is not None and member.kind in ("symlink", "hardlink"):
+                    pending = member.target.split("/") + pending if member.target else pending
+                    resolved = []
+                    break
+            else:
+                return self.members.get("/".join(resolved))
+        raise ImageFormatError(subject, f"passes through more than {MAX_LINKS} links", HOSTILE_FIX)
+
+
+def _member_of(path: Path, info: tarfile.TarInfo) -> _Member:
+    name = _inside(info.name)
+    if name is None or ".." in PurePosixPath(info.name).parts:
+        raise ImageFormatError(f"{path} entry {info.name!r}", "escapes the archive",
+                               "this is not a valid docker-archive; recreate it")
+    if info.issym() or info.islnk():
+        # A symlink's target is relative to its directory; a hard link's names another member.
+        base = "" if info.islnk() or info.linkname.startswith("/") else posixpath.dirname(name)
+        target = None if info.linkname.startswith("/") else _inside(posixpath.join(base, info.linkname))
+        if target is None:
+            raise ImageFormatError(f"{path} entry {info.name!r}", f"leads outside the archive ({info.linkname!r})",
+                                   "this is not a valid docker-archive; recreate it")
+        return _Member(name, "symlink" if info.issym() else "hardlink", target=target)
+    if info.isreg() and not info.issparse():
+        return _Member(name, "file", info.offset_data, info.size)
+    return _Member(name, "dir" if info.isdir() else "other")
+
+
+def _index_archive(path: Path) -> tuple[ArchiveFile, _TarIndex]:
+    """Open ``path`` and list its members once (a compressed archive is first unpacked to one scratch tar)."""
+    try:
+        archive = ArchiveFile(_plain_tar(path))
+        members: dict[str, _Member] = {}
+        with open(archive.fd, "rb", closefd=False) as raw, tarfile.open(fileobj=raw, mode="r:") as tar:
+            for info in tar:
+                member = _member_of(path, info)
+                if member.name:
+                    members[member.name] = member
+    except (tarfile.TarError, EOFError) as err:
+        raise ImageFormatError(str(path), f"is not a readable docker-archive ({err})",
+                               "give a docker-archive file (a tar), or recreate it") from None
+    except FileNotFoundError:
+        raise InputError(str(path), "does not exist", "check the path") from None
+    except IsADirectoryError:
+        raise StoreError(str(path), "is a directory, not a docker-archive file",
+                         "for an OCI layout directory use oci:DIR") from None
+    except OSError as err:
+        raise os_error(path, err, "cannot read") from None
+    return archive, _TarIndex(path, members)
+
+
+_COMPRESSED: dict[bytes, Callable[[Path], BinaryIO]] = {
+    b"\x1f\x8b": lambda p: cast(BinaryIO, gzip.open(p, "rb")),  # noqa: SIM115 - opened under `with` by the caller
+    b"BZh": lambda p: cast(BinaryIO, bz2.open(p, "rb")),  # noqa: SIM115
+    b"\xfd7zXZ": lambda p: cast(BinaryIO, lzma.open(p, "rb")),  # noqa: SIM115
+}
+
+
+def _plain_tar(path: Path) -> Path:
+    """``path`` itself, or for a compressed archive (`docker save | gzip`) the tar inside it, in scratch."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    opener = next((o for magic, o in _COMPRESSED.items() if head.startswith(magic)), None)
+    if opener is None:
+        return path
+    root = make_scratch("slimgo-docker-archive-")
+    plain = root / "archive.tar"
+    try:
+        with opener(path) as stream, open(plain, "wb") as out:
+            copy_stream(stream, out)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as err:
+        release(root)
+        raise ImageFormatError(str(path), f"is not a readable docker-archive ({err})",
+                               "give a docker-archive file (a tar), or recreate it") from None
+    return plain

@@ -29,6 +29,7 @@ from slimgo.stores.fsutil import (
     os_error,
     read_capped,
 )
+from slimgo.stores.inplace import verify_layers
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
@@ -159,6 +160,7 @@ class Layout:
         atomic_write(path, write)
 
     def write_image_blobs(self, image: StoredImage) -> None:
+        verify_layers(image.layers)  # a layer read lazily (an archive's) is checked before any blob is written
         for layer in image.layers:
             verified = getattr(layer, "verified_file", None)
             if verified is not None:  # already on disk and checked (a registry pull's cache): link, do not re-hash

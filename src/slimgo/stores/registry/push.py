@@ -16,6 +16,7 @@ from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, StoredImage, raw_bytes
 from slimgo.oci.manifest import Index
+from slimgo.stores.inplace import verify_layers
 from slimgo.stores.layout import Artifact
 from slimgo.stores.progress import Bars, NoBars
 from slimgo.stores.registry.auth import AuthError
@@ -62,6 +63,8 @@ class Pusher:
                              "drop the @digest from the destination, or push the image it names")
         client = self.session.client(ref.api_host)
         images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
+        for image in images:  # a layer read lazily (an archive's) is checked before any byte leaves
+            verify_layers(image.layers)
         self._push_blobs(client, ref.repository, _blobs(images))
         tags = list(dict.fromkeys([*([ref.tag] if ref.tag else []), *extra_tags]))
         if not tags and ref.digest is None:
