@@ -28,7 +28,7 @@ RANKS: dict[str, int] = {
 }
 # Inside stores: the transport table sits on top of every medium; the registry never reaches back up.
 STORES_RANKS: dict[str, int] = {
-    "slimgo.stores.progress": 0, "slimgo.stores.fsutil": 0,
+    "slimgo.stores.progress": 0, "slimgo.stores.fsutil": 0, "slimgo.stores.inplace": 0,
     "slimgo.stores.layout": 1,
     "slimgo.stores.archive": 2, "slimgo.stores.registry": 2,
     "slimgo.stores.transport": 3,

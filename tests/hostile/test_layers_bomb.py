@@ -14,7 +14,7 @@ from tests.hostile.harness import CliRun, make_canary, run_cli, tree_digest
 from tests.hostile.layers import bomb_layer, write_image, zeros_ratio
 
 GiB = 1 << 30
-MAX_SECONDS = 30.0
+MAX_SECONDS = 90.0  # a guard against hanging (before the fix: 106 s), generous for a loaded CI machine
 MAX_RSS_MB = 200.0
 POD = """apiVersion: v1
 kind: Pod
@@ -78,7 +78,7 @@ def test_inspect_stops_at_the_layer_limit(bomb: Bomb, tmp_path: Path) -> None:
                      timeout=60)
     bounded(result)
     assert_layer_refused(result, bomb.layer, "256.0 MiB")
-    assert result.seconds < 10  # an eighth of the bomb is read, not all of it
+    assert result.seconds < 30  # an eighth of the bomb is read, not all of it
 
 
 def test_inspect_refuses_an_oversized_entry_from_its_header(bomb: Bomb, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_inspect_refuses_an_oversized_entry_from_its_header(bomb: Bomb, tmp_path
     assert (f"layer {bomb.elf_layer.descriptor.digest} entry 'app/bomb': declares 1.0 GiB, over the limit of 64.0 MiB "
             "per entry") in result.err
     assert "SLIMGO_MAX_ENTRY_SIZE=128MiB" in result.err
-    assert result.seconds < 5  # refused on the header: nothing decompressed past it
+    assert result.seconds < 20  # refused on the header: nothing decompressed past it
     assert list(tmp_path.iterdir()) == []
 
 
