@@ -23,7 +23,7 @@ RANKS: dict[str, int] = {
     "slimgo.rootfs": 4,
     "slimgo.stores": 4, "slimgo.base": 4, "slimgo.gobuild": 4,
     "slimgo.imagebuild": 5, "slimgo.inspect": 5, "slimgo.analyze": 5, "slimgo.lint": 5, "slimgo.runtime": 5,
-    "slimgo.vuln": 5,
+    "slimgo.vuln": 5, "slimgo.bench": 5,
     "slimgo.cli": 6, "slimgo.__main__": 7,
 }
 # Inside stores: the transport table sits on top of every medium; the registry never reaches back up.
@@ -42,7 +42,7 @@ SUBPROCESS_ALLOWED = ("slimgo.gobuild", "slimgo.runtime.runc", "slimgo.stores.re
 HTTP_ALLOWED = ("slimgo.stores.registry",)
 PRINTER = "slimgo.cli.render"
 # Formatters turn reports into text with rich (into a string buffer); they never write to a terminal themselves.
-RICH_ALLOWED = ("slimgo.cli", "slimgo.lint.render", "slimgo.inspect.text")
+RICH_ALLOWED = ("slimgo.cli", "slimgo.lint.render", "slimgo.inspect.text", "slimgo.bench.table")
 OCI_FORBIDDEN = {"os", "pathlib", "platform", "subprocess", "shutil", "tempfile", "socket", "requests", "gzip",
                  "zlib", "tarfile", "threading", "sys", "slimgo.compression", "slimgo.host", "slimgo.stores"}
 MAX_FUNCTION_LINES = 60

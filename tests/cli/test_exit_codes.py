@@ -48,6 +48,8 @@ USAGE_OR_UNREADABLE = [
     (["vuln", MISSING], 2),
     (["completion", "tcsh"], 2),
     (["completion"], 2),
+    (["bench", "--variant", "upx-ultra", "."], 2),
+    (["bench", MISSING], 2),
     (["no-such-verb"], 2),
 ]
 

@@ -120,6 +120,8 @@ CASES: dict[str, Case] = {
     "completion": Case(lambda s: ["completion", "bash"],
                        lambda _, out: out.startswith("_slimgo_completion() {")
                        and "complete -o nosort -F _slimgo_completion slimgo" in out),
+    "bench": Case(lambda s: ["bench", "-n", "1", "--variant", "strip", "--json", "./cmd/printer"],
+                  one_document("slimgo.bench")),
 }
 
 

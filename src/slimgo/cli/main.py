@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "logout": "slimgo.cli.login:logout",
     "vuln": "slimgo.cli.vuln:vuln",
     "completion": "slimgo.cli.completion:completion",
+    "bench": "slimgo.cli.bench:bench",
 }
 
 

@@ -1,0 +1,78 @@
+"""`slimgo bench PACKAGE`: build the size variants of one Go program and measure each (sizes, pull, start-up, RSS)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from slimgo.cli import render
+
+if TYPE_CHECKING:
+    from slimgo.bench.variants import Variant
+    from slimgo.oci.image import StoredImage
+    from slimgo.stores.transport import Stores
+
+# build's own flags that a bench variant never sets: everything else keeps build's defaults.
+_NOT_BUILD_VALUES = ("packages", "fmt", "as_json", "config_path", "image_tags", "bare", "pull", "insecure",
+                     "vuln_gate")
+
+
+@click.command()
+@click.argument("package", default=".")
+@click.option("-n", "--repetitions", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Measurements per variant (interleaved across variants).")
+@click.option("--variant", "variant_names", multiple=True, metavar="NAME",
+              help="Measure only these variants (plain is always measured). Repeatable. "
+                   "Names: plain, trimpath, strip, upx-fast, upx-best, upx-lzma, strip-zstd.")
+@click.option("--probe", metavar="URL", help="A server is up when this URL answers 2xx/3xx (else: when it exits).")
+@click.option("--arg", "args", multiple=True, help="An argument for the program. Repeatable.")
+@click.option("--env", "env", multiple=True, metavar="K=V", help="Environment for the program. Repeatable.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Seconds one start may take before the program counts as hung.")
+@click.option("--json", "as_json", is_flag=True, help="Print the slimgo.bench JSON document.")
+def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe: str | None, args: tuple[str, ...],
+          env: tuple[str, ...], timeout: float, as_json: bool) -> None:
+    """Build PACKAGE as plain, -trimpath, -s -w, UPX and zstd variants, and measure what each costs."""
+    from slimgo.bench.measure import Program, run_bench
+    from slimgo.bench.output import payload, verdicts
+    from slimgo.bench.variants import choose
+    from slimgo.cli.options import stores_from
+    from slimgo.imagebuild.options import parse_pairs
+
+    variants = choose(variant_names)
+    program = Program(args, dict(parse_pairs(env, "--env")), probe, timeout)
+    stores = stores_from(None, ())
+    with tempfile.TemporaryDirectory(prefix="slimgo-bench-build-") as tmp:
+        built = [(variant, _build(package, variant, Path(tmp), stores)) for variant in variants]
+        result = run_bench(package, built, program, repetitions, stores, on_step=render.log)
+    if as_json:
+        render.document("slimgo.bench", payload(result))
+        return
+    from slimgo.bench.table import table
+
+    render.renderable(table(result))
+    for line in verdicts(result):
+        render.result_line(line)
+
+
+def _build(package: str, variant: Variant, workdir: Path, stores: Stores) -> StoredImage:
+    """One variant through `slimgo build`'s own pipeline, written to a scratch layout."""
+    from slimgo.cachedir import cache_root
+    from slimgo.cli.build import build as build_command
+    from slimgo.imagebuild.pipeline import BuildRequest, run_build
+    from slimgo.oci.image import StoredImage
+
+    render.log(f"building {variant.name} ({variant.go_flags}{', ' + variant.compress if variant.compress else ''})")
+    context = build_command.make_context("build", [package, *variant.flags, "-o",
+                                                   f"oci:{workdir / 'layout'}:{variant.name}"])
+    values: dict[str, Any] = {k: v for k, v in context.params.items() if k not in _NOT_BUILD_VALUES}
+    request = BuildRequest(patterns=(package,), values=values, explicit=frozenset(values),
+                           multiple=frozenset(p.name for p in build_command.params if p.name and
+                                              getattr(p, "multiple", False)), cwd=Path.cwd())
+    outcome = run_build(request, stores, cache_root())[0]
+    artifact = outcome.result.artifact
+    assert isinstance(artifact, StoredImage)  # one platform: the host's
+    return artifact
