@@ -15,6 +15,7 @@ logout  # cli/login.py, the `logout` verb
 completion  # cli/completion.py, the `completion` verb
 vuln  # cli/vuln.py, the `vuln` verb
 bench  # cli/bench.py, the `bench` verb
+report  # cli/report.py, the `report` verb
 analyze  # cli/analyze.py, the `analyze` verb
 slim  # cli/slim.py, the `slim` verb
 __getattr__  # stores/registry/__init__.py: module attribute hook (PEP 562), Reference and RegistryOptions on demand

@@ -50,6 +50,8 @@ USAGE_OR_UNREADABLE = [
     (["completion"], 2),
     (["bench", "--variant", "upx-ultra", "."], 2),
     (["bench", MISSING], 2),
+    (["report", MISSING, "-o", "report.html"], 2),
+    (["report", "."], 2),
     (["no-such-verb"], 2),
 ]
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "vuln": "slimgo.cli.vuln:vuln",
     "completion": "slimgo.cli.completion:completion",
     "bench": "slimgo.cli.bench:bench",
+    "report": "slimgo.cli.report:report",
 }
 
 
