@@ -8,6 +8,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from slimgo.stores.registry.options import RegistryOptions
 from slimgo.stores.transport import Location, Stores
 
 _ELF = b"\x7fELF"
+# Given by the caller when containers can be started (root, runc): (image, args, env, probe, timeout) -> a context
+# holding a prepared bundle, which yields a function that starts it once and returns the milliseconds it took.
+ContainerStarts = Callable[[StoredImage, Sequence[str], Mapping[str, str], "str | None", float],
+                           AbstractContextManager[Callable[[], float]]]
 
 
 @dataclass(frozen=True)
@@ -105,12 +110,17 @@ def _pull_ms(reference: str, insecure: str, scratch: Path) -> float:
 
 
 def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], program: Program, repetitions: int,
-              stores: Stores, on_step: Callable[[str], None] = lambda _msg: None) -> BenchResult:
+              stores: Stores, on_step: Callable[[str], None] = lambda _msg: None,
+              container: ContainerStarts | None = None) -> BenchResult:
     """Push every variant to a registry started for the bench, then measure them ``repetitions`` times, interleaved."""
-    with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp, ExitStack() as stack:
         scratch = Path(tmp)
         binaries = {v.name: extract_entrypoint(image, scratch / v.name, package) for v, image in built}
-        samples: dict[str, dict[str, list[float]]] = {v.name: {"pull": [], "start": [], "rss": []} for v, _ in built}
+        samples: dict[str, dict[str, list[float]]] = {
+            v.name: {"pull": [], "start": [], "rss": [], "container": []} for v, _ in built}
+        starts = {} if container is None else {
+            v.name: stack.enter_context(container(image, program.args, program.env or {}, program.probe,
+                                                  program.timeout)) for v, image in built}
         (scratch / "registry").mkdir()
         with local_registry(scratch / "registry") as host:
             references = {}
@@ -128,6 +138,8 @@ def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], progra
                                             program.probe, program.timeout)
                     bucket["start"].append(started.ms)
                     bucket["rss"].append(float(started.rss_bytes))
+                    if variant.name in starts:
+                        bucket["container"].append(starts[variant.name]())
         measured = tuple(Measured(
             variant=variant,
             binary_bytes=binaries[variant.name].stat().st_size,
@@ -136,5 +148,6 @@ def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], progra
             pull_ms=Stat.of(samples[variant.name]["pull"]),
             startup_ms=Stat.of(samples[variant.name]["start"]),
             rss_bytes=Stat.of(samples[variant.name]["rss"]),
+            startup_container_ms=Stat.of(samples[variant.name]["container"]) if starts else None,
         ) for variant, image in built)
     return BenchResult(package, repetitions, program, measured)

@@ -37,6 +37,8 @@ def verdicts(result: BenchResult) -> list[str]:
             f"({_change(measured.pull_ms.median, base.pull_ms.median, 'ms', 1)}), startup "
             f"{_change(measured.startup_ms.median, base.startup_ms.median, 'ms', 1)} (x{start_ratio:.1f}), "
             f"RSS {_change(measured.rss_bytes.median, base.rss_bytes.median, 'MB', 1e6)}"
+            + (f", in runc {_change(measured.startup_container_ms.median, base.startup_container_ms.median, 'ms', 1)}"
+               if measured.startup_container_ms and base.startup_container_ms else "")
             + (" - the pull is LARGER" if measured.compressed_bytes > base.compressed_bytes else ""))
     return lines
 

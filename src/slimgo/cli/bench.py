@@ -11,6 +11,7 @@ import click
 from slimgo.cli import render
 
 if TYPE_CHECKING:
+    from slimgo.bench.measure import ContainerStarts
     from slimgo.bench.variants import Variant
     from slimgo.oci.image import StoredImage
     from slimgo.stores.transport import Stores
@@ -32,9 +33,11 @@ _NOT_BUILD_VALUES = ("packages", "fmt", "as_json", "config_path", "image_tags", 
 @click.option("--env", "env", multiple=True, metavar="K=V", help="Environment for the program. Repeatable.")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds one start may take before the program counts as hung.")
+@click.option("--container/--no-container", default=None,
+              help="Also time starts in a runc container (default: when root and runc is installed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the slimgo.bench JSON document.")
 def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe: str | None, args: tuple[str, ...],
-          env: tuple[str, ...], timeout: float, as_json: bool) -> None:
+          env: tuple[str, ...], timeout: float, container: bool | None, as_json: bool) -> None:
     """Build PACKAGE as plain, -trimpath, -s -w, UPX and zstd variants, and measure what each costs."""
     from slimgo.bench.measure import Program, run_bench
     from slimgo.bench.output import payload, verdicts
@@ -47,7 +50,8 @@ def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe:
     stores = stores_from(None, ())
     with tempfile.TemporaryDirectory(prefix="slimgo-bench-build-") as tmp:
         built = [(variant, _build(package, variant, Path(tmp), stores)) for variant in variants]
-        result = run_bench(package, built, program, repetitions, stores, on_step=render.log)
+        result = run_bench(package, built, program, repetitions, stores, on_step=render.log,
+                           container=_container_starts(container))
     if as_json:
         render.document("slimgo.bench", payload(result))
         return
@@ -56,6 +60,17 @@ def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe:
     render.renderable(table(result))
     for line in verdicts(result):
         render.result_line(line)
+
+
+def _container_starts(wanted: bool | None) -> ContainerStarts | None:
+    import os
+    import shutil
+
+    if wanted is False or (wanted is None and (os.geteuid() != 0 or shutil.which("runc") is None)):
+        return None
+    from slimgo.runtime.timing import container_starts
+
+    return container_starts
 
 
 def _build(package: str, variant: Variant, workdir: Path, stores: Stores) -> StoredImage:
