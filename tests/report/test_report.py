@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import require_tool
 from tests.report.conftest import Slimgo, copy_fixture
 
@@ -102,3 +104,12 @@ def test_bad_bench_document_writes_nothing(slimgo: Slimgo, go: str, tmp_path: Pa
                   str(tmp_path / "r.html"))
     assert made.code == 2 and "is not a slimgo.bench document" in made.err
     assert list(tmp_path.glob("*.html")) == [] and list(tmp_path.glob(".slimgo-report-*")) == []
+
+
+def test_a_binary_that_is_not_go_is_refused(slimgo: Slimgo, tmp_path: Path) -> None:
+    not_go = Path("/bin/ls")
+    if not not_go.exists():
+        pytest.skip("needs /bin/ls, an ELF binary that is not Go")
+    made = slimgo("report", str(not_go), "-o", str(tmp_path / "r.html"))
+    assert made.code == 1 and "no Go build information" in made.err
+    assert not (tmp_path / "r.html").exists()

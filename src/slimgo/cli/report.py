@@ -33,6 +33,11 @@ def report(target: str, bench_path: Path | None, output: Path, pull: str, insecu
     bench = _read_bench(bench_path) if bench_path else None
     stores = stores_from(pull, insecure)
     reports = inspect_target(target, stores=stores, compress=False)
+    if not all(r.go_specific for r in reports):
+        from slimgo.errors import UnusableBinary
+
+        raise UnusableBinary(target, "holds no Go build information or function table, so there are no Go "
+                             "packages to draw", "report on a Go binary, or an image whose entrypoint is one")
     layers = _layers(target, stores) if is_image_target(target) else []
     page = render_page(target, [report_json(r) for r in reports], layers, bench, __version__)
     _write_atomically(output, page)

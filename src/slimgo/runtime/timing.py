@@ -47,13 +47,23 @@ def container_starts(image: StoredImage, args: Sequence[str], env: Mapping[str, 
 def _start(runc: Runc, bundle: Path, probe: str | None, timeout: float) -> float:
     container_id = f"slimgo-bench-{secrets.token_hex(4)}"
     codes: list[int] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            codes.append(runc.run(bundle, container_id, timeout, quiet=True))
+        except Exception as err:  # handed to the caller's thread below
+            failures.append(err)
+
     start = time.perf_counter()
-    runner = threading.Thread(target=lambda: codes.append(runc.run(bundle, container_id, timeout, quiet=True)))
+    runner = threading.Thread(target=run)
     runner.start()
     try:
         if probe is None:
             runner.join(timeout + 10)
             elapsed = (time.perf_counter() - start) * 1000
+            if failures:
+                raise failures[0]
             if not codes or codes[0] == 124:
                 raise RunError(f"runc run ({bundle})", f"the container did not exit within {timeout:g} s",
                                "pass --probe URL for a server, or raise --timeout")
