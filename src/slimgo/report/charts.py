@@ -58,7 +58,6 @@ class Bar:
     value: float
     low: float
     high: float
-    fraction: float  # of the largest value, for the bar's length
     colour: str
 
 
@@ -73,8 +72,7 @@ def bars(variants: list[dict[str, Any]], figure: str, scale: float) -> list[Bar]
             values.append((raw / scale, raw / scale, raw / scale))
         else:
             values.append((0.0, 0.0, 0.0))
-    top = max((high for _, _, high in values), default=0.0) or 1.0
-    return [Bar(str(v["name"]), mid, low, high, high / top, SERIES[i % len(SERIES)])
+    return [Bar(str(v["name"]), mid, low, high, SERIES[i % len(SERIES)])
             for i, (v, (mid, low, high)) in enumerate(zip(variants, values, strict=True))]
 
 
