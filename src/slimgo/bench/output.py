@@ -33,8 +33,8 @@ def verdicts(result: BenchResult) -> list[str]:
         pull = _change(measured.compressed_bytes, base.compressed_bytes, "MB", 1e6)
         lines.append(
             f"{measured.variant.name} vs {base.variant.name}: binary "
-            f"{_change(measured.binary_bytes, base.binary_bytes, 'MB', 1e6)}, pull {pull} "
-            f"({_change(measured.pull_ms.median, base.pull_ms.median, 'ms', 1)}), startup "
+            f"{_change(measured.binary_bytes, base.binary_bytes, 'MB', 1e6)}, pull {pull}, pull time "
+            f"{_change(measured.pull_ms.median, base.pull_ms.median, 'ms', 1)}, startup "
             f"{_change(measured.startup_ms.median, base.startup_ms.median, 'ms', 1)} (x{start_ratio:.1f}), "
             f"RSS {_change(measured.rss_bytes.median, base.rss_bytes.median, 'MB', 1e6)}"
             + (f", in runc {_change(measured.startup_container_ms.median, base.startup_container_ms.median, 'ms', 1)}"
