@@ -42,7 +42,7 @@ SUBPROCESS_ALLOWED = ("slimgo.gobuild", "slimgo.runtime.runc", "slimgo.stores.re
 HTTP_ALLOWED = ("slimgo.stores.registry",)
 PRINTER = "slimgo.cli.render"
 # Formatters turn reports into text with rich (into a string buffer); they never write to a terminal themselves.
-RICH_ALLOWED = ("slimgo.cli", "slimgo.lint.render", "slimgo.inspect.text", "slimgo.bench.table")
+RICH_ALLOWED = ("slimgo.cli", "slimgo.lint.render", "slimgo.inspect.text")
 OCI_FORBIDDEN = {"os", "pathlib", "platform", "subprocess", "shutil", "tempfile", "socket", "requests", "gzip",
                  "zlib", "tarfile", "threading", "sys", "slimgo.compression", "slimgo.host", "slimgo.stores"}
 MAX_FUNCTION_LINES = 60

@@ -11,7 +11,9 @@ import click
 from slimgo.cli import render
 
 if TYPE_CHECKING:
-    from slimgo.bench.measure import ContainerStarts
+    from rich.table import Table
+
+    from slimgo.bench.measure import BenchResult, ContainerStarts, Stat
     from slimgo.bench.variants import Variant
     from slimgo.oci.image import StoredImage
     from slimgo.stores.transport import Stores
@@ -55,9 +57,7 @@ def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe:
     if as_json:
         render.document("slimgo.bench", payload(result))
         return
-    from slimgo.bench.table import table
-
-    render.renderable(table(result))
+    render.renderable(_table(result))
     for line in verdicts(result):
         render.result_line(line)
 
@@ -91,3 +91,23 @@ def _build(package: str, variant: Variant, workdir: Path, stores: Stores) -> Sto
     artifact = outcome.result.artifact
     assert isinstance(artifact, StoredImage)  # one platform: the host's
     return artifact
+
+
+def _ms(stat: Stat | None) -> str:
+    return "-" if stat is None else f"{stat.median:.1f}\n[dim]{stat.min:.1f}-{stat.max:.1f}[/dim]"
+
+
+def _table(result: BenchResult) -> Table:
+    """Medians, with min-max underneath."""
+    from rich.table import Table
+
+    grid = Table(title=f"slimgo bench {result.package} (N={result.repetitions}, medians; min-max below)")
+    for header in ("variant", "binary MB", "pull MB", "disk MB", "pull ms", "start ms", "in runc ms", "RSS MB"):
+        grid.add_column(header, justify="left" if header == "variant" else "right", overflow="fold")
+    for m in result.variants:
+        rss = m.rss_bytes
+        grid.add_row(m.variant.name, f"{m.binary_bytes / 1e6:.2f}", f"{m.compressed_bytes / 1e6:.2f}",
+                     f"{m.uncompressed_bytes / 1e6:.2f}", _ms(m.pull_ms), _ms(m.startup_ms),
+                     _ms(m.startup_container_ms),
+                     f"{rss.median / 1e6:.1f}\n[dim]{rss.min / 1e6:.1f}-{rss.max / 1e6:.1f}[/dim]")
+    return grid
