@@ -14,6 +14,8 @@ login  # cli/login.py, the `login` verb
 logout  # cli/login.py, the `logout` verb
 completion  # cli/completion.py, the `completion` verb
 vuln  # cli/vuln.py, the `vuln` verb
+bench  # cli/bench.py, the `bench` verb
+report  # cli/report.py, the `report` verb
 analyze  # cli/analyze.py, the `analyze` verb
 slim  # cli/slim.py, the `slim` verb
 sbom  # cli/sbom.py, the `sbom` verb

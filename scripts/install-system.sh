@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages slimgo's integration tests and benchmarks drive:
-# runc, skopeo, umoci, buildah, the CNCF distribution registry, and upx-ucl (bookworm-backports).
+# runc, skopeo, umoci, buildah, the CNCF distribution registry, upx-ucl (bookworm-backports) and GNU time
+# (the peak memory of a short-lived program, for slimgo bench), and chromium (headless, to check the HTML report).
 set -euo pipefail
 
-need=(runc skopeo umoci buildah docker-registry upx-ucl apache2-utils)
+need=(runc skopeo umoci buildah docker-registry upx-ucl apache2-utils time chromium)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

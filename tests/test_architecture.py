@@ -23,7 +23,7 @@ RANKS: dict[str, int] = {
     "slimgo.rootfs": 4,
     "slimgo.stores": 4, "slimgo.base": 4, "slimgo.gobuild": 4,
     "slimgo.imagebuild": 5, "slimgo.inspect": 5, "slimgo.analyze": 5, "slimgo.lint": 5, "slimgo.runtime": 5,
-    "slimgo.vuln": 5, "slimgo.supply": 5,
+    "slimgo.vuln": 5, "slimgo.supply": 5, "slimgo.bench": 5, "slimgo.report": 5,
     "slimgo.cli": 6, "slimgo.__main__": 7,
 }
 # Inside stores: the transport table sits on top of every medium; the registry never reaches back up.

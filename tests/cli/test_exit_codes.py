@@ -59,6 +59,10 @@ USAGE_OR_UNREADABLE = [
     (["verify-attestation", "oci:x"], 2),
     (["completion", "tcsh"], 2),
     (["completion"], 2),
+    (["bench", "--variant", "upx-ultra", "."], 2),
+    (["bench", MISSING], 2),
+    (["report", MISSING, "-o", "report.html"], 2),
+    (["report", "."], 2),
     (["no-such-verb"], 2),
 ]
 

@@ -156,6 +156,10 @@ CASES: dict[str, Case] = {
     "completion": Case(lambda s: ["completion", "bash"],
                        lambda _, out: out.startswith("_slimgo_completion() {")
                        and "complete -o nosort -F _slimgo_completion slimgo" in out),
+    "bench": Case(lambda s: ["bench", "-n", "1", "--variant", "strip", "--json", "./cmd/printer"],
+                  one_document("slimgo.bench")),
+    "report": Case(lambda s: ["report", f"oci:{s.root / 'layout'}:hello", "-o", str(s.root / "report.html")],
+                   lines_match("wrote {root}/report.html")),
 }
 
 

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 @click.option("--tzdata", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Add /usr/share/zoneinfo: auto = only when the program can load zone files.")
 @click.option("--compression", type=click.Choice(COMPRESSIONS), default="gzip", show_default=True)
+@click.option("--compress", metavar="upx[:fast|:best|:lzma]",
+              help="Pack the binary with UPX (tested, started once, refused when it does not shrink). Smaller "
+                   "pulls, slower starts: measure with `slimgo bench`.")
 @click.option("--cgo", is_flag=True, help="Allow CGO_ENABLED=1 (needs a --base image with glibc; checked).")
 @click.option("--ldflags", help="Replaces the default -ldflags '-s -w'.")
 @click.option("--tags", help="Comma-separated build tags.")

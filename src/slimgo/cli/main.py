@@ -56,6 +56,8 @@ COMMANDS: dict[str, str] = {
     "attest": "slimgo.cli.attest:attest",
     "verify-attestation": "slimgo.cli.verify_attestation:verify_attestation",
     "completion": "slimgo.cli.completion:completion",
+    "bench": "slimgo.cli.bench:bench",
+    "report": "slimgo.cli.report:report",
 }
 
 

@@ -22,6 +22,7 @@ from slimgo.gobuild.vcs import vcs_source
 from slimgo.imagebuild.base import Base, LayerCache, resolve_base, tzdata_version
 from slimgo.imagebuild.gate import check_dynamic_base, check_static
 from slimgo.imagebuild.options import FileSpec, ImageOptions
+from slimgo.imagebuild.packing import pack_binary
 from slimgo.layer import Entry, build_layer
 from slimgo.oci.config import ImageConfig, env_set
 from slimgo.oci.image import ImageIndex, Layer, StoredImage, assemble, assemble_index
@@ -153,6 +154,7 @@ class ImageBuilder:
             history.append({"created": iopts.created, "created_by": "slimgo: zoneinfo (/usr/share/zoneinfo)",
                             "comment": f"tzdata {tzdata_version()}"})
         app_path = posixpath.join(iopts.app_dir, name)
+        binary, packing = pack_binary(binary, platform, gopts, iopts, outdir)
         entries = [Entry(app_path.lstrip("/"), mode=0o755, source=binary)]
         for spec in iopts.files:
             entries += _file_entries(spec)
@@ -160,7 +162,7 @@ class ImageBuilder:
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})
         config = self._config(base, platform, app_path, history, iopts)
-        annotations = self._manifest_annotations(package, base, info, iopts)
+        annotations = {**self._manifest_annotations(package, base, info, iopts), **packing}
         image = assemble(config, layers, annotations)
         return PlatformImage(platform, image, binary.stat().st_size, linking.static, info.go_version, tz)
 

@@ -91,6 +91,7 @@ class ImageOptions:
     annotations: tuple[tuple[str, str], ...] = ()
     epoch: int = 0
     allow_unsafe_layers: bool = False  # a --base image's layers are judged by slimgo.layercheck unless set
+    compress: str | None = None  # --compress upx[:LEVEL]: pack the binary before it is layered
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -98,6 +99,10 @@ class ImageOptions:
             raise UsageError(f"--tzdata {self.tzdata}", "is not a known mode", "use auto, always or never")
         if not self.app_dir.startswith("/"):
             raise UsageError(f"--app-dir {self.app_dir}", "is not absolute", "e.g. --app-dir /app")
+        if self.compress:
+            from slimgo.gobuild.upx import parse_level
+
+            parse_level(self.compress)  # a typo is refused before anything is built
 
     @property
     def created(self) -> str:

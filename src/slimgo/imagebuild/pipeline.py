@@ -24,6 +24,7 @@ from slimgo.stores.transport import Location, Stores
 SETTABLE = frozenset({
     "output", "platform", "base", "tzdata", "compression", "cgo", "ldflags", "tags", "gcflags", "no_strip",
     "no_trimpath", "app_dir", "file", "arg", "env", "user", "workdir", "port", "label", "annotation", "jobs",
+    "compress",
 })
 
 
@@ -149,6 +150,7 @@ def image_options(values: Mapping[str, Any]) -> ImageOptions:
         annotations=parse_pairs(tuple(values["annotation"]), "--annotation"),
         epoch=epoch_from_env(os.environ.get("SOURCE_DATE_EPOCH")),
         allow_unsafe_layers=bool(values.get("allow_unsafe_layers")),
+        compress=values.get("compress") or None,
     )
 
 

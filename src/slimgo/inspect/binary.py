@@ -51,6 +51,14 @@ class ImageSource:
 
 
 @dataclass(frozen=True)
+class Packing:
+    """A packed binary (UPX): the report describes the program it unpacks to; these are the packed file's facts."""
+
+    packer: str
+    packed_bytes: int
+
+
+@dataclass(frozen=True)
 class BinaryReport:
     target: str
     platform: str
@@ -61,6 +69,7 @@ class BinaryReport:
     size: SizeReport
     problems: list[Problem] = field(default_factory=list)
     image: ImageSource | None = None
+    packed: Packing | None = None
 
     @property
     def go_specific(self) -> bool:
@@ -92,8 +101,13 @@ def inspect_binary(
     """Report on the binary at ``path``; raises ElfError only when it is not a readable ELF file at all.
 
     With ``compress``, the gzip/zstd layer sizes are computed on other threads while the ELF is parsed
-    (and kept in ``layer_cache``, by content digest, when given).
+    (and kept in ``layer_cache``, by content digest, when given). A UPX-packed binary is unpacked to a
+    temporary file first, and the report says so.
     """
+    from slimgo.gobuild import upx
+
+    if path.is_file() and upx.is_packed(path):
+        return _inspect_packed(path, target, compress=compress, image=image, layer_cache=layer_cache)
     with open_elf(path) as elf:
         pending = None
         too_big = compress and elf.size > LAYER_SIZE_MAX
@@ -125,6 +139,20 @@ def inspect_binary(
         problems=problems,
         image=image,
     )
+
+
+def _inspect_packed(path: Path, target: str | None, *, compress: bool, image: ImageSource | None,
+                    layer_cache: Path | None) -> BinaryReport:
+    import tempfile
+
+    from slimgo.gobuild import upx
+
+    with tempfile.TemporaryDirectory(prefix="slimgo-unpack-") as tmp:
+        unpacked = Path(tmp) / path.name
+        upx.unpack(path, unpacked)
+        report = inspect_binary(unpacked, target or str(path), compress=compress, image=image,
+                                layer_cache=layer_cache)
+    return replace(report, packed=Packing("upx", path.stat().st_size))
 
 
 @dataclass

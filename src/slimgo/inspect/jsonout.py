@@ -72,6 +72,7 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
         "target": report.target,
         "platform": report.platform,
         "image": asdict(report.image) if report.image else None,
+        "packed": asdict(report.packed) if report.packed else None,
         "go": _go(report.go),
         "linking": None if linking is None else {
             "static": linking.static,

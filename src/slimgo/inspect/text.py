@@ -288,6 +288,9 @@ class _PathTable:
 def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
     title = Text.assemble((report.target, "bold"), f"  {report.platform}  {report.file_bytes:,} bytes")
     parts: list[RenderableType] = [title]
+    if report.packed:
+        parts.append(Text(f"packed with {report.packed.packer}: {report.packed.packed_bytes:,} bytes on disk; "
+                          f"the report below describes the unpacked program", style="yellow"))
     if report.image:
         source = report.image
         parts.append(Text(f"entrypoint {' '.join(source.entrypoint)} -> {source.path_in_image}"))

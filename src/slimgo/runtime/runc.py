@@ -55,8 +55,9 @@ class Runc:
         subprocess.run(self._command("delete", "--force", container_id), capture_output=True, check=False,
                        timeout=30)
 
-    def run(self, bundle: Path, container_id: str, timeout: float | None = None) -> int:
-        """Run the bundle in the foreground and return the container's exit code (124 when it timed out)."""
+    def run(self, bundle: Path, container_id: str, timeout: float | None = None, *, quiet: bool = False) -> int:
+        """Run the bundle in the foreground and return the container's exit code (124 when it timed out); with
+        ``quiet``, the container's stdio goes nowhere (a measured run must not write into our output)."""
         pending: list[int] = []
 
         def remember(signum: int, _frame: FrameType | None) -> None:
@@ -70,7 +71,9 @@ class Runc:
                 break
         try:
             try:
-                proc = subprocess.Popen(self._command("run", "--bundle", str(bundle), container_id))
+                stdio = subprocess.DEVNULL if quiet else None
+                proc = subprocess.Popen(self._command("run", "--bundle", str(bundle), container_id), stdin=stdio,
+                                        stdout=stdio, stderr=stdio)
             except OSError as err:
                 raise RunError(self.binary, f"cannot be started: {err.strerror or err}",
                                "check that runc is executable (reinstall it)") from None

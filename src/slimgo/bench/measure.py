@@ -1,0 +1,155 @@
+"""Measures built variants: sizes read from the images, pull times from a local registry, start-up and peak RSS of
+the binary each image holds; repetitions interleaved so a slow minute of the machine hits every variant alike."""
+
+from __future__ import annotations
+
+__all__ = ["BenchResult", "ContainerStarts", "Measured", "Program", "Stat", "run_bench"]
+
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from slimgo.bench.variants import Variant
+from slimgo.errors import UnusableBinary
+from slimgo.gobuild.processes import local_registry, start_program
+from slimgo.oci.image import StoredImage
+from slimgo.rootfs import Rootfs
+from slimgo.stores.registry.options import RegistryOptions
+from slimgo.stores.transport import Location, Stores
+
+_ELF = b"\x7fELF"
+# Given by the caller when containers can be started (root, runc): (image, args, env, probe, timeout) -> a context
+# holding a prepared bundle, which yields a function that starts it once and returns the milliseconds it took.
+ContainerStarts = Callable[[StoredImage, Sequence[str], Mapping[str, str], "str | None", float],
+                           AbstractContextManager[Callable[[], float]]]
+
+
+@dataclass(frozen=True)
+class Stat:
+    median: float
+    min: float
+    max: float
+    samples: tuple[float, ...]
+
+    @classmethod
+    def of(cls, samples: Sequence[float]) -> Stat:
+        return cls(statistics.median(samples), min(samples), max(samples), tuple(samples))
+
+
+@dataclass(frozen=True)
+class Measured:
+    variant: Variant
+    binary_bytes: int
+    compressed_bytes: int
+    uncompressed_bytes: int
+    pull_ms: Stat
+    startup_ms: Stat
+    rss_bytes: Stat
+    startup_container_ms: Stat | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    """How the measured program is started: its arguments and environment, and the URL that says it is up."""
+
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] | None = None
+    probe: str | None = None
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    package: str
+    repetitions: int
+    program: Program
+    variants: tuple[Measured, ...]
+
+
+def extract_entrypoint(image: StoredImage, dest: Path, where: str) -> Path:
+    """Copy the image's entrypoint binary to ``dest``; an entrypoint that is not an ELF file is refused."""
+    argv = list(image.config.runtime.get("Entrypoint") or [])
+    rootfs = Rootfs(image.layers)
+    node = rootfs.resolve(argv[0]) if argv else None
+    if node is None or node.kind != "file":
+        raise UnusableBinary(where, "has no entrypoint binary to measure", "bench a Go main package")
+    with rootfs.member(node) as src, dest.open("wb") as out:
+        head = src.read(len(_ELF))
+        if head != _ELF:
+            raise UnusableBinary(f"{where} {argv[0]}", "is not an ELF binary", "bench a Go main package")
+        out.write(head)
+        shutil.copyfileobj(src, out)
+    dest.chmod(0o755)
+    return dest
+
+
+def _uncompressed(image: StoredImage) -> int:
+    from slimgo.compression import open_tar
+
+    total = 0
+    for layer in image.layers:
+        with open_tar(layer) as stream:
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+    return total
+
+
+def _pull_ms(reference: str, insecure: str, scratch: Path) -> float:
+    """One cold pull: a fresh session with no blob cache, every layer downloaded and written to an empty layout."""
+    target = scratch / "pull"
+    start = time.perf_counter()
+    stores = Stores(RegistryOptions(insecure=frozenset({insecure})))
+    artifact = stores.read(reference)
+    stores.write(Location("oci", str(target)), artifact, default_tag="pulled")
+    elapsed = (time.perf_counter() - start) * 1000
+    shutil.rmtree(target)
+    return elapsed
+
+
+def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], program: Program, repetitions: int,
+              stores: Stores, on_step: Callable[[str], None] = lambda _msg: None,
+              container: ContainerStarts | None = None) -> BenchResult:
+    """Push every variant to a registry started for the bench, then measure them ``repetitions`` times, interleaved."""
+    with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp, ExitStack() as stack:
+        scratch = Path(tmp)
+        binaries = {v.name: extract_entrypoint(image, scratch / v.name, package) for v, image in built}
+        samples: dict[str, dict[str, list[float]]] = {
+            v.name: {"pull": [], "start": [], "rss": [], "container": []} for v, _ in built}
+        starts = {} if container is None else {
+            v.name: stack.enter_context(container(image, program.args, program.env or {}, program.probe,
+                                                  program.timeout)) for v, image in built}
+        (scratch / "registry").mkdir()
+        with local_registry(scratch / "registry") as host:
+            references = {}
+            for variant, image in built:
+                references[variant.name] = stores.write(Location("docker", f"{host}/bench/{variant.name}:latest"),
+                                                        image).split("@")[0]
+            for round_ in range(repetitions):
+                on_step(f"round {round_ + 1} of {repetitions}")
+                # Rotate the order each round: no variant always runs first (cold CPU caches) or last.
+                order = [*built[round_ % len(built):], *built[:round_ % len(built)]]
+                for variant, _image in order:
+                    bucket = samples[variant.name]
+                    bucket["pull"].append(_pull_ms(references[variant.name], host, scratch))
+                    started = start_program([str(binaries[variant.name]), *program.args], program.env or {},
+                                            program.probe, program.timeout)
+                    bucket["start"].append(started.ms)
+                    bucket["rss"].append(float(started.rss_bytes))
+                    if variant.name in starts:
+                        bucket["container"].append(starts[variant.name]())
+        measured = tuple(Measured(
+            variant=variant,
+            binary_bytes=binaries[variant.name].stat().st_size,
+            compressed_bytes=sum(layer.descriptor.size for layer in image.layers),
+            uncompressed_bytes=_uncompressed(image),
+            pull_ms=Stat.of(samples[variant.name]["pull"]),
+            startup_ms=Stat.of(samples[variant.name]["start"]),
+            rss_bytes=Stat.of(samples[variant.name]["rss"]),
+            startup_container_ms=Stat.of(samples[variant.name]["container"]) if starts else None,
+        ) for variant, image in built)
+    return BenchResult(package, repetitions, program, measured)
