@@ -106,7 +106,7 @@ class PackageResolver:
             plain = [""] * len(missing)
         slow, dotted = self.package, self._dotted
         cache.update((name, slow(name) if not found or found in dotted else found)
-                     for name, found in zip(missing, plain))
+                     for name, found in zip(missing, plain, strict=True))
         return [cache[name] for name in names]
 
     def _package(self, name: str) -> str:
