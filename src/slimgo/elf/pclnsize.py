@@ -47,23 +47,32 @@ def table_shares(magic: int, pctab: int, pcln: int, data: bytes | mmap.mmap, ori
     fixed = 40 if magic == MAGIC_118 else 44  # Go 1.20 added startLine to `_func`
     nfuncdata_at = origin + pcln + fixed - 1
     extra = fixed // 4
-    # the table read in columns, then each offset's first user found by building dicts from the end (the
-    # first function using an offset is the last one written): the same as a setdefault per use, in C
-    at = [funcoff >> 2 for funcoff in funcoffs]
-    npcdata = [words[word + 7] for word in at]
-    nfuncdata = [data[nfuncdata_at + funcoff] for funcoff in funcoffs]
-    sizes = [fixed + 4 * (npc + nfd) for npc, nfd in zip(npcdata, nfuncdata, strict=True)]
-    owned = [8 + size for size in sizes]  # its functab entry (entry and record offsets) and its record
-    table_end = max([pcln, *(pcln + funcoff + size for funcoff, size in zip(funcoffs, sizes, strict=True))])
-    name_owner = _first_user([words[word + 1] for word in at])
-    unit_owner = _first_user([words[word + 8] for word in at])
-    table_owner = _first_users([[*words[word + 4 : word + 7], *words[word + extra : word + extra + npc]]
-                                for word, npc in zip(at, npcdata, strict=True)])
-    for off in [off for off in table_owner if off <= 0]:  # no table
-        del table_owner[off]
-    data_owner = _first_users([words[word + extra + npc : word + extra + npc + nfd]
-                               for word, npc, nfd in zip(at, npcdata, nfuncdata, strict=True)])
-    data_owner.pop(_NIL, None)  # no data of that kind
+    table_owner: dict[int, int] = {}  # table offset -> index of the first function using it
+    data_owner: dict[int, int] = {}
+    name_owner: dict[int, int] = {}
+    unit_owner: dict[int, int] = {}  # a compilation unit (a package's object file): its first function
+    owned = [0] * len(funcoffs)
+    table_end = pcln
+    claim_table, claim_data, claim_name = table_owner.setdefault, data_owner.setdefault, name_owner.setdefault
+    claim_unit = unit_owner.setdefault
+    for index, funcoff in enumerate(funcoffs):
+        word = funcoff >> 2
+        npcdata = words[word + 7]
+        nfuncdata = data[nfuncdata_at + funcoff]
+        size = fixed + 4 * (npcdata + nfuncdata)
+        owned[index] = 8 + size  # its functab entry (entry and record offsets) and its record
+        table_end = max(table_end, pcln + funcoff + size)
+        claim_name(words[word + 1], index)
+        claim_unit(words[word + 8], index)
+        for off in words[word + 4 : word + 7]:  # pcsp, pcfile, pcln
+            if off > 0:
+                claim_table(off, index)
+        for off in words[word + extra : word + extra + npcdata]:
+            if off > 0:
+                claim_table(off, index)
+        for off in words[word + extra + npcdata : word + extra + npcdata + nfuncdata]:
+            if off != _NIL:
+                claim_data(off, index)
     for index in name_owner.values():
         owned[index] += len(names[index].encode()) + 1
     table_lengths = _lengths(set(table_owner), pcln - pctab)
@@ -77,18 +86,6 @@ def table_shares(magic: int, pctab: int, pcln: int, data: bytes | mmap.mmap, ori
     inlined = _inlined_names(data, origin + nametab[0], nametab[1], set(name_owner))
     structure = table_end - sum(owned) - sum(inlined.values())
     return TableShares(owned, funcdata, table_end, max(0, structure), inlined, table_lengths)
-
-
-def _first_users(uses: list[Sequence[int]]) -> dict[int, int]:
-    """Each value in ``uses`` (one sequence per function) -> the index of the first function using it."""
-    values = list(itertools.chain.from_iterable(uses))
-    users = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(uses)), map(len, uses))))
-    return dict(zip(reversed(values), reversed(users), strict=True))
-
-
-def _first_user(values: list[int]) -> dict[int, int]:
-    """Each of ``values`` (one per function) -> the index of the first function with it."""
-    return dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
 
 
 def _inlined_names(data: bytes | mmap.mmap, start: int, size: int, used: set[int]) -> dict[str, int]:
