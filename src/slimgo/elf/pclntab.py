@@ -274,9 +274,13 @@ class _Records:
         if any(funcoff & 3 for funcoff in self.funcoffs):
             raise _corrupt(image, "misaligned function record offset")
         raw = table[self.base :]  # the records and their pcdata and funcdata offsets
-        self.words = array.array("i")
-        self.words.frombytes(raw[: len(raw) - len(raw) % 4])
-        if image.little_endian != (sys.byteorder == "little"):
+        usable = len(raw) - len(raw) % 4
+        self.words: array.array[int] | memoryview
+        if image.little_endian == (sys.byteorder == "little"):
+            self.words = memoryview(raw)[:usable].cast("i")  # read in place: megabytes not copied
+        else:
+            self.words = array.array("i")
+            self.words.frombytes(raw[:usable])
             self.words.byteswap()
 
     def word(self, funcoff: int, index: int) -> int:
