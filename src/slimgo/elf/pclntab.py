@@ -9,7 +9,7 @@ import itertools
 import mmap
 import struct
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -409,6 +409,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
                           max(0, header.pctab_offset - header.filetab_offset),
                           (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
     sizes, paddings = _sizes(image, header, records, offsets, text_off, names, shares.table_lengths)
+    shares = replace(shares, table_lengths={})  # only the sizes need it: freed before the rest is read
     return FuncTable(
         header=header,
         text_start=text_start,
