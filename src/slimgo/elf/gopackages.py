@@ -25,7 +25,7 @@ _QUALIFIED = re.compile(rf"({_PATH})\.[A-Za-z_\u00b7]")
 # an unexported field name qualified by the package that declared the struct: "{ crypto/x509.v *..." or "; p.x T"
 _FIELD_OWNER = re.compile(rf"(?:\{{ |; )({_PATH})\.[^\s.;{{}}]+ ")
 # gcc's clones and split parts of C functions in cgo binaries: x_cgo_munmap.cold, f.part.0, g.constprop.0
-_GCC_CLONE = re.compile(r"^[A-Za-z_]\w*\.(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\w+)*(?:$|\[)")
+_GCC_CLONE = re.compile(r"^[A-Za-z_]\w*\.(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\w+)*$")
 # a name's prefix that is no package: single-element names that Go never uses for a standard package
 _NOT_PACKAGES = frozenset({"go", "type"})
 # One match per line of names joined by newlines: group 1 is the package of a plain name ("path/pkg.Symbol",
