@@ -9,7 +9,7 @@ from slimgo.elf.gopackages import DEPENDENCIES, MAIN, NO_PACKAGE, RUNTIME, STD, 
 RESOLVER = PackageResolver("example.com/app", ["gopkg.in/yaml.v3", "github.com/spf13/cobra"])
 
 
-@pytest.mark.parametrize(("name", "package"), [
+_CASES = [
     ("main.main", "main"),
     ("fmt.Fprintf", "fmt"),
     ("net/http.(*Server).Serve", "net/http"),
@@ -47,7 +47,10 @@ RESOLVER = PackageResolver("example.com/app", ["gopkg.in/yaml.v3", "github.com/s
     ("memeqbody", NO_PACKAGE),
     ("x_cgo_munmap.cold", NO_PACKAGE),
     ("fatalf.part.0", NO_PACKAGE),
-])
+]
+
+
+@pytest.mark.parametrize(("name", "package"), _CASES)
 def test_package_of_a_function_name(name: str, package: str) -> None:
     assert RESOLVER.package(name) == package
 
@@ -100,3 +103,23 @@ def test_gopath_vendored_copies_are_dependencies() -> None:
     resolver = PackageResolver("github.com/containers/buildah")
     assert resolver.group("github.com/containers/buildah/pkg/parse") == MAIN
     assert resolver.group("github.com/containers/buildah/vendor/github.com/sirupsen/logrus") == DEPENDENCIES
+
+
+_ODD_NAMES = [
+    "x_cgo_munmap.cold", "x.cold[a/b.T]", "main.cold", "f.part.0", "a//b.c", "(*T).M", "", ".x", "a/.b", "type.x",
+    "go.struct { a/b.c int }.M", "go:buildid", ".gcmask.a/b.T", "go:itab.*a/b.T,io.Reader", "func(int) a/b.T",
+    "gopkg.in/yaml.v3x.F", "gopkg.in/yaml.v3", "a/b%2ec.F", "é/ü.x", "a/b.F[c/d.T]", "a/b[x].F",
+]
+
+
+@pytest.mark.parametrize("deps", [[], ["gopkg.in/yaml.v3", "github.com/spf13/cobra"]])
+def test_packages_of_a_list_equal_one_by_one(deps: list[str]) -> None:
+    """The whole-list resolver (one regular expression over the joined names) agrees with the rules name by name,
+    on the table above and on names that take every branch of them."""
+    names = [name for name, _ in _CASES] + _ODD_NAMES
+    expected = [PackageResolver("example.com/app", deps).package(name) for name in names]
+    assert PackageResolver("example.com/app", deps).packages(names) == expected
+    assert PackageResolver("example.com/app", deps).packages(names[::-1]) == expected[::-1]
+    # a name with a newline in it would shift every line after it: the list is then resolved one by one
+    odd = ["a/b.F", "two\nlines.F", "c/d.G"]
+    assert PackageResolver("example.com/app", deps).packages(odd) == ["a/b", "two\nlines", "c/d"]

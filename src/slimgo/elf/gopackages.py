@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["GROUPS", "NO_PACKAGE", "PackageResolver", "gopath_root"]
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import unquote
 
 MAIN, DEPENDENCIES, STD, RUNTIME = "main module", "dependencies", "standard library", "runtime"
@@ -28,6 +28,12 @@ _FIELD_OWNER = re.compile(rf"(?:\{{ |; )({_PATH})\.[^\s.;{{}}]+ ")
 _GCC_CLONE = re.compile(r"^[A-Za-z_]\w*\.(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\w+)*$")
 # a name's prefix that is no package: single-element names that Go never uses for a standard package
 _NOT_PACKAGES = frozenset({"go", "type"})
+# One match per line of names joined by newlines: group 1 is the package of a plain name ("path/pkg.Symbol",
+# "pkg.(*T).M", "pkg.F[...]"), empty for any name the rules above must look at (a prefix, a type literal, a gcc
+# clone, an escape, no dot): the whole table is split in C and only those few go through PackageResolver._package.
+_PLAIN = re.compile(r"^(?:(?:\.gcmask\.|go[:.]|type[:.]|struct \{|interface \{|func\(|map\[|chan |chan<-|<-chan)"
+                    r"|(?!main\.)[A-Za-z_]\w*\.(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\w+)*(?:$|\[)"
+                    r"|((?:[^\n\[/%]*/)*+[^\n\[/.%]+)\.|)", re.MULTILINE)
 
 
 def _strip_type_modifiers(expr: str) -> str:
@@ -90,6 +96,18 @@ class PackageResolver:
         if found is None:
             found = self._cache[name] = self._package(name)
         return found
+
+    def packages(self, names: Sequence[str]) -> list[str]:
+        """The package of each of ``names``: the same as ``package`` one by one, in a fraction of the time."""
+        cache = self._cache
+        missing = list(dict.fromkeys(name for name in names if name not in cache))
+        plain = _PLAIN.findall("\n".join(missing)) if missing else []
+        if len(plain) != len(missing):  # a name with a newline in it: one by one
+            plain = [""] * len(missing)
+        slow, dotted = self.package, self._dotted
+        cache.update((name, slow(name) if not found or found in dotted else found)
+                     for name, found in zip(missing, plain, strict=True))
+        return [cache[name] for name in names]
 
     def _package(self, name: str) -> str:
         name = name.removeprefix(".gcmask.")  # a type's GC pointer mask: the type's package

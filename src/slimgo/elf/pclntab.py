@@ -9,7 +9,7 @@ import itertools
 import mmap
 import struct
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -274,9 +274,13 @@ class _Records:
         if any(funcoff & 3 for funcoff in self.funcoffs):
             raise _corrupt(image, "misaligned function record offset")
         raw = table[self.base :]  # the records and their pcdata and funcdata offsets
-        self.words = array.array("i")
-        self.words.frombytes(raw[: len(raw) - len(raw) % 4])
-        if image.little_endian != (sys.byteorder == "little"):
+        usable = len(raw) - len(raw) % 4
+        self.words: array.array[int] | memoryview
+        if image.little_endian == (sys.byteorder == "little"):
+            self.words = memoryview(raw)[:usable].cast("i")  # read in place: megabytes not copied
+        else:
+            self.words = array.array("i")
+            self.words.frombytes(raw[:usable])
             self.words.byteswap()
 
     def word(self, funcoff: int, index: int) -> int:
@@ -405,6 +409,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
                           max(0, header.pctab_offset - header.filetab_offset),
                           (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
     sizes, paddings = _sizes(image, header, records, offsets, text_off, names, shares.table_lengths)
+    shares = replace(shares, table_lengths={})  # only the sizes need it: freed before the rest is read
     return FuncTable(
         header=header,
         text_start=text_start,

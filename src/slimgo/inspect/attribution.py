@@ -4,14 +4,14 @@ from __future__ import annotations
 
 __all__ = ["DataShares", "attribute", "data_shares"]
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from slimgo.elf._reader import ElfImage
 from slimgo.elf.buildinfo import BuildInfo
 from slimgo.elf.gopackages import DEPENDENCIES, MAIN, NO_PACKAGE, RUNTIME, STD, PackageResolver, gopath_root
 from slimgo.elf.pclntab import FuncTable
-from slimgo.elf.symbols import symbols
+from slimgo.elf.symbols import symbol_table
 from slimgo.inspect.size import OUTSIDE_SECTIONS, STD_MODULE, ModuleSize, PackageSize, resolver_for
 
 _FUNCDATA_SYMBOLS = ("go:func.*", "go.func.*")  # the function data: counted per function from the table
@@ -39,18 +39,25 @@ def data_shares(image: ElfImage, table: FuncTable, resolver: PackageResolver) ->
     by_package: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     covered: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     nobits = {sec.name for sec in image.sections if sec.type == "SHT_NOBITS"}
-    for sym in symbols(image):
-        package = resolver.package(sym.name)
-        by_package[package][".symtab"] += sym.entry_bytes
-        by_package[package][".strtab"] += sym.name_bytes
-        if sym.name in _FUNCDATA_SYMBOLS:
-            funcdata_section = sym.section
+    table_syms = symbol_table(image)
+    owners = resolver.packages(table_syms.names)
+    for package, count in Counter(owners).items():
+        by_package[package][".symtab"] += count * table_syms.entry_bytes
+    for package, nbytes in zip(owners, table_syms.name_bytes, strict=True):
+        by_package[package][".strtab"] += nbytes
+    skip = {".text", *nobits}
+    table_name = source.name if source is not None else None
+    table_addr = source.addr if source is not None else 0
+    for package, name, section, address, size in zip(owners, table_syms.names, table_syms.sections,
+                                                    table_syms.addresses, table_syms.sizes, strict=True):
+        if name in _FUNCDATA_SYMBOLS:
+            funcdata_section = section
             continue
-        if not sym.size or sym.section == ".text" or sym.section in nobits:
+        if not size or section in skip:
             continue
-        if source is not None and sym.section == source.name and sym.address - source.addr < table_end:
+        if section == table_name and address - table_addr < table_end:
             continue  # inside the function table itself: counted per function
-        covered[sym.section].append((sym.address, sym.address + sym.size, package))
+        covered[section].append((address, address + size, package))
     for section, spans in covered.items():
         end = 0
         for start, stop, package in sorted(spans):
@@ -91,12 +98,13 @@ def attribute(table: FuncTable, packages: list[PackageSize], data: DataShares, i
     pcln: dict[str, int] = defaultdict(int)
     funcdata: dict[str, int] = defaultdict(int)
     if table.shares is not None:
-        for name, owned, fdata in zip(table.names, table.shares.pclntab, table.shares.funcdata, strict=True):
-            owner = resolver.package(name)
+        owners = resolver.packages(table.names)  # already known: package_sizes asked first
+        for owner, owned, fdata in zip(owners, table.shares.pclntab, table.shares.funcdata, strict=True):
             pcln[owner] += owned
             funcdata[owner] += fdata
-        for name, nbytes in table.shares.inlined.items():  # the name an inlined copy is known by
-            pcln[resolver.package(name)] += nbytes
+        inlined = table.shares.inlined  # the names inlined copies are known by
+        for owner, nbytes in zip(resolver.packages(list(inlined)), inlined.values(), strict=True):
+            pcln[owner] += nbytes
     by_section: dict[str, int] = defaultdict(int)
     by_section[".text"] = sum(p.size for p in packages)
     if data.table_section:

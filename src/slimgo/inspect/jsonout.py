@@ -5,12 +5,14 @@ from __future__ import annotations
 __all__ = ["diff_json", "report_json", "reports_json"]
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
-from slimgo.inspect.diff import Diff
 from slimgo.inspect.size import SizeReport
+
+if TYPE_CHECKING:  # only `inspect --diff` loads the diff module
+    from slimgo.inspect.diff import Diff
 
 SCHEMA_VERSION = 1
 KIND_REPORT = "slimgo.inspect.report"

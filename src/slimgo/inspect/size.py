@@ -14,7 +14,7 @@ __all__ = [
     "strip_savings",
 ]
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -110,13 +110,11 @@ def package_sizes(table: FuncTable, info: BuildInfo | None,
                   resolver: PackageResolver | None = None) -> tuple[list[PackageSize], dict[str, int]]:
     """Function bytes summed per package (padding excluded), and per group."""
     resolver = resolver or resolver_for(info)
-    package = resolver.package
+    owners = resolver.packages(table.names)
     sizes: dict[str, int] = defaultdict(int)
-    counts: dict[str, int] = defaultdict(int)
-    for func_name, func_size in zip(table.names, table.sizes, strict=True):
-        pkg_name = package(func_name)
+    for pkg_name, func_size in zip(owners, table.sizes, strict=True):
         sizes[pkg_name] += func_size
-        counts[pkg_name] += 1
+    counts = Counter(owners)
     packages = sorted(
         (PackageSize(name, size, resolver.group(name), counts[name]) for name, size in sizes.items()),
         key=lambda p: (-p.size, p.name),
