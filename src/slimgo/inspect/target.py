@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["inspect_target"]
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,8 @@ def is_image_target(target: str) -> bool:
 def inspect_images(target: str, stores: Stores, platform: str | None = None, *, compress: bool = True,
                    all_platforms: bool = True, layer_cache: Path | None = None) -> list[BinaryReport]:
     """One report per platform of the image at ``target`` (only ``platform`` when given)."""
+    import tempfile  # only image targets extract a file: a binary path does not pay for it
+
     from slimgo.host import host_platform
     from slimgo.inspect.image import extract_file, find_entrypoint
     from slimgo.oci.image import ImageIndex, StoredImage
