@@ -38,7 +38,7 @@ if TYPE_CHECKING:
               help="Add /usr/share/zoneinfo: auto = only when the program can load zone files.")
 @click.option("--compression", type=click.Choice(COMPRESSIONS), default="gzip", show_default=True)
 @click.option("--cgo", is_flag=True, help="Allow CGO_ENABLED=1 (needs a --base image with glibc; checked).")
-@click.option("--ldflags", help="Replaces the default -ldflags '-s -w'.")
+@click.option("--ldflags", help="Added to the default -ldflags '-s -w' (with --no-strip: used alone).")
 @click.option("--tags", help="Comma-separated build tags.")
 @click.option("--gcflags", help="Passed to go build -gcflags.")
 @click.option("--no-strip", is_flag=True, help="Keep the symbol table and DWARF (no -s -w).")
@@ -73,11 +73,12 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     multiple = frozenset(p.name for p in ctx.command.params if p.name and getattr(p, "multiple", False))
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
-                           repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
+                           repo=os.environ.get("SLIMGO_REPO") or os.environ.get("KO_DOCKER_REPO", ""),
+                           cwd=Path.cwd())
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
-                         else lambda _results: None)
+                         else lambda _results: None, on_note=_note)
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -98,6 +99,10 @@ def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:
               for image in (r.artifact.images if isinstance(r.artifact, ImageIndex) else [r.artifact])]
     findings = check_images(images, cache_root() / "vuln", Path.cwd(), config_path)
     render.log(f"vuln: no vulnerable code linked ({len(findings)} advisories affect modules, none present)")
+
+
+def _note(kind: str, text: str) -> None:
+    (render.warning if kind == "warning" else render.note)(text)
 
 
 def _started(plan: Plan) -> None:

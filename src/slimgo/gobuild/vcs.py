@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-__all__ = ["vcs_source"]
+__all__ = ["git_info", "vcs_source"]
 
 
 def vcs_source(directory: Path) -> str | None:
@@ -22,3 +22,29 @@ def vcs_source(directory: Path) -> str | None:
         host, _, path = url[4:].partition(":")
         url = f"https://{host}/{path}"
     return url.removesuffix(".git")
+
+
+def _git(directory: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10,
+                                check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def git_info(directory: Path) -> dict[str, str]:
+    """The git facts ko's templates offer as {{.Git.*}} (empty strings outside a repository, as ko leaves them)."""
+    full = _git(directory, "rev-parse", "HEAD")
+    dirty = bool(_git(directory, "status", "--porcelain")) if full else False
+    return {
+        "Branch": _git(directory, "rev-parse", "--abbrev-ref", "HEAD") if full else "",
+        "Tag": _git(directory, "describe", "--tags", "--abbrev=0") if full else "",
+        "ShortCommit": _git(directory, "rev-parse", "--short", "HEAD") if full else "",
+        "FullCommit": full,
+        "CommitDate": _git(directory, "log", "-1", "--format=%cI") if full else "",
+        "CommitTimestamp": _git(directory, "log", "-1", "--format=%ct") if full else "",
+        "IsDirty": "true" if dirty else "false",
+        "IsClean": "false" if dirty else "true",
+        "TreeState": "dirty" if dirty else "clean",
+    }

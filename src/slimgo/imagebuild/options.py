@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slimgo.errors import UsageError
+from slimgo.layer import Entry
 from slimgo.oci.platform import Platform
 
 TZDATA_MODES = ("auto", "always", "never")
@@ -89,6 +90,7 @@ class ImageOptions:
     annotations: tuple[tuple[str, str], ...] = ()
     epoch: int = 0
     allow_unsafe_layers: bool = False  # a --base image's layers are judged by slimgo.layercheck unless set
+    entries: tuple[Entry, ...] = ()  # more files for the app layer (a ko project's kodata/)
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slimgo.errors import UsageError
 from slimgo.gobuild.options import GoBuildOptions
@@ -19,6 +19,10 @@ from slimgo.imagebuild.options import FileSpec, ImageOptions, epoch_from_env, pa
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Location, Stores
+
+if TYPE_CHECKING:
+    from slimgo.imagebuild.ko import KoSettings
+    from slimgo.imagebuild.settings import Settings
 
 # Flags a .slimgo.yaml may set (the names of their values in BuildRequest.values).
 SETTABLE = frozenset({
@@ -60,13 +64,14 @@ class Outcome:
 
 def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
               on_start: Callable[[Plan], None] = lambda _plan: None,
-              before_write: Callable[[list[BuildResult]], None] = lambda _results: None) -> list[Outcome]:
+              before_write: Callable[[list[BuildResult]], None] = lambda _results: None,
+              on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
     from slimgo.imagebuild.base import LayerCache
     from slimgo.imagebuild.builder import ImageBuilder
 
     toolchain = GoToolchain()
-    plans = plan_builds(request, toolchain)
+    plans = plan_builds(request, toolchain, on_note)
     jobs = int(request.values["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
@@ -85,21 +90,50 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
                 for plan, result in zip(plans, results, strict=True)]
 
 
-def plan_builds(request: BuildRequest, toolchain: GoToolchain) -> list[Plan]:
-    """Every package with its merged options and outputs, checked before anything is built."""
-    from slimgo.imagebuild.settings import find_settings, load_settings
-
+def plan_builds(request: BuildRequest, toolchain: GoToolchain,
+                on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Plan]:
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
-    settings_path = request.config_path or find_settings(found[0].module_dir or found[0].dir)
-    settings = load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
+    settings = _settings(request, found[0])
+    for warning in settings.warnings:
+        on_note("warning", warning)
     plans = []
     for package in found:
-        values = merge(request, settings.for_main(package.binary_name))
+        values = merge(request, settings.for_package(package))
         outputs = tuple(plan_outputs(values["output"], package, len(found), request.bare, request.repo))
-        image = image_options(values)
+        image = _with_kodata(image_options(values), package)
         check_outputs_take(outputs, image)
         plans.append(Plan(package, go_options(values), image, outputs))
+    stamped = sorted({plan.go.ldflags for plan in plans if plan.go.ldflags and plan.go.strip})
+    if stamped:
+        on_note("note", f"-ldflags {' / '.join(stamped)} added to the default -s -w (pass --no-strip to keep symbols)")
     return plans
+
+
+def _settings(request: BuildRequest, first: GoPackage) -> Settings | KoSettings:
+    """--config, else .slimgo.yaml at the module root, else a ko project's .ko.yaml."""
+    from slimgo.imagebuild.ko import find_ko_settings, load_ko_settings
+    from slimgo.imagebuild.settings import find_settings, load_settings
+
+    start = first.module_dir or first.dir
+    settings_path = request.config_path or find_settings(start)
+    ko_path = None if settings_path else find_ko_settings(start)
+    if ko_path is not None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        return load_ko_settings(ko_path, epoch_from_env(epoch) if epoch else None)
+    return load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
+
+
+def _with_kodata(image: ImageOptions, package: GoPackage) -> ImageOptions:
+    """A ko project's kodata/ next to the main package goes to /var/run/ko, named by KO_DATA_PATH."""
+    from dataclasses import replace
+
+    from slimgo.imagebuild.ko import KODATA_DEST, kodata, kodata_entries
+
+    source = kodata(package)
+    if source is None:
+        return image
+    entries = kodata_entries(source, package.module_dir or package.dir)
+    return replace(image, entries=(*image.entries, *entries), env=(("KO_DATA_PATH", KODATA_DEST), *image.env))
 
 
 def merge(request: BuildRequest, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +157,8 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
         ldflags=values.get("ldflags"),
         tags=tags,
         gcflags=values.get("gcflags"),
+        env=parse_pairs(tuple(values.get("go_env") or ()), "env"),
+        extra_flags=tuple(values.get("go_flags") or ()),
     )
 
 
@@ -225,6 +261,15 @@ def describe(outcome: Outcome) -> dict[str, Any]:
                 "uncompressed_size": _uncompressed_size(layer),
             })
     first = result.images[0]
+    platform_images = [{
+        "platform": str(built.platform),
+        "digest": str(built.image.digest),
+        "compressed_size": sum(layer.descriptor.size for layer in built.image.layers),
+        "uncompressed_size": sum(_uncompressed_size(layer) for layer in built.image.layers),
+        "binary_size": built.binary_size,
+        "static": built.static,
+        "tzdata": built.tzdata,
+    } for built in result.images]
     return {
         "reference": outcome.references[0],
         "references": list(outcome.references),
@@ -240,6 +285,7 @@ def describe(outcome: Outcome) -> dict[str, Any]:
         "static": all(p.static for p in result.images),
         "tzdata": first.tzdata,
         "go_version": first.go_version,
+        "platform_images": platform_images,
     }
 
 
