@@ -16,6 +16,7 @@ completion  # cli/completion.py, the `completion` verb
 vuln  # cli/vuln.py, the `vuln` verb
 analyze  # cli/analyze.py, the `analyze` verb
 slim  # cli/slim.py, the `slim` verb
+resolve  # cli/resolve.py, the `resolve` verb
 __getattr__  # stores/registry/__init__.py: module attribute hook (PEP 562), Reference and RegistryOptions on demand
 EXIT_FAILED  # cli/main.py: the documented exit-code contract, asserted by tests/cli/test_exit_codes.py
 EXIT_TIMEOUT  # cli/main.py: as above (runtime/runc.py returns 124 itself)

@@ -57,12 +57,14 @@ if TYPE_CHECKING:
 @format_option("text", "json")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Settings file (default: .slimgo.yaml at the module root).")
+@click.option("--image-refs", "image_refs", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write each built image's reference (REPO@sha256:... for a registry), one per line, here.")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          **flags: Any) -> None:
+          image_refs: Path | None, **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -79,6 +81,10 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
                          else lambda _results: None, on_note=_note)
+    if image_refs is not None:
+        from slimgo.imagebuild.resolve import image_ref
+
+        image_refs.write_text("".join(f"{image_ref(outcome.references[0])}\n" for outcome in outcomes))
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
