@@ -59,12 +59,16 @@ if TYPE_CHECKING:
               help="Settings file (default: .slimgo.yaml at the module root).")
 @click.option("--image-refs", "image_refs", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write each built image's reference (REPO@sha256:... for a registry), one per line, here.")
+@click.option("--test", "run_tests", is_flag=True,
+              help="Run `go test` (same flags) on the module first; write nothing unless it passes. Output: stderr.")
+@click.option("--test-pkgs", "test_pkgs", metavar="PATTERN", multiple=True,
+              help="What --test runs instead of ./... of the module (implies --test). Repeatable.")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          image_refs: Path | None, **flags: Any) -> None:
+          image_refs: Path | None, run_tests: bool, test_pkgs: tuple[str, ...], **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
@@ -76,11 +80,11 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=os.environ.get("SLIMGO_REPO") or os.environ.get("KO_DOCKER_REPO", ""),
-                           cwd=Path.cwd())
+                           cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs)
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
-                         else lambda _results: None, on_note=_note)
+                         else lambda _results: None, on_note=_note, on_test_output=render.error)
     if image_refs is not None:
         from slimgo.imagebuild.resolve import image_ref
 

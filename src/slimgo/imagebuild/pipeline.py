@@ -44,6 +44,8 @@ class BuildRequest:
     bare: bool = False
     repo: str = ""  # SLIMGO_REPO
     cwd: Path = Path()
+    test: bool = False  # run `go test` first; build nothing unless it passes
+    test_patterns: tuple[str, ...] = ()  # what --test runs (default: ./... of each main package's module)
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,16 @@ class Outcome:
 def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
               on_start: Callable[[Plan], None] = lambda _plan: None,
               before_write: Callable[[list[BuildResult]], None] = lambda _results: None,
-              on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Outcome]:
+              on_note: Callable[[str, str], None] = lambda _kind, _text: None,
+              on_test_output: Callable[[str], None] = lambda _line: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
     from slimgo.imagebuild.base import LayerCache
     from slimgo.imagebuild.builder import ImageBuilder
 
     toolchain = GoToolchain()
     plans = plan_builds(request, toolchain, on_note)
+    if request.test:
+        run_tests(request, plans, toolchain, on_test_output)
     jobs = int(request.values["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
@@ -79,6 +84,7 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
         def build_one(plan: Plan) -> BuildResult:
             on_start(plan)
+            preflight(plan, toolchain, stores, on_note)
             return builder.build(plan.package, plan.go, plan.image)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -134,6 +140,42 @@ def _with_kodata(image: ImageOptions, package: GoPackage) -> ImageOptions:
         return image
     entries = kodata_entries(source, package.module_dir or package.dir)
     return replace(image, entries=(*image.entries, *entries), env=(("KO_DATA_PATH", KODATA_DEST), *image.env))
+
+
+def preflight(plan: Plan, toolchain: GoToolchain, stores: Stores, on_note: Callable[[str, str], None]) -> None:
+    """What can be known to fail before compiling: a cgo build on a base without a loader, and a static build
+    that links a dependency's cgo-less stub."""
+    from slimgo.gobuild.cgodrop import dropped_cgo
+    from slimgo.imagebuild.gate import check_dropped_cgo, check_loader_before_cgo
+
+    platform = plan.image.platforms[0]
+    if plan.go.cgo:
+        if plan.image.base not in ("static", "scratch"):
+            from slimgo.rootfs import Rootfs
+
+            for each in plan.image.platforms:
+                image = stores.open_image(plan.image.base, each)
+                check_loader_before_cgo(Rootfs(image.layers), each, plan.image.base)
+        return
+    dropped = dropped_cgo(toolchain, plan.package, plan.go, platform)
+    for warning in check_dropped_cgo(dropped, f"package {plan.package.import_path}"):
+        on_note("warning", warning)
+
+
+def run_tests(request: BuildRequest, plans: Sequence[Plan], toolchain: GoToolchain,
+              on_line: Callable[[str], None]) -> None:
+    """`go test` with the build's flags on the host, once per module (or the --test-pkgs patterns)."""
+    from slimgo.errors import BuildError
+    from slimgo.host import host_platform
+
+    runs: dict[tuple[Path, GoBuildOptions], tuple[str, ...]] = {}
+    for plan in plans:
+        where = request.cwd if request.test_patterns else (plan.package.module_dir or plan.package.dir)
+        runs.setdefault((where, plan.go), request.test_patterns or ("./...",))
+    for (where, go), patterns in runs.items():
+        if not toolchain.test(patterns, where, go, host_platform(), on_line):
+            raise BuildError(f"go test {' '.join(patterns)} (in {where})", "failed, so no image was written",
+                             "fix the failing tests shown above, or build without --test")
 
 
 def merge(request: BuildRequest, settings: Mapping[str, Any]) -> dict[str, Any]:
