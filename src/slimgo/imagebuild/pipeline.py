@@ -84,8 +84,12 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
         def build_one(plan: Plan) -> BuildResult:
             on_start(plan)
-            preflight(plan, toolchain, stores, on_note)
-            return builder.build(plan.package, plan.go, plan.image)
+            check_base_loader(plan, stores)
+            with ThreadPoolExecutor(max_workers=1) as side:  # `go list` for the cgo check runs while Go builds
+                dropped = side.submit(check_cgo_dropped, plan, toolchain, on_note)
+                result = builder.build(plan.package, plan.go, plan.image)
+                dropped.result()
+            return result
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(build_one, plans))
@@ -142,22 +146,26 @@ def _with_kodata(image: ImageOptions, package: GoPackage) -> ImageOptions:
     return replace(image, entries=(*image.entries, *entries), env=(("KO_DATA_PATH", KODATA_DEST), *image.env))
 
 
-def preflight(plan: Plan, toolchain: GoToolchain, stores: Stores, on_note: Callable[[str, str], None]) -> None:
-    """What can be known to fail before compiling: a cgo build on a base without a loader, and a static build
-    that links a dependency's cgo-less stub."""
-    from slimgo.gobuild.cgodrop import dropped_cgo
-    from slimgo.imagebuild.gate import check_dropped_cgo, check_loader_before_cgo
+def check_base_loader(plan: Plan, stores: Stores) -> None:
+    """A cgo build on a base without a dynamic loader is refused before compiling."""
+    if not plan.go.cgo or plan.image.base in ("static", "scratch"):
+        return  # the builder refuses these two by name
+    from slimgo.imagebuild.gate import check_loader_before_cgo
+    from slimgo.rootfs import Rootfs
 
-    platform = plan.image.platforms[0]
+    for platform in plan.image.platforms:
+        image = stores.open_image(plan.image.base, platform)
+        check_loader_before_cgo(Rootfs(image.layers), platform, plan.image.base)
+
+
+def check_cgo_dropped(plan: Plan, toolchain: GoToolchain, on_note: Callable[[str, str], None]) -> None:
+    """A static build that links a dependency's cgo-less stub is refused; other dropped cgo files are named."""
     if plan.go.cgo:
-        if plan.image.base not in ("static", "scratch"):
-            from slimgo.rootfs import Rootfs
-
-            for each in plan.image.platforms:
-                image = stores.open_image(plan.image.base, each)
-                check_loader_before_cgo(Rootfs(image.layers), each, plan.image.base)
         return
-    dropped = dropped_cgo(toolchain, plan.package, plan.go, platform)
+    from slimgo.gobuild.cgodrop import dropped_cgo
+    from slimgo.imagebuild.gate import check_dropped_cgo
+
+    dropped = dropped_cgo(toolchain, plan.package, plan.go, plan.image.platforms[0])
     for warning in check_dropped_cgo(dropped, f"package {plan.package.import_path}"):
         on_note("warning", warning)
 
