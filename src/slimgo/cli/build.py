@@ -63,15 +63,20 @@ if TYPE_CHECKING:
               help="Run `go test` (same flags) on the module first; write nothing unless it passes. Output: stderr.")
 @click.option("--test-pkgs", "test_pkgs", metavar="PATTERN", multiple=True,
               help="What --test runs instead of ./... of the module (implies --test). Repeatable.")
+@click.option("--changed-since", "changed_since", metavar="GIT-REF",
+              help="Build only the mains whose dependency closure (or go.mod/go.sum) changed since this git ref.")
+@click.option("--shard", metavar="I/N", help="Build only this CI runner's stable share of the mains (1 <= I <= N).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
 @click.pass_context
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
-          image_refs: Path | None, run_tests: bool, test_pkgs: tuple[str, ...], **flags: Any) -> None:
+          image_refs: Path | None, run_tests: bool, test_pkgs: tuple[str, ...], changed_since: str | None,
+          shard: str | None, **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
+    from slimgo.imagebuild.fleet import parse_shard
     from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
     explicit = frozenset(name for name in flags if ctx.get_parameter_source(name) in (
@@ -80,7 +85,8 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=os.environ.get("SLIMGO_REPO") or os.environ.get("KO_DOCKER_REPO", ""),
-                           cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs)
+                           cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
+                           changed_since=changed_since, shard=parse_shard(shard) if shard else None)
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate

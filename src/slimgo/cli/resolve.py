@@ -13,7 +13,8 @@ from slimgo.cli.options import registry_options, stores_from
 
 # `slimgo build` parameters that are not build settings (the rest are passed on as build values)
 _NOT_SETTINGS = frozenset({"packages", "fmt", "as_json", "config_path", "image_tags", "bare", "pull", "insecure",
-                           "vuln_gate", "image_refs", "run_tests", "test_pkgs"})
+                           "vuln_gate", "image_refs", "run_tests", "test_pkgs",
+                           "changed_since", "shard"})
 
 
 @click.command()

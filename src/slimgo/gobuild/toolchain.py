@@ -195,6 +195,17 @@ class GoToolchain:
                              "find the hanging test (go test -timeout), or raise the limit")
         return code == 0
 
+    def dependency_dirs(self, package: GoPackage, options: GoBuildOptions, platform: Platform) -> set[Path]:
+        """The directories of every non-standard package ``package`` is built from (itself included)."""
+        tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
+        fmt = "{{if not .Standard}}{{.Dir}}{{end}}"
+        result = self._call(["list", "-deps", *tags, "-f", fmt, package.import_path], package.dir,
+                            options.environment(platform))
+        if result.returncode != 0:
+            raise BuildError(f"package {package.import_path}", "could not be listed by `go list -deps`:\n"
+                             + trim_go_errors(result.stderr), "fix the errors above")
+        return {Path(line) for line in result.stdout.splitlines() if line.strip()}
+
     def cgo_packages(self, package: GoPackage, options: GoBuildOptions, platform: Platform) -> list[str]:
         """The packages in the build that use cgo (as they would with CGO_ENABLED=1)."""
         env = {**options.environment(platform), "CGO_ENABLED": "1"}

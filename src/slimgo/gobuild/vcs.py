@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-__all__ = ["git_info", "vcs_source"]
+__all__ = ["changed_files", "git_info", "vcs_source"]
 
 
 def vcs_source(directory: Path) -> str | None:
@@ -48,3 +48,15 @@ def git_info(directory: Path) -> dict[str, str]:
         "IsClean": "false" if dirty else "true",
         "TreeState": "dirty" if dirty else "clean",
     }
+
+
+def changed_files(directory: Path, ref: str) -> list[Path] | None:
+    """Files changed since git ``ref`` (committed, staged, unstaged and untracked), as absolute paths; None when
+    ``ref`` is not a commit of the repository holding ``directory``."""
+    top = _git(directory, "rev-parse", "--show-toplevel")
+    if not top or ref.startswith("-") or not _git(directory, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+        return None
+    root = Path(top)
+    names = _git(directory, "diff", "--name-only", "--no-renames", ref, "--").splitlines()
+    names += _git(directory, "ls-files", "--others", "--exclude-standard").splitlines()
+    return sorted({root / name for name in names if name})

@@ -46,6 +46,8 @@ class BuildRequest:
     cwd: Path = Path()
     test: bool = False  # run `go test` first; build nothing unless it passes
     test_patterns: tuple[str, ...] = ()  # what --test runs (default: ./... of each main package's module)
+    changed_since: str | None = None  # a git ref: build only the mains whose dependency closure changed since
+    shard: tuple[int, int] | None = None  # (I, N): build only this CI runner's share of the mains
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,31 @@ def plan_builds(request: BuildRequest, toolchain: GoToolchain,
         image = _with_kodata(image_options(values), package)
         check_outputs_take(outputs, image)
         plans.append(Plan(package, go_options(values), image, outputs))
+    plans = select(request, plans, toolchain, on_note)
     stamped = sorted({plan.go.ldflags for plan in plans if plan.go.ldflags and plan.go.strip})
     if stamped:
         on_note("note", f"-ldflags {' / '.join(stamped)} added to the default -s -w (pass --no-strip to keep symbols)")
     return plans
+
+
+def select(request: BuildRequest, plans: list[Plan], toolchain: GoToolchain,
+           on_note: Callable[[str, str], None]) -> list[Plan]:
+    """--shard's share of the plans, then those changed since --changed-since; the others are named in a note."""
+    from slimgo.imagebuild.fleet import changed_since, in_shard
+
+    if request.shard is not None:
+        index, total = request.shard
+        plans = [plan for plan in plans if in_shard(plan.package, index, total)]
+        on_note("note", f"shard {index}/{total}: {len(plans)} main package(s): "
+                f"{', '.join(p.package.binary_name for p in plans) or 'none'}")
+    if request.changed_since is None or not plans:
+        return plans
+    flags = changed_since([(p.package, p.go, p.image.platforms[0]) for p in plans], request.changed_since, toolchain)
+    chosen = [plan for plan, changed in zip(plans, flags, strict=True) if changed]
+    unchanged = [plan.package.import_path for plan in plans if plan not in chosen]
+    if unchanged:
+        on_note("note", f"unchanged since {request.changed_since}, not built: {', '.join(unchanged)}")
+    return chosen
 
 
 def _settings(request: BuildRequest, first: GoPackage) -> Settings | KoSettings:
