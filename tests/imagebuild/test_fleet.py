@@ -49,6 +49,7 @@ def test_changed_since_builds_only_what_the_change_reaches(tmp_path: Path, slimg
     result = slimgo("build", "--changed-since", "HEAD", "-o", layout, "./...", cwd=root)
     assert result.code == 0 and result.out == "", result.err
     assert "unchanged since HEAD, not built: example.com/fleet/cmd/alpha, example.com/fleet/cmd/beta" in result.err
+    assert slimgo("build", "--json", "--changed-since", "HEAD", "-o", layout, "./...", cwd=root).json_lines() == []
     (root / "lib" / "lib_test.go").write_text("package lib\n\n// only a test changed\n")
     assert slimgo("build", "--changed-since", "HEAD", "-o", layout, "./...", cwd=root).out == ""
     (root / "lib" / "lib.go").write_text('package lib\n\nconst Name = "changed"\n')
