@@ -10,7 +10,8 @@ from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain, _decode_stream
 from slimgo.oci.platform import Platform
 
-_IMPORT_C = re.compile(rb'^\s*import\s+(?:\(\s*(?:[^)]*\n)*?\s*)?"C"', re.MULTILINE)
+# `import "C"`, or "C" alone on a line of an import block (linear: no nested repetition)
+_IMPORT_C = re.compile(rb'^[ \t]*(?:import[ \t]+)?"C"[ \t]*(?://.*)?$', re.MULTILINE)
 _NOT_CGO = re.compile(rb"^//go:build\s.*!cgo", re.MULTILINE)
 # What a package's without-cgo file says when it is a stub (go-sqlite3: "requires cgo to work. This is a stub")
 _STUB = re.compile(rb"\bstub\b|requires cgo|CGO_ENABLED=0", re.IGNORECASE)
