@@ -84,3 +84,17 @@ def test_cgo_on_a_base_without_a_loader_is_refused_before_compiling(tmp_path: Pa
     assert "has no dynamic loader" in result.err and "Traceback" not in result.err
     assert time.monotonic() - started < 10
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("source, expected", [
+    (b'package x\n\nimport "C"\n', True),
+    (b'package x\n\nimport (\n\t"fmt"\n\t"C" // cgo\n)\n', True),
+    (b'package x\n\nimport "fmt"\n\n// "C" in a comment\nvar s = `"C"`\n', False),
+    (b"package x\n\nimport (\n" + b"\t\"a\"\n" * 8000, False),  # an unclosed block: no backtracking blow-up
+])
+def test_import_c_is_found_in_linear_time(source: bytes, expected: bool) -> None:
+    from slimgo.gobuild.cgodrop import imports_c
+
+    started = time.monotonic()
+    assert imports_c(source) is expected
+    assert time.monotonic() - started < 0.5

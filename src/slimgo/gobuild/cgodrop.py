@@ -33,6 +33,11 @@ def _head(path: Path) -> bytes:
         return b""
 
 
+def imports_c(source: bytes) -> bool:
+    """Whether Go source (its first bytes) imports "C"."""
+    return _IMPORT_C.search(source) is not None
+
+
 def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOptions,
                 platform: Platform) -> list[DroppedCgo]:
     """Non-standard packages in the build whose ignored files import "C" and that CGO_ENABLED=1 would compile."""
@@ -47,7 +52,7 @@ def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOpti
         if item.get("Standard") or not item.get("IgnoredGoFiles"):
             continue
         directory = Path(item.get("Dir") or ".")
-        if any(_IMPORT_C.search(_head(directory / name)) for name in item["IgnoredGoFiles"]):
+        if any(imports_c(_head(directory / name)) for name in item["IgnoredGoFiles"]):
             candidates[item["ImportPath"]] = (directory, tuple(item.get("GoFiles") or ()))
     if not candidates:
         return []
