@@ -83,7 +83,7 @@ def _git(root: Path) -> str:
 
 KO_YAML = """\
 defaultPlatforms: [linux/amd64]
-defaultEnv: [GOAMD64=v2]
+defaultEnv: [GOAMD64=v2, CGO_ENABLED=1]
 defaultFlags: [-tags=netgo]
 defaultLdflags: ["-X main.version=STAMP[{{.Env.RELEASE}}]"]
 sbom: none
@@ -111,6 +111,7 @@ def test_ko_yaml_is_read_when_there_is_no_slimgo_yaml(tmp_path: Path, slimgo: Sl
     result = slimgo("build", "-o", f"oci:{tmp_path}/l", "./...", cwd=root)
     assert result.code == 0, result.err
     assert "'sbom' is not supported" in result.err and "'linux_capabilities' is not supported" in result.err
+    assert "CGO_ENABLED in defaultEnv is not used" in result.err
     alpha = _binary_info(f"oci:{tmp_path}/l:alpha", "alpha", tmp_path)
     beta = _binary_info(f"oci:{tmp_path}/l:beta", "beta", tmp_path)
     assert alpha["stamp"] == "1.0.0" and alpha["symbols"] == "False" and alpha["GOAMD64"] == "v2"

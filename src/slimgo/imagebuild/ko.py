@@ -156,6 +156,12 @@ def load_ko_settings(path: Path, epoch: int | None = None) -> KoSettings:
         raise UsageError(f"{path} builds", "is not a list", "give one mapping per main package")
     root = path.parent
     parsed = tuple(_build(item, i, root, path, warnings) for i, item in enumerate(builds))
+    envs = [("defaultEnv", _strings(data.get("defaultEnv"), f"{path} defaultEnv"))]
+    envs += [(f"builds {b.id} env", b.env or ()) for b in parsed]
+    for where, entries in envs:
+        if any(e.startswith("CGO_ENABLED=") for e in entries):
+            warnings.append(f"{path}: CGO_ENABLED in {where} is not used: slimgo builds with CGO_ENABLED=0 unless "
+                            "--cgo (which also needs a --base with a C library)")
     base = data.get("defaultBaseImage")
     return KoSettings(
         path=path,
