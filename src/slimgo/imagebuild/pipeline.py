@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slimgo.errors import UsageError
 from slimgo.gobuild.options import GoBuildOptions
@@ -19,10 +19,6 @@ from slimgo.imagebuild.options import FileSpec, ImageOptions, epoch_from_env, pa
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Location, Stores
-
-if TYPE_CHECKING:
-    from slimgo.imagebuild.ko import KoSettings
-    from slimgo.imagebuild.settings import Settings
 
 # Flags a .slimgo.yaml may set (the names of their values in BuildRequest.values).
 SETTABLE = frozenset({
@@ -74,6 +70,7 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
     """Build every main package of ``request``; write each output only after every build succeeded."""
     from slimgo.imagebuild.base import LayerCache
     from slimgo.imagebuild.builder import ImageBuilder
+    from slimgo.imagebuild.stages import check_base_loader, check_cgo_dropped, run_tests
 
     toolchain = GoToolchain()
     plans = plan_builds(request, toolchain, on_note)
@@ -104,15 +101,19 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
 def plan_builds(request: BuildRequest, toolchain: GoToolchain,
                 on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Plan]:
+    """Every package with its merged options and outputs, checked before anything is built; ``on_note`` gets
+    ("warning" | "note", text) for what the user should hear about."""
+    from slimgo.imagebuild.stages import find_settings_for, select, with_kodata
+
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
-    settings = _settings(request, found[0])
+    settings = find_settings_for(request, found[0])
     for warning in settings.warnings:
         on_note("warning", warning)
     plans = []
     for package in found:
         values = merge(request, settings.for_package(package))
         outputs = tuple(plan_outputs(values["output"], package, len(found), request.bare, request.repo))
-        image = _with_kodata(image_options(values), package)
+        image = with_kodata(image_options(values), package)
         check_outputs_take(outputs, image)
         plans.append(Plan(package, go_options(values), image, outputs))
     plans = select(request, plans, toolchain, on_note)
@@ -120,93 +121,6 @@ def plan_builds(request: BuildRequest, toolchain: GoToolchain,
     if stamped:
         on_note("note", f"-ldflags {' / '.join(stamped)} added to the default -s -w (pass --no-strip to keep symbols)")
     return plans
-
-
-def select(request: BuildRequest, plans: list[Plan], toolchain: GoToolchain,
-           on_note: Callable[[str, str], None]) -> list[Plan]:
-    """--shard's share of the plans, then those changed since --changed-since; the others are named in a note."""
-    from slimgo.imagebuild.fleet import changed_since, in_shard
-
-    if request.shard is not None:
-        index, total = request.shard
-        plans = [plan for plan in plans if in_shard(plan.package, index, total)]
-        on_note("note", f"shard {index}/{total}: {len(plans)} main package(s): "
-                f"{', '.join(p.package.binary_name for p in plans) or 'none'}")
-    if request.changed_since is None or not plans:
-        return plans
-    flags = changed_since([(p.package, p.go, p.image.platforms[0]) for p in plans], request.changed_since, toolchain)
-    chosen = [plan for plan, changed in zip(plans, flags, strict=True) if changed]
-    unchanged = [plan.package.import_path for plan in plans if plan not in chosen]
-    if unchanged:
-        on_note("note", f"unchanged since {request.changed_since}, not built: {', '.join(unchanged)}")
-    return chosen
-
-
-def _settings(request: BuildRequest, first: GoPackage) -> Settings | KoSettings:
-    """--config, else .slimgo.yaml at the module root, else a ko project's .ko.yaml."""
-    from slimgo.imagebuild.ko import find_ko_settings, load_ko_settings
-    from slimgo.imagebuild.settings import find_settings, load_settings
-
-    start = first.module_dir or first.dir
-    settings_path = request.config_path or find_settings(start)
-    ko_path = None if settings_path else find_ko_settings(start)
-    if ko_path is not None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        return load_ko_settings(ko_path, epoch_from_env(epoch) if epoch else None)
-    return load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
-
-
-def _with_kodata(image: ImageOptions, package: GoPackage) -> ImageOptions:
-    """A ko project's kodata/ next to the main package goes to /var/run/ko, named by KO_DATA_PATH."""
-    from dataclasses import replace
-
-    from slimgo.imagebuild.ko import KODATA_DEST, kodata, kodata_entries
-
-    source = kodata(package)
-    if source is None:
-        return image
-    entries = kodata_entries(source, package.module_dir or package.dir)
-    return replace(image, entries=(*image.entries, *entries), env=(("KO_DATA_PATH", KODATA_DEST), *image.env))
-
-
-def check_base_loader(plan: Plan, stores: Stores) -> None:
-    """A cgo build on a base without a dynamic loader is refused before compiling."""
-    if not plan.go.cgo or plan.image.base in ("static", "scratch"):
-        return  # the builder refuses these two by name
-    from slimgo.imagebuild.gate import check_loader_before_cgo
-    from slimgo.rootfs import Rootfs
-
-    for platform in plan.image.platforms:
-        image = stores.open_image(plan.image.base, platform)
-        check_loader_before_cgo(Rootfs(image.layers), platform, plan.image.base)
-
-
-def check_cgo_dropped(plan: Plan, toolchain: GoToolchain, on_note: Callable[[str, str], None]) -> None:
-    """A static build that links a dependency's cgo-less stub is refused; other dropped cgo files are named."""
-    if plan.go.cgo:
-        return
-    from slimgo.gobuild.cgodrop import dropped_cgo
-    from slimgo.imagebuild.gate import check_dropped_cgo
-
-    dropped = dropped_cgo(toolchain, plan.package, plan.go, plan.image.platforms[0])
-    for warning in check_dropped_cgo(dropped, f"package {plan.package.import_path}"):
-        on_note("warning", warning)
-
-
-def run_tests(request: BuildRequest, plans: Sequence[Plan], toolchain: GoToolchain,
-              on_line: Callable[[str], None]) -> None:
-    """`go test` with the build's flags on the host, once per module (or the --test-pkgs patterns)."""
-    from slimgo.errors import BuildError
-    from slimgo.host import host_platform
-
-    runs: dict[tuple[Path, GoBuildOptions], tuple[str, ...]] = {}
-    for plan in plans:
-        where = request.cwd if request.test_patterns else (plan.package.module_dir or plan.package.dir)
-        runs.setdefault((where, plan.go), request.test_patterns or ("./...",))
-    for (where, go), patterns in runs.items():
-        if not toolchain.test(patterns, where, go, host_platform(), on_line):
-            raise BuildError(f"go test {' '.join(patterns)} (in {where})", "failed, so no image was written",
-                             "fix the failing tests shown above, or build without --test")
 
 
 def merge(request: BuildRequest, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,7 +234,7 @@ def describe(outcome: Outcome) -> dict[str, Any]:
     result = outcome.result
     artifact = result.artifact
     images: list[StoredImage] = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
-    layers = []
+    layers: list[dict[str, Any]] = []
     seen = set()
     for image in images:
         for layer in image.layers:
@@ -334,11 +248,12 @@ def describe(outcome: Outcome) -> dict[str, Any]:
                 "uncompressed_size": _uncompressed_size(layer),
             })
     first = result.images[0]
+    unpacked = {item["digest"]: item["uncompressed_size"] for item in layers}
     platform_images = [{
         "platform": str(built.platform),
         "digest": str(built.image.digest),
         "compressed_size": sum(layer.descriptor.size for layer in built.image.layers),
-        "uncompressed_size": sum(_uncompressed_size(layer) for layer in built.image.layers),
+        "uncompressed_size": sum(unpacked[str(layer.descriptor.digest)] for layer in built.image.layers),
         "binary_size": built.binary_size,
         "static": built.static,
         "tzdata": built.tzdata,
