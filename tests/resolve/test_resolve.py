@@ -104,6 +104,9 @@ def test_resolve_refuses_without_a_registry_and_for_a_library(tmp_path: Path, sl
     (root / "deploy" / "a.yaml").write_text("image: ko://example.com/fleet/cmd/alpha\n")
     result = slimgo("resolve", "-f", "deploy/a.yaml", cwd=root)
     assert result.code == 2 and "SLIMGO_REPO" in result.err and result.out == ""
+    monkeypatch.setenv("KO_DOCKER_REPO", "ko.local")
+    result = slimgo("resolve", "-f", "deploy/a.yaml", cwd=root)
+    assert result.code == 2 and "Docker-daemon or kind target" in result.err and result.out == ""
     monkeypatch.setenv("SLIMGO_REPO", f"{registry.host}/lib")
     (root / "deploy" / "a.yaml").write_text("image: ko://example.com/fleet/lib\n")
     result = slimgo("resolve", "-f", "deploy/a.yaml", cwd=root)

@@ -77,6 +77,7 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
     from slimgo.imagebuild.fleet import parse_shard
+    from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
     explicit = frozenset(name for name in flags if ctx.get_parameter_source(name) in (
@@ -84,7 +85,7 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     multiple = frozenset(p.name for p in ctx.command.params if p.name and getattr(p, "multiple", False))
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
-                           repo=os.environ.get("SLIMGO_REPO") or os.environ.get("KO_DOCKER_REPO", ""),
+                           repo=repository(os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")),
                            cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
                            changed_since=changed_since, shard=parse_shard(shard) if shard else None)
     stores = stores_from(pull, insecure, int(flags["jobs"]))

@@ -39,6 +39,7 @@ def resolve(sources: tuple[str, ...], recursive: bool, image_refs: Path | None, 
     $KO_DOCKER_REPO), and print the YAML with each reference replaced by REPO@sha256:... (comments kept)."""
     from slimgo.cachedir import cache_root
     from slimgo.cli.build import build as build_command
+    from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest
     from slimgo.imagebuild.resolve import read_manifests, resolve_references, substitute
 
@@ -50,7 +51,7 @@ def resolve(sources: tuple[str, ...], recursive: bool, image_refs: Path | None, 
     explicit = frozenset(name for name, flag in (("platform", platform), ("base", base), ("jobs", "1")) if flag)
     multiple = frozenset(p.name for p in build_command.params if p.name and getattr(p, "multiple", False))
     request = BuildRequest(patterns=(), values=values, explicit=explicit, multiple=multiple, image_tags=image_tags,
-                           repo=repo or os.environ.get("KO_DOCKER_REPO", ""),
+                           repo=repository(repo, os.environ.get("KO_DOCKER_REPO")),
                            cwd=Path.cwd())
     resolved = resolve_references(manifests, request, cache_dir=cache_root(), stores=stores_from(pull, insecure, jobs),
                                   on_start=lambda plan: render.log(f"building {plan.package.import_path}"),

@@ -216,3 +216,15 @@ def kodata_entries(source: Path, module_root: Path) -> list[Entry]:
                 raise UsageError(str(source), f"holds more than {_MAX_KODATA_ENTRIES} entries",
                                  "kodata is for static assets; ship large trees another way")
     return entries
+
+
+def repository(slimgo_repo: str | None, ko_docker_repo: str | None) -> str:
+    """Where images are pushed: SLIMGO_REPO, else ko's KO_DOCKER_REPO (but not ko's daemon and kind targets)."""
+    if slimgo_repo:
+        return slimgo_repo
+    repo = (ko_docker_repo or "").strip()
+    if repo.split("/", 1)[0] in ("ko.local", "kind.local"):
+        raise UsageError(f"KO_DOCKER_REPO={repo}", "names ko's Docker-daemon or kind target, which slimgo does not "
+                         "write to", "push to a registry (KO_DOCKER_REPO=HOST/REPO), or pass -o "
+                         "docker-archive:FILE and load that")
+    return repo

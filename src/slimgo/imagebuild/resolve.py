@@ -169,7 +169,8 @@ def resolve_references(manifests: Sequence[Manifest], request: BuildRequest, sto
     if not request.repo:
         raise UsageError("slimgo resolve", "has no registry to push to",
                          "set SLIMGO_REPO (or ko's KO_DOCKER_REPO) to REGISTRY/REPOSITORY")
-    patterns = tuple(dict.fromkeys(text.split("://", 1)[1] for text in texts))
+    targets = {r.text: r.target for m in manifests for r in m.references}
+    patterns = tuple(dict.fromkeys(targets[text] for text in texts))
     # the images must go to the registry whatever a settings file says: -o counts as given (empty)
     request = replace(request, patterns=patterns, values={**request.values, "output": ()},
                       explicit=request.explicit | {"output"})
@@ -178,7 +179,7 @@ def resolve_references(manifests: Sequence[Manifest], request: BuildRequest, sto
     by_dir = {o.result.package.dir.resolve(): o for o in outcomes}
     resolved = {}
     for text in texts:
-        target = text.split("://", 1)[1]
+        target = targets[text]
         outcome = by_dir.get((request.cwd / target).resolve()) if _is_path(target) else by_import.get(target)
         if outcome is None:
             raise UsageError(text, "does not name the import path of a main package that was built",
