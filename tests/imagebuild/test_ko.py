@@ -59,10 +59,14 @@ def test_ldflags_add_to_the_slim_default_and_no_strip_removes_it(tmp_path: Path,
 
 def test_json_gives_every_platform_of_an_index(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
     root = _module(tmp_path / "m")
+    assert slimgo("build", "--image-refs", f"{tmp_path}/no/such/dir/refs", "-o", f"oci:{tmp_path}/l", "./cmd/app",
+                  cwd=root).code == 2
+    assert not (tmp_path / "l").exists()  # refused before building
     result = slimgo("build", "--json", "--platform", "linux/amd64,linux/arm64", "-o", f"oci:{tmp_path}/l",
-                    "./cmd/app", cwd=root)
+                    "--image-refs", f"{tmp_path}/refs", "./cmd/app", cwd=root)
     assert result.code == 0, result.err
     (record,) = result.json_lines()
+    assert (tmp_path / "refs").read_text() == f"{record['reference']}\n"
     per = {item["platform"]: item for item in record["platform_images"]}  # type: ignore[attr-defined]
     assert set(per) == {"linux/amd64", "linux/arm64"}
     index = json.loads((tmp_path / "l" / "blobs" / "sha256" / str(record["digest"]).split(":")[1]).read_bytes())

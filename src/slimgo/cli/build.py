@@ -88,14 +88,18 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            repo=repository(os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")),
                            cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
                            changed_since=changed_since, shard=parse_shard(shard) if shard else None)
+    if image_refs is not None:
+        from slimgo.imagebuild.resolve import check_image_refs_target
+
+        check_image_refs_target(image_refs)
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
                          else lambda _results: None, on_note=_note, on_test_output=render.error)
     if image_refs is not None:
-        from slimgo.imagebuild.resolve import image_ref
+        from slimgo.imagebuild.resolve import image_ref, write_image_refs
 
-        image_refs.write_text("".join(f"{image_ref(outcome.references[0])}\n" for outcome in outcomes))
+        write_image_refs(image_refs, [image_ref(outcome.references[0]) for outcome in outcomes])
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return

@@ -41,8 +41,16 @@ def resolve(sources: tuple[str, ...], recursive: bool, image_refs: Path | None, 
     from slimgo.cli.build import build as build_command
     from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest
-    from slimgo.imagebuild.resolve import read_manifests, resolve_references, substitute
+    from slimgo.imagebuild.resolve import (
+        check_image_refs_target,
+        read_manifests,
+        resolve_references,
+        substitute,
+        write_image_refs,
+    )
 
+    if image_refs is not None:
+        check_image_refs_target(image_refs)
     manifests = read_manifests(sources, recursive, sys.stdin.buffer.read() if "-" in sources else None)
     given = [*(["--platform", platform] if platform else []), *(["--base", base] if base else []),
              "--jobs", str(jobs)]
@@ -59,5 +67,5 @@ def resolve(sources: tuple[str, ...], recursive: bool, image_refs: Path | None, 
                                       text))
     documents = [substitute(manifest, resolved) for manifest in manifests]
     if image_refs is not None:
-        image_refs.write_text("".join(f"{ref}\n" for ref in dict.fromkeys(resolved.values())))
+        write_image_refs(image_refs, list(resolved.values()))
     render.text("---\n".join(doc if doc.endswith("\n") or not doc else doc + "\n" for doc in documents))

@@ -186,3 +186,29 @@ def resolve_references(manifests: Sequence[Manifest], request: BuildRequest, sto
                              "write ko://MODULE/PATH/TO/CMD as `go list` prints it")
         resolved[text] = digest_reference(outcome.references[0])
     return resolved
+
+
+def write_image_refs(path: Path, references: Sequence[str]) -> None:
+    """`--image-refs FILE`: one reference per line, written whole (a temporary file renamed into place)."""
+    import os
+    import tempfile
+
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w") as handle:
+            handle.write("".join(f"{ref}\n" for ref in dict.fromkeys(references)))
+        os.replace(name, path)
+    except OSError as err:
+        raise UsageError(f"--image-refs {path}", f"cannot be written: {err.strerror or err}",
+                         "give a file in an existing, writable directory") from None
+
+
+def check_image_refs_target(path: Path) -> None:
+    """Refuse an --image-refs FILE that cannot be written before anything is built or pushed."""
+    import os
+
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir() or not os.access(directory, os.W_OK):
+        raise UsageError(f"--image-refs {path}", f"{directory} is not a writable directory",
+                         "give a file in an existing, writable directory")
