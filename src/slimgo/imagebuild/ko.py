@@ -52,7 +52,10 @@ class KoSettings:
         flags = build.flags if build and build.flags is not None else self.flags
         ldflags = build.ldflags if build and build.ldflags is not None else self.ldflags
         where = f"{self.path} ({'builds ' + build.id if build else 'defaults'})"
-        data = template_data(package.dir, dict(_pair(e, where) for e in env), self.epoch)
+        pairs = dict(_pair(e, where) for e in env)
+        # git is asked only when a template is used (ko's {{.Git.*}} come from the project's repository)
+        data = template_data(self.path.parent, pairs, self.epoch) if any(
+            "{{" in item for item in (*env, *flags, *ldflags)) else {}
         values: dict[str, Any] = {}
         base = self.overrides.get(package.import_path, self.base)
         if base:

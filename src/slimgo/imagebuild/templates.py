@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -15,15 +16,21 @@ _ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _FIELD = re.compile(r"^-?\s*\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\s*-?$")
 
 
+@functools.lru_cache(maxsize=8)
+def _git_info(directory: Path) -> dict[str, str]:
+    """One repository's git facts, asked once per run however many mains use them."""
+    from slimgo.gobuild.vcs import git_info
+
+    return git_info(directory)
+
+
 def template_data(directory: Path, env: Mapping[str, str], epoch: int | None = None) -> dict[str, object]:
     """What ko gives a template: the environment (with the build's own env on top), git facts and the date
     (SOURCE_DATE_EPOCH when set, else now, as ko does)."""
-    from slimgo.gobuild.vcs import git_info
-
     moment = epoch if epoch is not None else int(time.time())
     return {
         "Env": {"LDFLAGS": "", **os.environ, **env},
-        "Git": git_info(directory),
+        "Git": dict(_git_info(directory)),
         "Date": datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Timestamp": str(moment),
     }
