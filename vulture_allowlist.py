@@ -24,6 +24,7 @@ sign  # cli/sign.py, the `sign` verb
 verify  # cli/verify.py, the `verify` verb
 attest  # cli/attest.py, the `attest` verb
 verify_attestation  # cli/verify_attestation.py, the `verify-attestation` verb
+resolve  # cli/resolve.py, the `resolve` verb
 __getattr__  # stores/registry/__init__.py: module attribute hook (PEP 562), Reference and RegistryOptions on demand
 EXIT_FAILED  # cli/main.py: the documented exit-code contract, asserted by tests/cli/test_exit_codes.py
 EXIT_TIMEOUT  # cli/main.py: as above (runtime/runc.py returns 124 itself)

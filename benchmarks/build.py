@@ -186,7 +186,7 @@ class Bench:
 
         def build() -> None:
             out = run([*cmd, "build", "--json", "-o", f"oci:{layout}"], self.src, self.env)
-            last.update(json.loads(out)["images"][-1])
+            last.update(json.loads(out)["images"][0])  # one `slimgo.build` document
 
         def sizes() -> Sizes:
             return Sizes(int(last["compressed_size"]), int(last["uncompressed_size"]), len(last["layers"]))

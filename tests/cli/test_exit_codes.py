@@ -26,6 +26,7 @@ USAGE_OR_UNREADABLE = [
     (["build", MISSING], 2),
     (["build", "--platform", "linux/", "."], 2),
     (["build", "--no-such-flag"], 2),
+    (["resolve", "-f", MISSING], 2),
     (["run", f"oci:{MISSING}"], 2),
     (["run"], 2),
     (["copy", f"oci:{MISSING}", "oci:out"], 2),

@@ -118,6 +118,7 @@ def lines_match(*patterns: str) -> Callable[[Workspace, str], bool]:
 CASES: dict[str, Case] = {
     "build": Case(lambda s: ["build", ".", "-o", f"oci:{s.root / 'built'}:hello"],
                   lines_match("oci:{root}/built:hello" + DIGEST)),
+    "resolve": Case(lambda s: ["resolve", "-f", "-", "--repo", f"{s.registry.host}/r"], lambda s, out: re.fullmatch(rf"image: {re.escape(s.registry.host)}/r/\w+{DIGEST}\n", out) is not None, stdin="image: slimgo://.\n"),  # noqa: E501
     "copy": Case(lambda s: ["copy", f"oci:{s.root / 'layout'}:hello", f"oci:{s.root / 'copied'}:v1"],
                  lines_match("oci:{root}/copied:v1" + DIGEST)),
     "inspect": Case(lambda s: ["inspect", f"oci:{s.root / 'layout'}:hello", "--json"],

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
               help="Pack the binary with UPX (tested, started once, refused when it does not shrink). Smaller "
                    "pulls, slower starts: measure with `slimgo bench`.")
 @click.option("--cgo", is_flag=True, help="Allow CGO_ENABLED=1 (needs a --base image with glibc; checked).")
-@click.option("--ldflags", help="Replaces the default -ldflags '-s -w'.")
+@click.option("--ldflags", help="Added to the default -ldflags '-s -w' (with --no-strip: used alone).")
 @click.option("--tags", help="Comma-separated build tags.")
 @click.option("--gcflags", help="Passed to go build -gcflags.")
 @click.option("--no-strip", is_flag=True, help="Keep the symbol table and DWARF (no -s -w).")
@@ -62,6 +62,15 @@ if TYPE_CHECKING:
 @format_option("text", "json")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Settings file (default: .slimgo.yaml at the module root).")
+@click.option("--image-refs", "image_refs", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write each built image's reference (REPO@sha256:... for a registry), one per line, here.")
+@click.option("--test", "run_tests", is_flag=True,
+              help="Run `go test` (same flags) on the module first; write nothing unless it passes. Output: stderr.")
+@click.option("--test-pkgs", "test_pkgs", metavar="PATTERN", multiple=True,
+              help="What --test runs instead of ./... of the module (implies --test). Repeatable.")
+@click.option("--changed-since", "changed_since", metavar="GIT-REF",
+              help="Build only the mains whose dependency closure (or go.mod/go.sum) changed since this git ref.")
+@click.option("--shard", metavar="I/N", help="Build only this CI runner's stable share of the mains (1 <= I <= N).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
 @click.option("--sbom", "sbom_text", default="none", show_default=True, metavar="spdx,cyclonedx|none|auto",
@@ -80,10 +89,13 @@ if TYPE_CHECKING:
 def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: bool, config_path: Path | None,
           image_tags: tuple[str, ...], bare: bool, pull: str, insecure: tuple[str, ...], vuln_gate: bool,
           sbom_text: str, sign_key: str | None, provenance: bool, debug_variant: bool,
-          debug_tools: tuple[Path, ...], **flags: Any) -> None:
+          debug_tools: tuple[Path, ...], image_refs: Path | None, run_tests: bool, test_pkgs: tuple[str, ...],
+          changed_since: str | None, shard: str | None, **flags: Any) -> None:
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
+    from slimgo.imagebuild.fleet import parse_shard
+    from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
     explicit = frozenset(name for name in flags if ctx.get_parameter_source(name) in (
@@ -91,13 +103,19 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     multiple = frozenset(p.name for p in ctx.command.params if p.name and getattr(p, "multiple", False))
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
-                           repo=os.environ.get("SLIMGO_REPO", ""), cwd=Path.cwd())
+                           repo=repository(os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")),
+                           cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
+                           changed_since=changed_since, shard=parse_shard(shard) if shard else None)
+    if image_refs is not None:
+        from slimgo.imagebuild.resolve import check_image_refs_target
+
+        check_image_refs_target(image_refs)
     stores = stores_from(pull, insecure, int(flags["jobs"]))
     formats, key = _supply_settings(sbom_text, sign_key)  # a bad key or password fails before anything is built
     tools = _debug_tools(debug_variant, debug_tools)
     outcomes = run_build(request, stores, cache_root(), on_start=_started,
                          before_write=(lambda results: _vuln_check(results, config_path)) if vuln_gate
-                         else lambda _results: None)
+                         else lambda _results: None, on_note=_note, on_test_output=render.error)
     if formats or key is not None or provenance or tools is not None:
         from slimgo.supply.publish import publish
 
@@ -107,6 +125,10 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
         for line in publish(stores, [ref for outcome in outcomes for ref in outcome.references], formats, key,
                             parameters if provenance else None, tools):
             render.log(line)
+    if image_refs is not None:
+        from slimgo.imagebuild.resolve import image_ref, write_image_refs
+
+        write_image_refs(image_refs, [image_ref(outcome.references[0]) for outcome in outcomes])
     if chosen_format(fmt, as_json) == "json":
         render.document("slimgo.build", {"images": [describe(outcome) for outcome in outcomes]})
         return
@@ -146,6 +168,10 @@ def _vuln_check(results: list[BuildResult], config_path: Path | None) -> None:
               for image in (r.artifact.images if isinstance(r.artifact, ImageIndex) else [r.artifact])]
     findings = check_images(images, cache_root() / "vuln", Path.cwd(), config_path)
     render.log(f"vuln: no vulnerable code linked ({len(findings)} advisories affect modules, none present)")
+
+
+def _note(kind: str, text: str) -> None:
+    (render.warning if kind == "warning" else render.note)(text)
 
 
 def _started(plan: Plan) -> None:

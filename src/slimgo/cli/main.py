@@ -38,6 +38,7 @@ EXIT_INTERRUPT = 130  # Ctrl-C
 # verb -> "module:attribute"; each module holds one click command (or group) and nothing else the CLI needs.
 COMMANDS: dict[str, str] = {
     "build": "slimgo.cli.build:build",
+    "resolve": "slimgo.cli.resolve:resolve",
     "run": "slimgo.cli.run:run",
     "inspect": "slimgo.cli.inspect:inspect",
     "analyze": "slimgo.cli.analyze:analyze",

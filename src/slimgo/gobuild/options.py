@@ -20,21 +20,24 @@ class GoBuildOptions:
     cgo: bool = False
     strip: bool = True
     trimpath: bool = True
-    ldflags: str | None = None  # replaces the default "-s -w" when given
+    ldflags: str | None = None  # added to the default "-s -w" (which --no-strip removes)
     tags: tuple[str, ...] = ()
     gcflags: str | None = None
     env: tuple[tuple[str, str], ...] = field(default=())
+    extra_flags: tuple[str, ...] = ()  # further `go build` flags (a .ko.yaml's flags), passed as given
 
     def __post_init__(self) -> None:
-        for value in (self.ldflags or "", self.gcflags or ""):
+        for value in (self.ldflags or "", self.gcflags or "", *self.extra_flags):
             if "-toolexec" in value:
                 raise UsageError("-toolexec", "is refused: it runs an arbitrary program on every compile step",
                                  "remove -toolexec from the flags")
 
     def effective_ldflags(self) -> str:
-        if self.ldflags is not None:
-            return self.ldflags
-        return SLIM_LDFLAGS if self.strip else ""
+        """-s -w (unless not stripping) followed by the user's ldflags, without repeating -s or -w."""
+        user = (self.ldflags or "").strip()
+        words = user.split()
+        slim = [flag for flag in SLIM_LDFLAGS.split() if flag not in words] if self.strip else []
+        return " ".join([*slim, user]).strip()
 
     def flags(self) -> list[str]:
         out: list[str] = []
@@ -47,6 +50,7 @@ class GoBuildOptions:
             out.append(f"-tags={','.join(self.tags)}")
         if self.gcflags:
             out.append(f"-gcflags={self.gcflags}")
+        out.extend(self.extra_flags)
         return out
 
     def environment(self, platform: Platform) -> dict[str, str]:

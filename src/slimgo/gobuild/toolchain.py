@@ -85,6 +85,11 @@ class GoToolchain:
             raise BuildError(f"go {' '.join(args[:2])}", f"did not finish within {timeout:.0f}s",
                              "check the build for hangs (e.g. a module download that never completes)") from None
 
+    def call(self, args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
+             timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run `go ARGS` (for the other gobuild modules)."""
+        return self._call(args, cwd, env, timeout)
+
     def goflags(self) -> str:
         """GOFLAGS as `go` will see it: the environment, else the `go env -w` file (read directly: no subprocess)."""
         if "GOFLAGS" in os.environ:
@@ -160,6 +165,48 @@ class GoToolchain:
             raise BuildError(f"go build {package.import_path} ({platform})",
                              "failed:\n" + trim_go_errors(result.stderr),
                              "fix the compile errors above; slimgo ran: go " + " ".join(args))
+
+    def test(self, patterns: Sequence[str], cwd: Path, options: GoBuildOptions, platform: Platform,
+             on_line: Callable[[str], None], timeout: float = 1800) -> bool:
+        """`go test` of ``patterns`` with the build's own flags, each output line handed to ``on_line`` as it
+        comes; True when the tests pass."""
+        import threading
+
+        args = [self.go, "test", *options.flags(), *patterns]
+        env = {**os.environ, **options.environment(platform)}
+        try:
+            process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, errors="replace")
+        except OSError as err:
+            raise BuildError(self.go, f"cannot be executed: {err.strerror or err}", "check your Go installation") \
+                from None
+        timer = threading.Timer(timeout, process.kill)  # a hung test must not hang the build
+        timer.start()
+        with process:
+            try:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    on_line(line.rstrip("\n")[:4096])
+                code = process.wait()
+            finally:
+                timer.cancel()
+                if process.poll() is None:
+                    process.kill()
+        if code < 0:
+            raise BuildError(f"go test {' '.join(patterns)}", f"did not finish within {timeout:.0f}s",
+                             "find the hanging test (go test -timeout), or raise the limit")
+        return code == 0
+
+    def dependency_dirs(self, package: GoPackage, options: GoBuildOptions, platform: Platform) -> set[Path]:
+        """The directories of every non-standard package ``package`` is built from (itself included)."""
+        tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
+        fmt = "{{if not .Standard}}{{.Dir}}{{end}}"
+        result = self._call(["list", "-deps", *tags, "-f", fmt, package.import_path], package.dir,
+                            options.environment(platform))
+        if result.returncode != 0:
+            raise BuildError(f"package {package.import_path}", "could not be listed by `go list -deps`:\n"
+                             + trim_go_errors(result.stderr), "fix the errors above")
+        return {Path(line) for line in result.stdout.splitlines() if line.strip()}
 
     def cgo_packages(self, package: GoPackage, options: GoBuildOptions, platform: Platform) -> list[str]:
         """The packages in the build that use cgo (as they would with CGO_ENABLED=1)."""

@@ -158,6 +158,7 @@ class ImageBuilder:
         entries = [Entry(app_path.lstrip("/"), mode=0o755, source=binary)]
         for spec in iopts.files:
             entries += _file_entries(spec)
+        entries += iopts.entries
         layers.append(build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache))
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})

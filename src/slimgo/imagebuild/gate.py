@@ -15,6 +15,7 @@ from elftools.elf.gnuversions import GNUVerDefSection
 
 from slimgo.elf.linking import Linking, read_linking
 from slimgo.errors import StaticLinkError
+from slimgo.gobuild.cgodrop import DroppedCgo
 from slimgo.oci.platform import Platform
 from slimgo.rootfs import Rootfs
 
@@ -102,3 +103,40 @@ def check_dynamic_base(binary: Path, platform: Platform, rootfs: Rootfs, base_na
             raise StaticLinkError(base_name, f"has glibc {highest} at {libc_path}, but {binary.name} needs "
                                   f"glibc >= {linking.glibc_required}", fix + " with a newer glibc")
     return linking
+
+
+# Every dynamic loader a glibc or musl binary may name in PT_INTERP, per architecture.
+_LOADERS = {
+    "amd64": ("/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"),
+    "arm64": ("/lib/ld-linux-aarch64.so.1", "/lib64/ld-linux-aarch64.so.1", "/lib/ld-musl-aarch64.so.1"),
+    "arm": ("/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.3", "/lib/ld-musl-armhf.so.1"),
+    "386": ("/lib/ld-linux.so.2", "/lib/ld-musl-i386.so.1"),
+    "ppc64le": ("/lib64/ld64.so.2", "/lib/ld-musl-powerpc64le.so.1"),
+    "s390x": ("/lib/ld64.so.1", "/lib/ld-musl-s390x.so.1"),
+    "riscv64": ("/lib/ld-linux-riscv64-lp64d.so.1", "/lib/ld-musl-riscv64.so.1"),
+}
+
+
+def check_loader_before_cgo(rootfs: Rootfs, platform: Platform, base_name: str) -> None:
+    """Refuse `--cgo` on a base with no dynamic loader at all, before minutes of compiling C."""
+    loaders = _LOADERS.get(platform.architecture, ())
+    if loaders and not any(rootfs.exists(path) for path in loaders):
+        raise StaticLinkError(f"--cgo with --base {base_name}",
+                              f"this base has no dynamic loader for {platform} ({', '.join(loaders)}), so no cgo "
+                              "binary can start in it",
+                              "pass --base with an image that has glibc (e.g. gcr.io/distroless/base or cc), "
+                              "or drop --cgo")
+
+
+def check_dropped_cgo(dropped: Sequence[DroppedCgo], where: str) -> list[str]:
+    """An error for a dependency that CGO_ENABLED=0 turned into a stub; warnings for the rest."""
+    fix = "pass --cgo with a --base that has glibc, or use a pure-Go alternative (e.g. modernc.org/sqlite " \
+          "for github.com/mattn/go-sqlite3)"
+    stubs = [d for d in dropped if d.stub]
+    if stubs:
+        names = ", ".join(f"{d.import_path} ({', '.join(d.cgo_files[:3])}{', ...' if len(d.cgo_files) > 3 else ''})"
+                          for d in stubs)
+        raise StaticLinkError(where, f"links {names} without its cgo files (CGO_ENABLED=0): what is left is a stub "
+                              "that fails when the program runs", fix)
+    return [f"{where}: {d.import_path} is built without its cgo files ({', '.join(d.cgo_files[:3])}) and uses "
+            f"its pure-Go code instead; {fix}" for d in dropped]

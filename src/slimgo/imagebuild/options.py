@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slimgo.errors import UsageError
+from slimgo.layer import Entry
 from slimgo.oci.platform import Platform
 
 TZDATA_MODES = ("auto", "always", "never")
@@ -92,6 +93,7 @@ class ImageOptions:
     epoch: int = 0
     allow_unsafe_layers: bool = False  # a --base image's layers are judged by slimgo.layercheck unless set
     compress: str | None = None  # --compress upx[:LEVEL]: pack the binary before it is layered
+    entries: tuple[Entry, ...] = ()  # more files for the app layer (a ko project's kodata/)
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

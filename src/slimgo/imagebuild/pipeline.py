@@ -41,6 +41,10 @@ class BuildRequest:
     bare: bool = False
     repo: str = ""  # SLIMGO_REPO
     cwd: Path = Path()
+    test: bool = False  # run `go test` first; build nothing unless it passes
+    test_patterns: tuple[str, ...] = ()  # what --test runs (default: ./... of each main package's module)
+    changed_since: str | None = None  # a git ref: build only the mains whose dependency closure changed since
+    shard: tuple[int, int] | None = None  # (I, N): build only this CI runner's share of the mains
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,18 @@ class Outcome:
 
 def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
               on_start: Callable[[Plan], None] = lambda _plan: None,
-              before_write: Callable[[list[BuildResult]], None] = lambda _results: None) -> list[Outcome]:
+              before_write: Callable[[list[BuildResult]], None] = lambda _results: None,
+              on_note: Callable[[str, str], None] = lambda _kind, _text: None,
+              on_test_output: Callable[[str], None] = lambda _line: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
     from slimgo.imagebuild.base import LayerCache
     from slimgo.imagebuild.builder import ImageBuilder
+    from slimgo.imagebuild.stages import check_base_loader, check_cgo_dropped, run_tests
 
     toolchain = GoToolchain()
-    plans = plan_builds(request, toolchain)
+    plans = plan_builds(request, toolchain, on_note)
+    if request.test:
+        run_tests(request, plans, toolchain, on_test_output)
     jobs = int(request.values["jobs"])
     with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
         workdir = Path(tmp)
@@ -75,7 +84,12 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
 
         def build_one(plan: Plan) -> BuildResult:
             on_start(plan)
-            return builder.build(plan.package, plan.go, plan.image)
+            check_base_loader(plan, stores)
+            with ThreadPoolExecutor(max_workers=1) as side:  # `go list` for the cgo check runs while Go builds
+                dropped = side.submit(check_cgo_dropped, plan, toolchain, on_note)
+                result = builder.build(plan.package, plan.go, plan.image)
+                dropped.result()
+            return result
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(build_one, plans))
@@ -86,20 +100,27 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
                 for plan, result in zip(plans, results, strict=True)]
 
 
-def plan_builds(request: BuildRequest, toolchain: GoToolchain) -> list[Plan]:
-    """Every package with its merged options and outputs, checked before anything is built."""
-    from slimgo.imagebuild.settings import find_settings, load_settings
+def plan_builds(request: BuildRequest, toolchain: GoToolchain,
+                on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Plan]:
+    """Every package with its merged options and outputs, checked before anything is built; ``on_note`` gets
+    ("warning" | "note", text) for what the user should hear about."""
+    from slimgo.imagebuild.stages import find_settings_for, select, with_kodata
 
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
-    settings_path = request.config_path or find_settings(found[0].module_dir or found[0].dir)
-    settings = load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
+    settings = find_settings_for(request, found[0])
+    for warning in settings.warnings:
+        on_note("warning", warning)
     plans = []
     for package in found:
-        values = merge(request, settings.for_main(package.binary_name))
+        values = merge(request, settings.for_package(package))
         outputs = tuple(plan_outputs(values["output"], package, len(found), request.bare, request.repo))
-        image = image_options(values)
+        image = with_kodata(image_options(values), package)
         check_outputs_take(outputs, image)
         plans.append(Plan(package, go_options(values), image, outputs))
+    plans = select(request, plans, toolchain, on_note)
+    stamped = sorted({plan.go.ldflags for plan in plans if plan.go.ldflags and plan.go.strip})
+    if stamped:
+        on_note("note", f"-ldflags {' / '.join(stamped)} added to the default -s -w (pass --no-strip to keep symbols)")
     return plans
 
 
@@ -124,6 +145,8 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
         ldflags=values.get("ldflags"),
         tags=tags,
         gcflags=values.get("gcflags"),
+        env=parse_pairs(tuple(values.get("go_env") or ()), "env"),
+        extra_flags=tuple(values.get("go_flags") or ()),
     )
 
 
@@ -213,7 +236,7 @@ def describe(outcome: Outcome) -> dict[str, Any]:
     result = outcome.result
     artifact = result.artifact
     images: list[StoredImage] = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
-    layers = []
+    layers: list[dict[str, Any]] = []
     seen = set()
     for image in images:
         for layer in image.layers:
@@ -227,6 +250,16 @@ def describe(outcome: Outcome) -> dict[str, Any]:
                 "uncompressed_size": _uncompressed_size(layer),
             })
     first = result.images[0]
+    unpacked = {item["digest"]: item["uncompressed_size"] for item in layers}
+    platform_images = [{
+        "platform": str(built.platform),
+        "digest": str(built.image.digest),
+        "compressed_size": sum(layer.descriptor.size for layer in built.image.layers),
+        "uncompressed_size": sum(unpacked[str(layer.descriptor.digest)] for layer in built.image.layers),
+        "binary_size": built.binary_size,
+        "static": built.static,
+        "tzdata": built.tzdata,
+    } for built in result.images]
     return {
         "reference": outcome.references[0],
         "references": list(outcome.references),
@@ -242,6 +275,7 @@ def describe(outcome: Outcome) -> dict[str, Any]:
         "static": all(p.static for p in result.images),
         "tzdata": first.tzdata,
         "go_version": first.go_version,
+        "platform_images": platform_images,
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from slimgo.errors import UsageError
+from slimgo.gobuild.toolchain import GoPackage
 
 FILE_NAME = ".slimgo.yaml"
 
@@ -20,6 +21,10 @@ class Settings:
     path: Path | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     mains: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def for_package(self, package: GoPackage) -> dict[str, Any]:
+        return self.for_main(package.binary_name)
 
     def for_main(self, name: str) -> dict[str, Any]:
         """The settings for one main package, with relative paths made relative to the settings file."""

@@ -1,0 +1,75 @@
+"""Dependencies whose cgo files CGO_ENABLED=0 left out: they build, but may be stubs that fail at run time."""
+
+from __future__ import annotations
+
+__all__ = ["DroppedCgo", "dropped_cgo", "imports_c"]
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from slimgo.gobuild.options import GoBuildOptions
+from slimgo.gobuild.toolchain import GoPackage, GoToolchain, _decode_stream
+from slimgo.oci.platform import Platform
+
+# `import "C"`, or "C" alone on a line of an import block (linear: no nested repetition)
+_IMPORT_C = re.compile(rb'^[ \t]*(?:import[ \t]+)?"C"[ \t]*(?://.*)?$', re.MULTILINE)
+_NOT_CGO = re.compile(rb"^//go:build\s.*!cgo", re.MULTILINE)
+# What a package's without-cgo file says when it is a stub (go-sqlite3: "requires cgo to work. This is a stub")
+_STUB = re.compile(rb"\bstub\b|requires cgo|CGO_ENABLED=0", re.IGNORECASE)
+_HEAD = 64 << 10  # imports and build constraints sit at the top of a file
+
+
+@dataclass(frozen=True)
+class DroppedCgo:
+    import_path: str
+    cgo_files: tuple[str, ...]  # what CGO_ENABLED=1 would have compiled
+    stub: bool  # its without-cgo files are a stub that fails at run time (no pure-Go implementation)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_HEAD)
+    except OSError:
+        return b""
+
+
+def imports_c(source: bytes) -> bool:
+    """Whether Go source (its first bytes) imports "C"."""
+    return _IMPORT_C.search(source) is not None
+
+
+def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOptions,
+                platform: Platform) -> list[DroppedCgo]:
+    """Non-standard packages in the build whose ignored files import "C" and that CGO_ENABLED=1 would compile."""
+    tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
+    env = {**options.environment(platform), "CGO_ENABLED": "0"}
+    result = toolchain.call(["list", "-deps", *tags, "-json=ImportPath,Dir,Standard,GoFiles,IgnoredGoFiles",
+                             package.import_path], package.dir, env)
+    if result.returncode != 0:
+        return []
+    candidates = {}
+    for item in _decode_stream(result.stdout):
+        if item.get("Standard") or not item.get("IgnoredGoFiles"):
+            continue
+        directory = Path(item.get("Dir") or ".")
+        if any(imports_c(_head(directory / name)) for name in item["IgnoredGoFiles"]):
+            candidates[item["ImportPath"]] = (directory, tuple(item.get("GoFiles") or ()))
+    if not candidates:
+        return []
+    # which of those files the target platform would really compile with cgo (not, say, a windows-only file)
+    with_cgo = toolchain.call(["list", *tags, "-json=ImportPath,CgoFiles", *candidates], package.dir,
+                              {**env, "CGO_ENABLED": "1"})
+    if with_cgo.returncode != 0:
+        return []
+    found = []
+    for item in _decode_stream(with_cgo.stdout):
+        cgo_files = tuple(item.get("CgoFiles") or ())
+        if not cgo_files or item.get("ImportPath") not in candidates:
+            continue
+        directory, go_files = candidates[item["ImportPath"]]
+        heads = [_head(directory / name) for name in go_files]
+        stub = not go_files or any(_NOT_CGO.search(head) and _STUB.search(head) for head in heads)
+        found.append(DroppedCgo(item["ImportPath"], cgo_files, stub))
+    return found
