@@ -6,14 +6,13 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from slimgo.cli.main import COMMANDS
 from tests.conftest import ROOT, require_tool
 from tests.integrations.ciscript import ActionRun, run_composite_action, substitute
 from tests.integrations.conftest import registry_tags, require_module, schema_errors, vendored_schema
@@ -91,7 +90,7 @@ def documented_inputs(registry: Registry) -> dict[str, str]:
 def run_action(tmp_path: Path, hello: Path, given: dict[str, str], env: dict[str, str]) -> ActionRun:
     workspace = hello.parent
     temp = tmp_path / "runner-temp"
-    temp.mkdir()
+    temp.mkdir(parents=True)
     return run_composite_action(ROOT, {"working-directory": hello.name, **given}, env, workspace, temp)
 
 
@@ -117,31 +116,44 @@ def test_documented_step_installs_builds_logs_in_and_pushes(dists: Path, hello: 
     assert json.loads((tmp_path / "docker" / "config.json").read_text())["auths"][auth_registry.host]
 
 
-def test_analyze_gate_runs_before_anything_is_pushed(hello: Path, tmp_path: Path, auth_registry: Registry,
-                                                     slimgo_path: Path) -> None:
+def test_analyze_gate_passes_a_clean_image_and_stops_a_failing_one_before_the_push(
+        hello: Path, tmp_path: Path, auth_registry: Registry, slimgo_path: Path) -> None:
     given = documented_inputs(auth_registry) | {"install": "false", "analyze": "true", "repo":
                                                  f"{auth_registry.host}/gated"}
-    run = run_action(tmp_path, hello, given, runner_env(tmp_path, slimgo_path))
-    gate = next(step for step in run.steps if step.name == "Analyze gate")
-    assert gate.ran
-    if "analyze" not in COMMANDS:  # until the verb lands, turning the gate on fails and says why
-        assert gate.code == 1 and "this slimgo has no analyze verb" in gate.output, run.log
-        assert run.steps[-1] is gate
-        assert registry_tags(auth_registry, "gated/hello") == {}, "a failed gate pushes nothing"
-    else:
-        assert "no analyze verb" not in gate.output, run.log
+    clean = run_action(tmp_path / "clean", hello, given, runner_env(tmp_path / "clean", slimgo_path))
+    gate = next(step for step in clean.steps if step.name == "Analyze gate")
+    assert gate.ran and gate.code == 0 and "PASS" in gate.output, clean.log
+    assert set(registry_tags(auth_registry, "gated/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
+
+    rules = tmp_path / "tiny.slimgo-ci.yaml"
+    rules.write_text("max-size: 1KB\n")  # the hello image is megabytes: this rule must fail
+    failing = given | {"repo": f"{auth_registry.host}/stopped", "analyze-ci-config": str(rules)}
+    run = run_action(tmp_path / "failing", hello, failing, runner_env(tmp_path / "failing", slimgo_path))
+    assert run.failed is not None and run.failed.name == "Analyze gate", run.log
+    assert "FAIL" in run.failed.output
+    assert registry_tags(auth_registry, "stopped/hello") == {}, "a failed gate pushes nothing"
 
 
-def test_sign_without_the_verb_fails_after_the_push_and_says_why(hello: Path, tmp_path: Path,
-                                                                  auth_registry: Registry, slimgo_path: Path) -> None:
-    if "sign" in COMMANDS:
-        pytest.skip("slimgo has a sign verb: its own tests drive it")
-    given = documented_inputs(auth_registry) | {"install": "false", "sign": "true", "repo":
-                                                 f"{auth_registry.host}/signed"}
-    run = run_action(tmp_path, hello, given, runner_env(tmp_path, slimgo_path))
-    assert run.failed is not None and run.failed.name == "Sign", run.log
-    assert "this slimgo has no sign verb" in run.failed.output
-    assert set(registry_tags(auth_registry, "signed/hello")) == {"0123456789abcdef0123456789abcdef01234567", "latest"}
+def test_sign_signs_every_pushed_tag_and_needs_a_key(hello: Path, tmp_path: Path, auth_registry: Registry,
+                                                    slimgo_path: Path) -> None:
+    key = tmp_path / "keys" / "cosign.key"
+    key.parent.mkdir()
+    env = runner_env(tmp_path / "signed", slimgo_path)
+    made = subprocess.run([str(slimgo_path / "slimgo"), "keygen", "--output-key-prefix", str(key.with_suffix(""))],
+                          env={**env, "COSIGN_PASSWORD": "pw"}, capture_output=True, text=True, timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+    given = documented_inputs(auth_registry) | {"install": "false", "sign": "true", "sign-key": str(key),
+                                                 "repo": f"{auth_registry.host}/signed"}
+    run = run_action(tmp_path / "signed", hello, given, {**env, "COSIGN_PASSWORD": "pw"})
+    assert run.failed is None, run.log
+    for image in run.outputs["images"].splitlines():
+        checked = subprocess.run([str(slimgo_path / "slimgo"), "verify", image, "--key", str(key.with_suffix(".pub"))],
+                                 env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert checked.returncode == 0, checked.stderr
+
+    keyless = given | {"sign-key": "", "repo": f"{auth_registry.host}/keyless"}
+    run = run_action(tmp_path / "keyless", hello, keyless, runner_env(tmp_path / "keyless", slimgo_path))
+    assert run.failed is not None and run.failed.name == "Sign" and "needs sign-key" in run.failed.output
 
 
 def test_build_only_without_a_repo_keeps_the_settings_file(hello: Path, tmp_path: Path, slimgo_path: Path) -> None:
