@@ -11,6 +11,7 @@ demo: setup
 	@bash scripts/demo.sh
 
 test: setup
+	python scripts/peers.py
 	ruff check src tests benchmarks
 	mypy
 	vulture src vulture_allowlist.py --min-confidence 60

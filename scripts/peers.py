@@ -1,0 +1,68 @@
+"""Build the peer tools the tests compare slimgo with, once, into the cache tests/peers.py reads
+(~/.cache/slimgo-peers/NAME-VERSION/bin/NAME, or $SLIMGO_PEERS_DIR): `make test` runs this before pytest, so a
+first build on a fresh machine is not cut short by a test's time limit, and later runs reuse the binaries."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PEERS = [
+    ("golang.org/x/vuln/cmd/govulncheck", "v1.9.0"),
+    ("github.com/wagoodman/dive", "v0.12.0"),
+    ("github.com/google/ko", "v0.19.1"),
+    ("github.com/sigstore/cosign/v2/cmd/cosign", "v2.6.5"),
+    ("github.com/anchore/syft/cmd/syft", "v1.57.1"),
+    ("github.com/caddyserver/caddy/v2/cmd/caddy", "v2.10.0"),
+]
+
+
+def peers_dir() -> Path:
+    explicit = os.environ.get("SLIMGO_PEERS_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "slimgo-peers"
+
+
+def build(go: str, package: str, version: str) -> bool:
+    name = package.rstrip("/").rsplit("/", 1)[-1]
+    home = peers_dir() / f"{name}-{version}"
+    target = home / "bin" / name
+    if target.is_file():
+        return True
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return True
+        start = time.monotonic()
+        print(f"building {package}@{version} (once; kept in {home})", flush=True)
+        env = dict(os.environ, GOBIN=str(home / "bin"), CGO_ENABLED=os.environ.get("CGO_ENABLED", "0"))
+        result = subprocess.run([go, "install", f"{package}@{version}"], env=env, capture_output=True, text=True,
+                                timeout=3600, check=False)
+        if result.returncode != 0 or not target.is_file():
+            print(f"go install {package}@{version} failed:\n{result.stderr[-2000:]}", file=sys.stderr)
+            return False
+        print(f"  built in {time.monotonic() - start:.0f} s", flush=True)
+    return True
+
+
+def main() -> int:
+    go = shutil.which("go")
+    if go is None:
+        print("go is not on PATH: peers are built by the tests that need them, or skipped", file=sys.stderr)
+        return 0
+    failed = [f"{p}@{v}" for p, v in PEERS if not build(go, p, v)]
+    if failed:  # the tests that need them fail under CI with go's own message; the rest of the suite still runs
+        print(f"not built: {', '.join(failed)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
