@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from slimgo.errors import UsageError
+from slimgo.gobuild.modroot import find_in_module
 from slimgo.gobuild.toolchain import GoPackage
 from slimgo.imagebuild.templates import expand, template_data
 from slimgo.layer import Entry
@@ -135,13 +136,7 @@ def find_ko_settings(start: Path) -> Path | None:
     if override:
         candidate = Path(override)
         return candidate / FILE_NAME if candidate.is_dir() else candidate
-    current = start.resolve()
-    for directory in (current, *current.parents):
-        if (directory / FILE_NAME).is_file():
-            return directory / FILE_NAME
-        if (directory / "go.mod").is_file():
-            return None
-    return None
+    return find_in_module(start, FILE_NAME)
 
 
 def load_ko_settings(path: Path, epoch: int | None = None) -> KoSettings:

@@ -11,9 +11,8 @@ from typing import Any
 import yaml
 
 from slimgo.errors import UsageError
+from slimgo.gobuild.modroot import SETTINGS_FILE, find_in_module
 from slimgo.gobuild.toolchain import GoPackage
-
-FILE_NAME = ".slimgo.yaml"
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,7 @@ def _normalise(data: dict[str, Any], where: str, known: set[str]) -> dict[str, A
 
 def find_settings(start: Path) -> Path | None:
     """The nearest .slimgo.yaml from ``start`` up to the directory holding go.mod (the module root)."""
-    current = start.resolve()
-    for directory in (current, *current.parents):
-        candidate = directory / FILE_NAME
-        if candidate.is_file():
-            return candidate
-        if (directory / "go.mod").is_file():
-            return None
-    return None
+    return find_in_module(start, SETTINGS_FILE)
 
 
 def load_settings(path: Path | None, known: set[str]) -> Settings:

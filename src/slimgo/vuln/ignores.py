@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from slimgo.errors import UsageError
+from slimgo.gobuild.modroot import SETTINGS_FILE, find_in_module
 
-FILE_NAME = ".slimgo.yaml"
 _ID = re.compile(r"^(GO-\d{4}-\d{4,}|CVE-\d{4}-\d{4,}|GHSA(-[0-9a-z]{4}){3})$")
 _MAX_SETTINGS_BYTES = 1 << 20
 EXAMPLE = "vuln:\n    ignore:\n      - id: GO-2022-1059\n        reason: we never parse Accept-Language"
@@ -34,14 +34,7 @@ def from_flags(values: Iterable[str]) -> dict[str, str]:
 
 def find_settings(start: Path) -> Path | None:
     """The nearest .slimgo.yaml from ``start`` up to the directory holding go.mod (as `slimgo build` finds it)."""
-    current = start.resolve()
-    for directory in (current, *current.parents):
-        candidate = directory / FILE_NAME
-        if candidate.is_file():
-            return candidate
-        if (directory / "go.mod").is_file():
-            return None
-    return None
+    return find_in_module(start, SETTINGS_FILE)
 
 
 def _entries(raw: Any, where: str) -> dict[str, str]:
