@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,18 +13,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from benchmarks._report import markdown_table, write_section
+from benchmarks._timing import median
 
 RUNS = 7
 ENV = {**os.environ, "GOFLAGS": "-buildvcs=false", "GOTOOLCHAIN": "local"}
 
 
-def _median(fn: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _best(fn: Callable[[], object], runs: int = RUNS) -> float:
@@ -108,25 +101,25 @@ def main() -> None:
         in_process = _best(lambda: attribution(binary))
         in_process_sw = _best(lambda: attribution(stripped))
         report_only = _best(lambda: inspect_binary(binary, compress=False))
-        sequential = _median(parse_then_compress)
-        overlapped = _median(lambda: inspect_binary(binary, layer_cache=None))
+        sequential = median(parse_then_compress)
+        overlapped = median(lambda: inspect_binary(binary, layer_cache=None))
 
         # as an installed slimgo runs: with its bytecode compiled (kept out of the source tree)
         ENV.pop("PYTHONDONTWRITEBYTECODE", None)
         ENV["PYTHONPYCACHEPREFIX"] = str(out / "pycache")
         slimgo = [sys.executable, "-m", "slimgo", "inspect", "--json"]
         _run(*slimgo, "--no-layer-size", str(binary))  # compiles the bytecode once
-        python_alone = _median(lambda: _run(sys.executable, "-c", "pass"))
-        imports_only = _median(lambda: _run(sys.executable, "-c", "import slimgo.cli.main, slimgo.cli.inspect, "
+        python_alone = median(lambda: _run(sys.executable, "-c", "pass"))
+        imports_only = median(lambda: _run(sys.executable, "-c", "import slimgo.cli.main, slimgo.cli.inspect, "
                                             "slimgo.inspect.target, slimgo.inspect.jsonout, slimgo.inspect.deps"))
         fresh = iter(range(10 * RUNS))
-        cold = _median(lambda: _run(*slimgo, str(binary),
+        cold = median(lambda: _run(*slimgo, str(binary),
                                     env={**ENV, "SLIMGO_CACHE_DIR": str(out / f"cache-{next(fresh)}")}))
         warm_env = {**ENV, "SLIMGO_CACHE_DIR": str(out / "cache-warm")}
         _run(*slimgo, str(binary), env=warm_env)
-        warm = _median(lambda: _run(*slimgo, str(binary), env=warm_env))
-        whole_no_layer = _median(lambda: _run(*slimgo, "--no-layer-size", str(binary)))
-        go_tools = _median(lambda: (_run("go", "version", "-m", str(binary)),
+        warm = median(lambda: _run(*slimgo, str(binary), env=warm_env))
+        whole_no_layer = median(lambda: _run(*slimgo, "--no-layer-size", str(binary)))
+        go_tools = median(lambda: (_run("go", "version", "-m", str(binary)),
                                     _run("go", "tool", "nm", "-size", str(binary))))
         rss_slimgo = max(_peak_rss_mb(*slimgo, "--no-layer-size", str(binary)) for _ in range(3))
         rss_go = max(max(_peak_rss_mb("go", "version", "-m", str(binary)),
@@ -153,7 +146,7 @@ def main() -> None:
         ]
         gsa, why = _gsa(out)
         if gsa:
-            gsa_time = _median(lambda: _run(gsa, "-f", "json", str(binary)))
+            gsa_time = median(lambda: _run(gsa, "-f", "json", str(binary)))
             rows.append(["go-size-analyzer `gsa -f json`", f"{gsa_time * 1000:.0f} ms", "peer"])
         else:
             rows.append(["go-size-analyzer", "not measured", f"`go install ...gsa@latest` failed: {why}"])

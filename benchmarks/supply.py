@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._report import markdown_table, write_section
+from benchmarks._timing import median, peer_binary
 
 RUNS = 5
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,24 +20,8 @@ CADDY = ("github.com/caddyserver/caddy/v2/cmd/caddy", "v2.10.0")
 SYFT = ("github.com/anchore/syft/cmd/syft", "v1.57.1")
 
 
-def _median(fn: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
-def _tool(package: str, version: str) -> Path:
-    name = package.rsplit("/", 1)[-1]
-    base = Path(os.environ.get("SLIMGO_PEERS_DIR") or Path.home() / ".cache" / "slimgo-peers")
-    target = base / f"{name}-{version}" / "bin" / name
-    if not target.is_file():
-        subprocess.run(["go", "install", f"{package}@{version}"], env={**os.environ, "GOBIN": str(target.parent),
-                                                                        "CGO_ENABLED": "0"},
-                       check=True, capture_output=True, timeout=3600)
-    return target
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
@@ -72,22 +54,22 @@ def _build_times(work: Path, env: dict[str, str]) -> dict[str, float]:
         shutil.rmtree(out)
 
     build()  # warm the Go build cache and the base layer cache
-    return {"plain": _median(build), "sbom": _median(lambda: build("--sbom", "spdx")),
-            "pem": _median(lambda: build("--sbom", "spdx", "--sign", str(_pem_key(work)))),
-            "cosign": _median(lambda: build("--sbom", "spdx", "--sign", str(work / "k.key")))}
+    return {"plain": median(build, RUNS), "sbom": median(lambda: build("--sbom", "spdx"), RUNS),
+            "pem": median(lambda: build("--sbom", "spdx", "--sign", str(_pem_key(work))), RUNS),
+            "cosign": median(lambda: build("--sbom", "spdx", "--sign", str(work / "k.key")), RUNS)}
 
 
 def _caddy_image(work: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from tests.analyze.images import F, docker_archive
 
-    caddy = _tool(*CADDY).read_bytes()
+    caddy = peer_binary(*CADDY).read_bytes()
     return docker_archive(work / "caddy.tar", [[F("usr/bin/caddy", caddy, mode=0o755)]],
                           config={"Entrypoint": ["/usr/bin/caddy"]})
 
 
 def main() -> None:
-    syft = _tool(*SYFT)
+    syft = peer_binary(*SYFT)
     with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp:
         work = Path(tmp)
         env = {**os.environ, "SLIMGO_CACHE_DIR": str(work / "cache"), "COSIGN_PASSWORD": "bench",
@@ -99,8 +81,8 @@ def main() -> None:
         ours = {(c["name"], c.get("version")) for c in json.loads(_run(ours_cmd, env))["components"]}
         theirs = {(a["name"], a["version"]) for a in json.loads(_run(peer_cmd, env))["artifacts"]
                   if a["type"] == "go-module"}
-        t_ours = _median(lambda: _run(ours_cmd, env))
-        t_peer = _median(lambda: _run(peer_cmd, env))
+        t_ours = median(lambda: _run(ours_cmd, env), RUNS)
+        t_peer = median(lambda: _run(peer_cmd, env), RUNS)
     plain = times["plain"]
 
     def extra(key: str) -> str:

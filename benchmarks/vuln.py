@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from benchmarks._report import markdown_table, write_section
+from benchmarks._timing import median, peer_binary
 
 RUNS = 7
 CADDY = ("github.com/caddyserver/caddy/v2/cmd/caddy", "v2.10.0")
@@ -21,24 +21,8 @@ GOVULNCHECK = ("golang.org/x/vuln/cmd/govulncheck", "v1.9.0")
 ENV = {**os.environ, "GOFLAGS": "-buildvcs=false", "CGO_ENABLED": "0"}
 
 
-def _median(fn: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
-def _tool(package: str, version: str) -> Path:
-    """``go install package@version``, kept between runs where the tests keep their peer tools."""
-    name = package.rsplit("/", 1)[-1]
-    base = Path(os.environ.get("SLIMGO_PEERS_DIR") or Path.home() / ".cache" / "slimgo-peers")
-    target = base / f"{name}-{version}" / "bin" / name
-    if not target.is_file():
-        subprocess.run(["go", "install", f"{package}@{version}"], env={**ENV, "GOBIN": str(target.parent)},
-                       check=True, capture_output=True, timeout=3600)
-    return target
 
 
 def _run(*args: str, env: Mapping[str, str] = ENV) -> str:
@@ -63,8 +47,8 @@ def main() -> None:
     from slimgo.gobuild.moddownload import download
     from slimgo.vuln.database import VULNDB_MODULE, build_index, open_module, osv_files
 
-    caddy = _tool(*CADDY)
-    govulncheck = _tool(*GOVULNCHECK)
+    caddy = peer_binary(*CADDY)
+    govulncheck = peer_binary(*GOVULNCHECK)
     with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp:
         cache = Path(tmp) / "cache"
         start = time.perf_counter()
@@ -72,7 +56,7 @@ def main() -> None:
         first_index = time.perf_counter() - start
         osv_dir = download(VULNDB_MODULE, db.version, "").dir / "data" / "osv"
         _, files = osv_files(osv_dir)
-        parse_only = _median(lambda: build_index(files), 3)
+        parse_only = median(lambda: build_index(files), 3)
         env = {**ENV, "SLIMGO_CACHE_DIR": str(cache)}
         slimgo = [sys.executable, "-m", "slimgo", "vuln", "--json", "--fail-on", "never", str(caddy)]
         peer = [str(govulncheck), "-mode=binary", "-db", osv_dir.as_uri(), "-format", "json", str(caddy)]
@@ -80,8 +64,8 @@ def main() -> None:
         theirs = _govulncheck_present(_run(*peer))
         present = {f["id"] for b in ours["binaries"] for f in b["findings"] if f["status"] == "present"}
         affecting = {f["id"] for b in ours["binaries"] for f in b["findings"]}
-        t_slimgo = _median(lambda: _run(*slimgo, env=env))
-        t_peer = _median(lambda: _run(*peer))
+        t_slimgo = median(lambda: _run(*slimgo, env=env))
+        t_peer = median(lambda: _run(*peer))
         shutil.rmtree(cache, ignore_errors=True)
     rows: list[list[object]] = [
         ["`slimgo vuln --json` (index already built)", f"{t_slimgo * 1000:.0f} ms",

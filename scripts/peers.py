@@ -30,27 +30,35 @@ def peers_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "slimgo-peers"
 
 
-def build(go: str, package: str, version: str) -> bool:
-    name = package.rstrip("/").rsplit("/", 1)[-1]
-    home = peers_dir() / f"{name}-{version}"
-    target = home / "bin" / name
+def peer_path(package: str, version: str, binary: str | None = None) -> Path:
+    """Where the binary of ``package@version`` is kept: NAME-VERSION/bin/NAME under the peers directory."""
+    name = binary or package.rstrip("/").rsplit("/", 1)[-1]
+    return peers_dir() / f"{name}-{version}" / "bin" / name
+
+
+def build(go: str, package: str, version: str, binary: str | None = None, timeout: float = 3600) -> str | None:
+    """Install ``package@version`` into its place unless it is there; None when done, else go's error.
+
+    Two processes building the same peer take turns on a lock file: one builds, the other finds the binary.
+    """
+    target = peer_path(package, version, binary)
     if target.is_file():
-        return True
+        return None
+    home = target.parent.parent
     home.mkdir(parents=True, exist_ok=True)
     with open(home / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.is_file():
-            return True
+            return None
         start = time.monotonic()
-        print(f"building {package}@{version} (once; kept in {home})", flush=True)
-        env = dict(os.environ, GOBIN=str(home / "bin"), CGO_ENABLED=os.environ.get("CGO_ENABLED", "0"))
+        print(f"building {package}@{version} (once; kept in {home})", file=sys.stderr, flush=True)
+        env = dict(os.environ, GOBIN=str(target.parent), CGO_ENABLED=os.environ.get("CGO_ENABLED", "0"))
         result = subprocess.run([go, "install", f"{package}@{version}"], env=env, capture_output=True, text=True,
-                                timeout=3600, check=False)
+                                timeout=timeout, check=False)
         if result.returncode != 0 or not target.is_file():
-            print(f"go install {package}@{version} failed:\n{result.stderr[-2000:]}", file=sys.stderr)
-            return False
-        print(f"  built in {time.monotonic() - start:.0f} s", flush=True)
-    return True
+            return f"go install {package}@{version} failed:\n{result.stderr[-2000:]}"
+        print(f"  built in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+    return None
 
 
 def main() -> int:
@@ -58,9 +66,10 @@ def main() -> int:
     if go is None:
         print("go is not on PATH: peers are built by the tests that need them, or skipped", file=sys.stderr)
         return 0
-    failed = [f"{p}@{v}" for p, v in PEERS if not build(go, p, v)]
-    if failed:  # the tests that need them fail under CI with go's own message; the rest of the suite still runs
-        print(f"not built: {', '.join(failed)}", file=sys.stderr)
+    for package, version in PEERS:
+        problem = build(go, package, version)
+        if problem:  # the tests that need this peer fail under CI with go's message; the rest still runs
+            print(problem, file=sys.stderr)
     return 0
 
 
