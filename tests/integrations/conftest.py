@@ -16,8 +16,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import ROOT, require_tool
-from tests.stores.registry.conftest import PASSWORD, USER, Registry, start_registry, stop_registry
+from tests.conftest import ROOT
+from tests.stores.registry.conftest import (
+    PASSWORD,
+    USER,
+    Registry,
+    start_basic_registry,
+    start_registry,
+    stop_registry,
+)
 
 SRC = ROOT / "src"
 EXAMPLE = ROOT / "examples" / "hello"
@@ -117,11 +124,7 @@ def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
 @pytest.fixture(scope="session")
 def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """A registry behind htpasswd Basic auth, as a hosted registry would be."""
-    htpasswd = require_tool("htpasswd")
-    base = tmp_path_factory.mktemp("action-registry")
-    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
-    (base / "htpasswd").write_text(line.strip() + "\n")
-    running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
+    running, process = start_basic_registry(tmp_path_factory.mktemp("action-registry"))
     yield running
     stop_registry(process)
 

@@ -78,14 +78,18 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     stop_registry(process)
 
 
+def start_basic_registry(base: Path) -> tuple[Registry, subprocess.Popen[bytes]]:
+    """A registry in ``base`` behind htpasswd Basic auth, for USER with PASSWORD."""
+    htpasswd = require_tool("htpasswd")
+    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
+    (base / "htpasswd").write_text(line.strip() + "\n")
+    return start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
+
+
 @pytest.fixture(scope="session")
 def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """A registry behind htpasswd Basic auth (user ci)."""
-    htpasswd = require_tool("htpasswd")
-    base = tmp_path_factory.mktemp("registry-basic")
-    line = subprocess.run([htpasswd, "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
-    (base / "htpasswd").write_text(line.strip() + "\n")
-    running, process = start_registry(base / "reg", "htpasswd", htpasswd=str(base / "htpasswd"))
+    running, process = start_basic_registry(tmp_path_factory.mktemp("registry-basic"))
     yield running
     stop_registry(process)
 
