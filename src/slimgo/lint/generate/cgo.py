@@ -4,11 +4,10 @@ from __future__ import annotations
 
 __all__ = ["cgo_needs"]
 
-import os
 import re
 from pathlib import Path
 
-from slimgo.lint.generate.gomod import MAX_DIRS, Module
+from slimgo.lint.generate.gomod import Module, go_sources
 
 MAX_SOURCE = 256 * 1024
 # modules that only work with cgo (C libraries behind them); a pure-Go alternative is named where one exists
@@ -26,7 +25,6 @@ CGO_MODULES: dict[str, str] = {
 }
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?([A-Za-z0-9.\-_~/]+)\s+v\d", re.M)
 _IMPORT_C = re.compile(r'^\s*import\s+"C"\s*$|^\s*"C"\s*$', re.M)
-_SKIP_DIRS = {"vendor", "testdata", "node_modules"}
 
 
 def cgo_needs(module: Module) -> list[str]:
@@ -36,29 +34,16 @@ def cgo_needs(module: Module) -> list[str]:
         gomod = (module.root / "go.mod").read_text(encoding="utf-8", errors="replace")
     except OSError:
         gomod = ""
-    for path in dict.fromkeys(_REQUIRE.findall(gomod)):
-        if path in CGO_MODULES:
-            alt = CGO_MODULES[path]
-            found.append(f"{path} (go.mod)" + (f"; {alt}" if alt else ""))
-    seen = 0
-    for dirpath, dirnames, files in os.walk(module.root):
-        seen += 1
-        if seen > MAX_DIRS:
-            break
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d not in _SKIP_DIRS
-                             and not (here / d / "go.mod").exists())
-        for name in sorted(files):
-            if not name.endswith(".go") or name.endswith("_test.go"):
-                continue
-            try:
-                with open(here / name, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(MAX_SOURCE)
-            except OSError:
-                continue
-            if _IMPORT_C.search(text):
-                found.append(f'import "C" in {(here / name).relative_to(module.root).as_posix()}')
-                break
+    for required in dict.fromkeys(_REQUIRE.findall(gomod)):
+        if required in CGO_MODULES:
+            alt = CGO_MODULES[required]
+            found.append(f"{required} (go.mod)" + (f"; {alt}" if alt else ""))
+    reported: set[Path] = set()
+    for path, text in go_sources(module, MAX_SOURCE):
         if len(found) > 10:
             break
+        if path.parent in reported or not _IMPORT_C.search(text):
+            continue
+        found.append(f'import "C" in {path.relative_to(module.root).as_posix()}')
+        reported.add(path.parent)  # one file per directory is enough to name it
     return found

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 __all__ = ["embed_problems"]
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from slimgo.lint.dockerignore import PatternError, PatternMatcher
-from slimgo.lint.generate.gomod import MAX_DIRS, Module
+from slimgo.lint.generate.gomod import Module, go_sources
 
 MAX_SOURCE = 1024 * 1024  # only the start of a huge generated .go file is read for directives
 _DIRECTIVE = re.compile(r"^[ \t]*//go:embed[ \t]+(.+)$", re.M)
 _WORD = re.compile(r'"((?:[^"\\]|\\.)*)"|`([^`]*)`|(\S+)')
-_SKIP_DIRS = {"vendor", "testdata", "node_modules"}
 
 
 @dataclass(frozen=True)
@@ -47,34 +45,20 @@ def embed_problems(module: Module, ignore_lines: list[str]) -> list[EmbedProblem
     """Every //go:embed pattern that matches nothing, or only what ``ignore_lines`` drop from the context."""
     matcher = PatternMatcher([line for line in ignore_lines if line and not line.startswith("#")])
     problems: list[EmbedProblem] = []
-    seen = 0
-    for dirpath, dirnames, files in os.walk(module.root):
-        seen += 1
-        if seen > MAX_DIRS:
-            break
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d not in _SKIP_DIRS
-                             and not (here / d / "go.mod").exists())
+    for path, text in go_sources(module, MAX_SOURCE):
+        here = path.parent
         rel_dir = here.relative_to(module.root).as_posix()
         package = module.path if rel_dir == "." else f"{module.path}/{rel_dir}"
-        for name in sorted(files):
-            if not name.endswith(".go") or name.endswith("_test.go"):
-                continue
-            try:
-                with open(here / name, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(MAX_SOURCE)
-            except OSError:
-                continue
-            for m in _DIRECTIVE.finditer(text):
-                line = text.count("\n", 0, m.start()) + 1
-                source = f"{(here / name).relative_to(module.root).as_posix()}:{line}"
-                for pattern in _patterns(m.group(1)):
-                    found = _matches(here, pattern)
-                    if not found:
-                        problems.append(EmbedProblem(package, source, pattern, "matches no file"))
-                    elif all(_ignored(matcher, module.root, p) for p in found):
-                        problems.append(EmbedProblem(package, source, pattern,
-                                                     "matches only files the .dockerignore keeps out"))
+        for m in _DIRECTIVE.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            source = f"{path.relative_to(module.root).as_posix()}:{line}"
+            for pattern in _patterns(m.group(1)):
+                found = _matches(here, pattern)
+                if not found:
+                    problems.append(EmbedProblem(package, source, pattern, "matches no file"))
+                elif all(_ignored(matcher, module.root, p) for p in found):
+                    problems.append(EmbedProblem(package, source, pattern,
+                                                 "matches only files the .dockerignore keeps out"))
     return problems
 
 

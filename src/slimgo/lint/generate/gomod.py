@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["MAX_DIRS", "GenerateError", "MainPackage", "Module", "find_module", "main_packages", "package_name"]
+__all__ = [
+    "MAX_DIRS", "GenerateError", "MainPackage", "Module", "find_module", "go_sources", "main_packages", "package_name",
+]
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,3 +170,28 @@ def main_packages(module: Module, args: list[str], cwd: Path) -> list[MainPackag
         rel = d.relative_to(module.root).as_posix()
         out.append(MainPackage(d, "." if rel == "." else f"./{rel}", name))
     return out
+
+
+_SKIP_SOURCE_DIRS = {"vendor", "testdata", "node_modules"}
+
+
+def go_sources(module: Module, max_bytes: int) -> Iterator[tuple[Path, str]]:
+    """Each non-test .go file of ``module`` (not nested modules, vendor, testdata, hidden or `_` directories) with
+    its first ``max_bytes`` of text, directory by directory in sorted order; at most MAX_DIRS directories."""
+    seen = 0
+    for dirpath, dirnames, files in os.walk(module.root):
+        seen += 1
+        if seen > MAX_DIRS:
+            return
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d not in _SKIP_SOURCE_DIRS
+                             and not (here / d / "go.mod").exists())
+        for name in sorted(files):
+            if not name.endswith(".go") or name.endswith("_test.go"):
+                continue
+            try:
+                with open(here / name, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read(max_bytes)
+            except OSError:
+                continue
+            yield here / name, text
