@@ -112,10 +112,17 @@ class _FileTransport:
     def fetch_layers(self, artifact: Artifact, stores: Stores) -> None:
         return None
 
-    def _no_extra_tags(self, location: Location, extra_tags: Sequence[str]) -> None:
+    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
+              extra_tags: Sequence[str]) -> str:
         if extra_tags:
             raise UsageError(f"--tag {extra_tags[0]}", f"only adds tags in a registry, and {location} is not "
                              "docker://", f"name the tag in the destination instead: {self.syntax}")
+        tag, desc = self.store(Path(location.path), artifact, location.tag or default_tag)
+        return f"{location.with_tag(tag)}@{desc.digest}"
+
+    def store(self, path: Path, artifact: Artifact, tag: str | None) -> tuple[str | None, Descriptor]:
+        """Write ``artifact`` into the file or directory at ``path``; the tag it got, and its descriptor."""
+        raise NotImplementedError
 
 
 class OciLayoutTransport(_FileTransport):
@@ -127,13 +134,10 @@ class OciLayoutTransport(_FileTransport):
 
         return Layout(Path(location.path)).read_artifact(location.tag)
 
-    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
-              extra_tags: Sequence[str]) -> str:
+    def store(self, path: Path, artifact: Artifact, tag: str | None) -> tuple[str | None, Descriptor]:
         from slimgo.stores.layout import write_layout
 
-        self._no_extra_tags(location, extra_tags)
-        tag = location.tag or default_tag
-        return f"{location.with_tag(tag)}@{write_layout(Path(location.path), artifact, tag).digest}"
+        return tag, write_layout(path, artifact, tag)
 
 
 class OciArchiveTransport(_FileTransport):
@@ -145,13 +149,10 @@ class OciArchiveTransport(_FileTransport):
 
         return open_oci_archive(Path(location.path)).read_artifact(location.tag)
 
-    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
-              extra_tags: Sequence[str]) -> str:
+    def store(self, path: Path, artifact: Artifact, tag: str | None) -> tuple[str | None, Descriptor]:
         from slimgo.stores.archive import write_oci_archive
 
-        self._no_extra_tags(location, extra_tags)
-        tag = location.tag or default_tag
-        return f"{location.with_tag(tag)}@{write_oci_archive(Path(location.path), artifact, tag).digest}"
+        return tag, write_oci_archive(path, artifact, tag)
 
 
 class DockerArchiveTransport(_FileTransport):
@@ -166,15 +167,11 @@ class DockerArchiveTransport(_FileTransport):
 
         return open_docker_archive(Path(location.path), location.tag)
 
-    def write(self, location: Location, artifact: Artifact, stores: Stores, default_tag: str | None,
-              extra_tags: Sequence[str]) -> str:
+    def store(self, path: Path, artifact: Artifact, tag: str | None) -> tuple[str | None, Descriptor]:
         from slimgo.stores.archive import write_docker_archive
 
-        self._no_extra_tags(location, extra_tags)
-        tag = location.tag or default_tag
         repo_tag = tag if tag and ":" in tag else f"{tag or 'image'}:latest"
-        desc = write_docker_archive(Path(location.path), artifact, repo_tag)
-        return f"{location.with_tag(repo_tag)}@{desc.digest}"
+        return repo_tag, write_docker_archive(path, artifact, repo_tag)
 
 
 class RegistryTransport:
