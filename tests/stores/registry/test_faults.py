@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,10 +69,10 @@ def test_fifty_pushes_through_faults_leave_a_consistent_registry(faulty: Proxy, 
             continue
         assert digest == artifact.digest
         results.append((tag, artifact, "ok"))
-        if i % 5 == 0:  # read it back through the faults too, into a fresh cache
-            os.environ["SLIMGO_CACHE_DIR"] = str(tmp_path / f"cache-{i}")
+        if i % 5 == 0:  # read it back through the faults too, into a fresh cache: every GET goes to the registry
+            fresh = opts.with_changes(cache_dir=tmp_path / f"cache-{i}")
             try:
-                pulled = remote.read(f"{host}/faults/app:{tag}", opts)
+                pulled = remote.read(f"{host}/faults/app:{tag}", fresh)
                 assert pulled.digest == artifact.digest
             except SlimgoError as err:
                 assert err.fix, err.diagnostics()
