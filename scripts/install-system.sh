@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages slimgo's integration tests and benchmarks drive:
-# runc, skopeo, umoci, buildah, the CNCF distribution registry, upx-ucl (bookworm-backports) and GNU time
-# (the peak memory of a short-lived program, for slimgo bench), and chromium (headless, to check the HTML report).
+# runc, skopeo, umoci, buildah, the CNCF distribution registry, upx-ucl (bookworm-backports), GNU time
+# (the peak memory of a short-lived program, for slimgo bench), chromium (headless, to check the HTML report)
+# and busybox-static (a static shell for the local builder image the Dockerfile-generator test builds with buildah).
 set -euo pipefail
 
-need=(runc skopeo umoci buildah docker-registry upx-ucl apache2-utils time chromium)
+need=(runc skopeo umoci buildah docker-registry upx-ucl apache2-utils time chromium busybox-static)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
