@@ -15,13 +15,19 @@ from slimgo.cli import render
 @click.argument("packages", nargs=-1)
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Directory to write into (default: the module root).")
+@click.option("--syntax", type=click.Choice(["portable", "buildkit"]), default="portable", show_default=True,
+              help="portable: a plain Dockerfile that BuildKit and buildah/podman build alike; buildkit: add "
+                   "BuildKit cache mounts and secret mounts for private modules.")
+@click.option("--bake/--no-bake", default=None,
+              help="Write docker-bake.hcl (a target per service) or not. Default: only for several services.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the files instead of writing them.")
-def dockerfile(packages: tuple[str, ...], out_dir: Path | None, force: bool, to_stdout: bool) -> int:
+def dockerfile(packages: tuple[str, ...], out_dir: Path | None, syntax: str, bake: bool | None, force: bool,
+               to_stdout: bool) -> int:
     """Generate a multi-stage, cross-compiling, distroless Dockerfile for Go main PACKAGES (default: all)."""
     from slimgo.lint.generate import plan, write
 
-    p = plan(list(packages), out_dir)
+    p = plan(list(packages), out_dir, syntax=syntax, bake=bake)
     for note in p.notes:
         render.note(note)
     if to_stdout:

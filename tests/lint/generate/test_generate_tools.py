@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,17 +17,18 @@ from tests.lint.generate.gomodule import write_module
 pytestmark = pytest.mark.integration
 
 
-def test_hadolint_passes_generated_dockerfiles(tmp_path: Path) -> None:
+@pytest.mark.parametrize("syntax", ["portable", "buildkit"])
+def test_hadolint_passes_generated_dockerfiles(tmp_path: Path, syntax: str) -> None:
     hadolint = require_tool("hadolint")
     many = write_module(tmp_path / "many")
     one = write_module(tmp_path / "one", mains=(".",))
-    write(plan([], cwd=many))
-    write(plan([], cwd=one))
-    write(plan([], out_dir=Path("deploy"), cwd=many))
+    write(plan([], cwd=many, syntax=syntax))
+    write(plan([], cwd=one, syntax=syntax))
+    write(plan([], out_dir=Path("deploy"), cwd=many, syntax=syntax))
     vendored = write_module(tmp_path / "vendored")
     (vendored / "vendor").mkdir()
     (vendored / "vendor" / "modules.txt").write_text("")
-    write(plan([], cwd=vendored))
+    write(plan([], cwd=vendored, syntax=syntax))
     files = [many / "Dockerfile", one / "Dockerfile", many / "deploy" / "Dockerfile", vendored / "Dockerfile"]
     proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", *map(str, files)],
                           capture_output=True, text=True, timeout=120)
@@ -65,10 +67,33 @@ def test_the_generated_build_command_builds(tmp_path: Path) -> None:
     go = require_tool("go")
     root = write_module(tmp_path / "shop")
     text = plan([], cwd=root).files[root / "Dockerfile"]
-    assert 'go build -trimpath -ldflags="-s -w -buildid=" -o /out/app "$PACKAGE"' in text
+    assert 'go build -trimpath -ldflags="-s -w -buildid=" -o /out/api ./cmd/api\n' in text
     out = tmp_path / "app"
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local", "GOWORK": "off"}
     subprocess.run([go, "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", str(out), "./cmd/api"], cwd=root,
                    env=env, check=True, timeout=300, capture_output=True)
     assert subprocess.run([str(out)], capture_output=True, text=True, timeout=30).stdout == "cmd/api\n"
     assert b"/tmp/" not in out.read_bytes()  # -trimpath: no build paths inside
+
+
+def test_binary_names_agree_with_go_and_slimgo_build(tmp_path: Path) -> None:
+    # the generated ENTRYPOINT /app/<name> is where `slimgo build` puts the binary: both use Go's own name for it
+    go = require_tool("go")
+    root = write_module(tmp_path / "shop", mains=(".", "cmd/api", "cmd/v2"))
+    (root / "go.mod").write_text("module example.com/shop/v3\n\ngo 1.24\n")
+    packages = plan([], cwd=root).packages
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "GOWORK": "off"}
+    for pkg in packages:  # one at a time: `go build -o DIR/` names the binary as Go does
+        out = tmp_path / "bin" / pkg.name
+        subprocess.run([go, "build", "-o", f"{out}/", pkg.rel], cwd=root, env=env, check=True, timeout=300,
+                       capture_output=True)
+        assert [f.name for f in out.iterdir()] == [pkg.binary]
+    proc = subprocess.run([sys.executable, "-m", "slimgo", "build", "-o", f"oci:{tmp_path}/layout:v2", "./cmd/v2"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    index = json.loads((tmp_path / "layout" / "index.json").read_text())
+    blobs = tmp_path / "layout" / "blobs" / "sha256"
+    manifest = json.loads((blobs / index["manifests"][0]["digest"].split(":")[1]).read_text())
+    config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_text())
+    v2 = next(pkg for pkg in packages if pkg.rel == "./cmd/v2")
+    assert config["config"]["Entrypoint"] == [f"/app/{v2.binary}"] == ["/app/cmd"]

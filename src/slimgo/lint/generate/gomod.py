@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slimgo.errors import InputError, SlimgoError
+from slimgo.gobuild.toolchain import GoPackage
 
 
 class GenerateError(SlimgoError):
@@ -44,6 +45,7 @@ class MainPackage:
     dir: Path
     rel: str  # "./cmd/api", or "." for the module root
     name: str  # a service name for image and bake target names
+    binary: str  # the binary's file name, as `go build` and `slimgo build` name it
 
 
 def find_module(start: Path) -> Module:
@@ -127,6 +129,14 @@ def _walk_mains(top: Path) -> list[Path]:
     return found
 
 
+def _binary_name(module: Module, directory: Path) -> str:
+    """The name `go build` (and so `slimgo build`, for /app/<name>) gives the binary of the package in ``directory``:
+    the last element of its import path, a major-version suffix (/v2) skipped."""
+    rel = directory.relative_to(module.root).as_posix()
+    import_path = module.path if rel == "." else f"{module.path}/{rel}"
+    return GoPackage(import_path, "main", directory, module.root, module.path).binary_name
+
+
 def _service_names(module: Module, dirs: list[Path]) -> list[str]:
     def clean(text: str) -> str:
         return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "app"
@@ -134,7 +144,7 @@ def _service_names(module: Module, dirs: list[Path]) -> list[str]:
     names = []
     for d in dirs:
         rel = d.relative_to(module.root)
-        names.append(clean(module.path.rsplit("/", 1)[-1] if rel == Path(".") else rel.name))
+        names.append(clean(_binary_name(module, d) if rel == Path(".") else rel.name))
     if len(set(names)) < len(names):  # same last element: use the whole relative path
         names = [clean(str(d.relative_to(module.root)).replace("/", "-")) for d in dirs]
     return names
@@ -168,7 +178,7 @@ def main_packages(module: Module, args: list[str], cwd: Path) -> list[MainPackag
     out = []
     for d, name in zip(dirs, names, strict=True):
         rel = d.relative_to(module.root).as_posix()
-        out.append(MainPackage(d, "." if rel == "." else f"./{rel}", name))
+        out.append(MainPackage(d, "." if rel == "." else f"./{rel}", name, _binary_name(module, d)))
     return out
 
 

@@ -1,4 +1,7 @@
-"""The base images generated Dockerfiles pin, by tag and digest (bump both together, in one reviewed commit)."""
+"""The base images generated Dockerfiles pin, by tag and digest (bump both together, in one reviewed commit).
+
+Names are fully qualified: buildah and podman refuse (or ask about) short names that BuildKit expands to
+docker.io/library/..."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ __all__ = ["BUILDER_GO", "BUILDER_IMAGE", "RUNTIME_DIGEST", "RUNTIME_IMAGE", "RU
 # published and referenced by public Dockerfiles (Dependabot-maintained) at the time of writing; it could not
 # be re-resolved against the registry from the build machine, so refresh it with
 # `skopeo inspect --raw docker://golang:1.26-bookworm | sha256sum` (or `crane digest`) when bumping.
-BUILDER_TAG = "golang:1.26-bookworm"
+BUILDER_TAG = "docker.io/library/golang:1.26-bookworm"
 BUILDER_DIGEST = "sha256:b305420a68d0f229d91eb3b3ed9e519fcf2cf5461da4bef997bf927e8c0bfd2b"
 BUILDER_GO = "1.26"
 
