@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,24 @@ def test_binary_names_agree_with_go_and_slimgo_build(tmp_path: Path) -> None:
     config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_text())
     v2 = next(pkg for pkg in packages if pkg.rel == "./cmd/v2")
     assert config["config"]["Entrypoint"] == [f"/app/{v2.binary}"] == ["/app/cmd"]
+
+
+@pytest.mark.parametrize(("target", "expected"), [({}, None), ({"TARGETOS": "", "TARGETARCH": ""}, None),
+                                                  ({"TARGETOS": "linux", "TARGETARCH": "arm64"}, "linux arm64")])
+def test_goos_and_goarch_fall_back_to_the_build_machine(tmp_path: Path, target: dict[str, str],
+                                                         expected: str | None) -> None:
+    # the generated RUN's environment prefix, run by a POSIX shell as a builder would, with `go env` in place of
+    # `go build`: unset or empty TARGETOS/TARGETARCH give linux and the build machine's architecture
+    go = require_tool("go")
+    sh = require_tool("sh")
+    root = write_module(tmp_path / "shop")
+    text = plan([], cwd=root).files[root / "Dockerfile"]
+    m = re.search(r"^RUN (GOOS=.*) \\\n\s+go build ", text, re.M)
+    assert m is not None, text
+    env = {k: v for k, v in os.environ.items() if k not in ("GOOS", "GOARCH", "TARGETOS", "TARGETARCH")}
+    env = {**env, **target, "PATH": f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}", "GOTOOLCHAIN": "local"}
+    host = subprocess.run([go, "env", "GOHOSTARCH"], env=env, capture_output=True, text=True, timeout=60,
+                          check=True).stdout.strip()
+    out = subprocess.run([sh, "-c", f"{m.group(1)} go env GOOS GOARCH"], env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    assert " ".join(out) == (expected or f"linux {host}")
