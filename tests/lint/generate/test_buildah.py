@@ -28,7 +28,9 @@ pytestmark = pytest.mark.integration
 GO_IMAGE = "localhost/slimgo-test/go:local"
 RUNTIME_IMAGE = "localhost/slimgo-test/runtime:local"
 # syscall only: the builder compiles the standard library cold, and fmt's dependencies would triple that time
-PROGRAM = 'package main\n\nimport "syscall"\n\nfunc main() {{ syscall.Write(1, []byte("{text}\\n")) }}\n'
+PROGRAM = ('package main\n\nimport "syscall"\n\nvar version = "none"\n\n'
+           'func main() {{ syscall.Write(1, []byte("{text} " + version + "\\n")) }}\n')
+MAKEFILE = "VERSION ?= 0.0.0\nbuild:\n\tgo build -ldflags '-X main.version=$(VERSION)' ./cmd/...\n"
 PASSWD = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
 
 
@@ -137,11 +139,12 @@ def test_buildah_builds_the_portable_dockerfile_and_slimgo_runs_it(
     root = write_module(tmp_path / "shop", mains=("cmd/api", "cmd/worker"))
     for name in ("api", "worker"):
         (root / "cmd" / name / "main.go").write_text(PROGRAM.format(text=f"hello from {name}"))
+    (root / "Makefile").write_text(MAKEFILE)  # its version stamping becomes the build arg VERSION
     monkeypatch.chdir(root)
     assert main(["dockerfile"]) == 0
     capsys.readouterr()
     dockerfile = (root / "Dockerfile").read_text()
-    assert "--mount" not in dockerfile and "# syntax" not in dockerfile
+    assert "--mount" not in dockerfile and "# syntax" not in dockerfile and "ARG VERSION=0.0.0" in dockerfile
 
     started = time.monotonic()
     buildah.image(GO_IMAGE, tmp_path / "go-rootfs", _builder_rootfs(go, root, tmp_path / "go-rootfs"))
@@ -151,6 +154,7 @@ def test_buildah_builds_the_portable_dockerfile_and_slimgo_runs_it(
     # buildah bud as a user types it: the generated file as it is, a base image mirror through the build args
     buildah("bud", "--isolation", "chroot", "--pull=never", "--signature-policy", str(buildah.policy),
             "--build-arg", f"GO_IMAGE={GO_IMAGE}", "--build-arg", f"RUNTIME_IMAGE={RUNTIME_IMAGE}",
+            "--build-arg", "VERSION=1.2.3",
             "--target", "api", "-t", "localhost/shop/api:test", "-f", "Dockerfile", ".", cwd=root, timeout=240)
     build = time.monotonic() - started - images
     layout = tmp_path / "layout"
@@ -168,4 +172,4 @@ def test_buildah_builds_the_portable_dockerfile_and_slimgo_runs_it(
     (tmp_path / "run").mkdir()
     proc = subprocess.run([sys.executable, "-m", "slimgo", "run", f"oci:{layout}:api"], capture_output=True,
                           text=True, timeout=120, check=False, env={**os.environ, "TMPDIR": str(tmp_path / "run")})
-    assert (proc.returncode, proc.stdout) == (0, "hello from api\n"), proc.stderr
+    assert (proc.returncode, proc.stdout) == (0, "hello from api 1.2.3\n"), proc.stderr
