@@ -138,6 +138,8 @@ class _Parser:
         name = None
         if first.kind in ("ident", "."):
             name, path = first.text, self.take()
+            if first.kind == "ident" and "\n" in self.src[first.end:path.start]:
+                raise GoSyntaxError(first.line, "missing import path")  # Go ends the line after a name
         if path.kind != "string":
             raise GoSyntaxError(path.line, f"expected an import path, found {path.text!r}")
         start = first.start if decl_start is None else decl_start
