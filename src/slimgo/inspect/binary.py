@@ -17,6 +17,7 @@ from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import FuncTable, func_table_of
 from slimgo.errors import ElfError
 from slimgo.inspect.attribution import DataShares, attribute, data_shares
+from slimgo.inspect.embeds import EmbeddedData, embedded_data
 from slimgo.inspect.size import SizeReport, package_sizes, resolver_for, section_sizes, strip_savings
 from slimgo.units import human_bytes
 
@@ -70,6 +71,7 @@ class BinaryReport:
     problems: list[Problem] = field(default_factory=list)
     image: ImageSource | None = None
     packed: Packing | None = None
+    embedded: list[EmbeddedData] | None = None  # go:embed files and large data (ELF only), largest first
 
     @property
     def go_specific(self) -> bool:
@@ -138,6 +140,7 @@ def inspect_binary(
         size=size,
         problems=problems,
         image=image,
+        embedded=parts.embedded,
     )
 
 
@@ -171,6 +174,7 @@ class _Parts:
     sections: list[tuple[str, int]]
     text_bytes: int | None
     savings: int | None
+    embedded: list[EmbeddedData] | None = None
 
 
 def _read_parts(elf: ElfImage) -> _Parts:
@@ -198,8 +202,9 @@ def _read_parts(elf: ElfImage) -> _Parts:
     if table is not None:
         data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver))
     text = elf.section(".text")
+    embedded = _part(problems, "bloat.embedded", lambda: embedded_data(elf)) if elf.format == "ELF" else None
     return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, resolver, data,
-                  section_sizes(elf), text.size if text else None, strip_savings(elf))
+                  section_sizes(elf), text.size if text else None, strip_savings(elf), embedded)
 
 
 def _size_report(parts: _Parts) -> SizeReport:
