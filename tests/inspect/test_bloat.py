@@ -73,7 +73,8 @@ def binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _bloat(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> dict[str, Any]:
     report: dict[str, Any] = inspect_json(capsys, "--no-layer-size", *args, str(path))
-    return report["bloat"] | {"packages": {p["name"]: p for p in report["size"]["packages"]}}
+    bloat: dict[str, Any] = report["bloat"]
+    return bloat | {"packages": {p["name"]: p for p in report["size"]["packages"]}}
 
 
 def _nm(path: Path) -> dict[str, int]:
