@@ -6,6 +6,8 @@ from __future__ import annotations
 __all__ = ["FLOOR_BYTES", "EmbeddedData", "embedded_data"]
 
 import struct
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from slimgo.elf._reader import ElfImage, Section
@@ -15,7 +17,7 @@ FLOOR_BYTES = 1024  # smaller data is not worth a line in any report
 _MAX_ITEMS = 10_000
 _MAX_FILES = 1_000_000  # an embed.FS file table longer than this is not one
 _MAX_NAME = 4096
-_SCANNED = (".rodata", ".noptrdata", ".data")  # where the compiler puts an embed.FS file table
+_SCANNED = (".rodata",)  # where the compiler puts an embed.FS file table (read-only, local)
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,15 @@ def _self_pointers(image: ElfImage, section: Section, memory: _Memory) -> list[i
     """Addresses in ``section`` whose word points three words further: where a slice header precedes its array."""
     view = image.section_view(section)
     usable = len(view) - len(view) % memory.ptr
-    found = []
-    expected = section.addr + 3 * memory.ptr
     step = memory.ptr
-    for index, (word,) in enumerate(memory.word.iter_unpack(view[:usable])):
-        if word == expected + index * step:
+    if image.little_endian == (sys.byteorder == "little"):
+        words: Iterable[int] = view[:usable].cast("Q" if step == 8 else "I")  # in place: no tuple per word
+    else:
+        words = (word for (word,) in memory.word.iter_unpack(view[:usable]))
+    expected = section.addr + 3 * step
+    found = []
+    for index, word in enumerate(words):
+        if word - index * step == expected:
             found.append(section.addr + index * step)
     return found
 
@@ -122,10 +128,11 @@ def _symbol_data(table: SymbolTable, memory: _Memory, rodata: Section | None) ->
     return out + [EmbeddedData("[]byte", name, size) for name, size in data.values()]
 
 
-def embedded_data(image: ElfImage) -> list[EmbeddedData]:
-    """Every embedded file and large []byte or string datum found, largest first (at most 10,000)."""
+def embedded_data(image: ElfImage, symbols: SymbolTable | None = None) -> list[EmbeddedData]:
+    """Every embedded file and large []byte or string datum found, largest first (at most 10,000); ``symbols`` is
+    the symbol table when it has been read already."""
     memory = _Memory(image)
-    table = symbol_table(image)
+    table = symbols if symbols is not None else symbol_table(image)
     names = {addr: name for name, addr in zip(table.names, table.addresses, strict=True) if name.endswith(".files")}
     found = _file_systems(image, memory, names) + _symbol_data(table, memory, image.section(".rodata"))
     return sorted(found, key=lambda item: (-item.size, item.kind, item.name))[:_MAX_ITEMS]
