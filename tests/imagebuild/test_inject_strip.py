@@ -137,3 +137,11 @@ def test_a_bad_inject_is_a_usage_error_and_writes_nothing(tmp_path: Path, slimgo
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_the_settings_file_may_ask_for_stripping(tmp_path: Path, slimgo: Slimgo, go: str) -> None:
+    src = copy_fixture("debugserver", tmp_path)
+    (src / ".slimgo.yaml").write_text("mains:\n  debugserver:\n    strip-debug-handlers: true\n")
+    result = slimgo("build", "-o", f"oci:{tmp_path}/l:app", str(src))
+    assert result.code == 0, result.err
+    assert _annotations(tmp_path / "l", "app")["dev.slimgo.build.stripped"] == "expvar,net/http/pprof"
