@@ -53,7 +53,10 @@ def test_blank_imports_of_the_main_module_are_left_out(module: Path) -> None:
     before = tree_digest(module)
     notes: list[tuple[str, str]] = []
     overlay = _plan(module, notes)
-    assert overlay is not None and notes == []
+    assert overlay is not None
+    assert notes == [("note", "--strip-debug-handlers: expvar, net/http/pprof left out of example.com/debugserver "
+                              "(go build -overlay; the source is not written): internal/metrics/metrics.go:4: "
+                              "import _ \"expvar\" left out; main.go:7: import _ \"net/http/pprof\" left out")]
     assert overlay.stripped == ("expvar", "net/http/pprof")
     changed = dict(overlay.files)
     assert sorted(changed) == sorted(str(module / f) for f in ("main.go", "internal/metrics/metrics.go"))
@@ -75,7 +78,8 @@ def test_a_file_of_another_platform_is_rewritten_too(module: Path) -> None:
     assert amd64 is not None and arm64_only not in dict(amd64.files)
     both = _plan(module, notes, (*LINUX, Platform.parse("linux/arm64")))
     assert both is not None and arm64_only in dict(both.files)
-    assert "pprof" not in dict(both.files)[arm64_only].decode() and notes == []
+    assert "pprof" not in dict(both.files)[arm64_only].decode()
+    assert [kind for kind, _ in notes] == ["note", "note"]
 
 
 def test_a_handler_used_by_name_stays_and_is_named(module: Path) -> None:
@@ -84,8 +88,8 @@ def test_a_handler_used_by_name_stays_and_is_named(module: Path) -> None:
     notes: list[tuple[str, str]] = []
     overlay = _plan(module, notes)
     assert overlay is not None and overlay.stripped == ("expvar",)
-    assert notes == [("warning", f"--strip-debug-handlers: net/http/pprof stays linked: used by name at "
-                                 f"{module / 'profile.go'}:5 (only `import _ \"net/http/pprof\"` is left out)")]
+    assert notes[0] == ("warning", f"--strip-debug-handlers: net/http/pprof stays linked: used by name at "
+                                   f"{module / 'profile.go'}:5 (only `import _ \"net/http/pprof\"` is left out)")
     assert str(module / "main.go") not in dict(overlay.files)  # a rewrite that saves nothing is not made
 
 
@@ -100,8 +104,8 @@ def test_a_dependency_outside_the_main_module_is_named(module: Path) -> None:
     notes: list[tuple[str, str]] = []
     overlay = _plan(module, notes)
     assert overlay is not None and overlay.stripped == ("net/http/pprof",)
-    assert notes == [("warning", "--strip-debug-handlers: expvar stays linked: imported by example.com/dep, "
-                                 "outside the main module, whose source is not rewritten")]
+    assert notes[0] == ("warning", "--strip-debug-handlers: expvar stays linked: imported by example.com/dep, "
+                                   "outside the main module, whose source is not rewritten")
 
 
 def test_nothing_to_strip_is_a_note(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_stripping_shows_in_inspect_diff_and_leaves_the_source_alone(tmp_path: P
     slim = slimgo("build", "--json", "--strip-debug-handlers", "-o", f"oci:{tmp_path}/l:slim", str(src))
     assert plain.code == 0 and slim.code == 0, plain.err + slim.err
     assert tree_digest(src) == before  # nothing in the module was written, not even a timestamp
+    assert "expvar, net/http/pprof left out of example.com/debugserver" in slim.err
     (plain_record,), (slim_record,) = plain.json_lines(), slim.json_lines()
     assert int(slim_record["binary_size"]) < int(plain_record["binary_size"])  # type: ignore[call-overload]
     assert _annotations(tmp_path / "l", "slim")["dev.slimgo.build.stripped"] == "expvar,net/http/pprof"

@@ -217,6 +217,11 @@ def plan_overlay(toolchain: GoToolchain, package: GoPackage, options: GoBuildOpt
         for path, ranges in sorted(spans.items()):
             text = _read_source(Path(path), path)
             files.append((path, blank_out(text, ranges).encode("utf-8")))
+        if stripped:
+            root = package.module_dir or package.dir
+            shown = [edit.removeprefix(f"{root}/") for edit in edits]
+            on_note("note", f"--strip-debug-handlers: {', '.join(stripped)} left out of {package.import_path} "
+                    f"(go build -overlay; the source is not written): {'; '.join(shown)}")
         if not any(who.blank or who.named or who.outside for who in found.values()):
             on_note("note", f"--strip-debug-handlers: {package.import_path} imports neither "
                     f"{' nor '.join(DEBUG_HANDLERS)} for its side effects; nothing to leave out")
