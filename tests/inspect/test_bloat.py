@@ -44,10 +44,11 @@ func main() {
 '''
 
 
-def _go_build(source: Path, out: Path, *flags: str) -> Path:
+def _go_build(source: Path, out: Path, *flags: str, goarch: str = "amd64") -> Path:
     go = require_tool("go")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false", "GOTOOLCHAIN": "local"}
-    subprocess.run([go, "build", "-trimpath", "-o", str(out), *flags, "."], cwd=source, env=env, check=True,
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false", "GOTOOLCHAIN": "local", "GOOS": "linux",
+           "GOARCH": goarch}
+    subprocess.run([go, "build", "-o", str(out), *flags, "."], cwd=source, env=env, check=True,
                    capture_output=True, timeout=600)
     return out
 
@@ -66,6 +67,9 @@ def binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "embed": _go_build(embed, root / "embed-full"),
         "embed_stripped": _go_build(embed, root / "embed-stripped", "-ldflags=-s -w"),
+        "embed_386": _go_build(embed, root / "embed-386", "-ldflags=-s -w", goarch="386"),  # 32-bit words
+        "embed_s390x": _go_build(embed, root / "embed-s390x", "-ldflags=-s -w", goarch="s390x"),  # big-endian
+        "embed_pie": _go_build(embed, root / "embed-pie", "-buildmode=pie", "-ldflags=-s -w"),  # .data.rel.ro
         "pprof": _go_build(FIXTURES / "debugserver", root / "debugserver", "-ldflags=-s -w"),
         "clean": _go_build(FIXTURES / "stdincli", root / "clean", "-ldflags=-s -w"),
     }
@@ -127,9 +131,10 @@ def test_embedded_data_with_the_symbol_table(binaries: dict[str, Path], capsys: 
     assert bloat["threshold_bytes"] == 256 << 10
 
 
-def test_embedded_files_without_the_symbol_table(binaries: dict[str, Path],
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    bloat = _bloat(capsys, binaries["embed_stripped"])
+@pytest.mark.parametrize("name", ["embed_stripped", "embed_386", "embed_s390x", "embed_pie"])
+def test_embedded_files_without_the_symbol_table(binaries: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                                 name: str) -> None:
+    bloat = _bloat(capsys, binaries[name])
     assert [(item["kind"], item["name"], item["bytes"]) for item in bloat["items"]] == [
         ("embedded", "assets/blob.bin (embed.FS)", MIB)]  # []byte and string data need symbols: said so
     assert "need the symbol table" in bloat["embeds_method"]

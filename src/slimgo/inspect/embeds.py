@@ -17,7 +17,7 @@ FLOOR_BYTES = 1024  # smaller data is not worth a line in any report
 _MAX_ITEMS = 10_000
 _MAX_FILES = 1_000_000  # an embed.FS file table longer than this is not one
 _MAX_NAME = 4096
-_SCANNED = (".rodata",)  # where the compiler puts an embed.FS file table (read-only, local)
+_SCANNED = (".rodata", ".data.rel.ro")  # where an embed.FS file table lies (read-only; relocated in PIE)
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,15 @@ class _Memory:
             return None
 
 
-def _file_table(memory: _Memory, addr: int) -> list[tuple[str, int]] | None:
+def _file_table(memory: _Memory, addr: int, end: int) -> list[tuple[str, int]] | None:
     """The (name, size) of each file of the embed.FS table at ``addr``: a slice header pointing just past itself,
-    then entries of {name string; data string; hash [16]byte}; None when the bytes there are not one."""
+    then entries of {name string; data string; hash [16]byte}, all before ``end`` (the end of its section);
+    None when the bytes there are not one."""
     header = memory.words(addr, 3)
-    if header is None or header[0] != addr + 3 * memory.ptr or header[1] != header[2] or not 0 < header[1] <= \
-            _MAX_FILES:
-        return None
     entry = 4 * memory.ptr + 16
+    if header is None or header[0] != addr + 3 * memory.ptr or header[1] != header[2] or not 0 < header[1] <= \
+            _MAX_FILES or header[0] + header[1] * entry > end:
+        return None
     files = []
     for index in range(header[1]):
         fields = memory.words(header[0] + index * entry, 4)
@@ -101,7 +102,7 @@ def _file_systems(image: ElfImage, memory: _Memory, names: dict[int, str]) -> li
         if section.name not in _SCANNED or section.type == "SHT_NOBITS" or section.addr % memory.ptr:
             continue
         for addr in _self_pointers(image, section, memory):
-            files = _file_table(memory, addr)
+            files = _file_table(memory, addr, section.addr + section.size)
             if files is None:
                 continue
             symbol = names.get(addr, "").removesuffix(".files") or None
