@@ -102,6 +102,8 @@ def test_debug_handlers_are_named_with_their_own_size(binaries: dict[str, Path],
         assert item["bytes"] == package["size"] + package["pclntab_bytes"] + package["data_bytes"] > 1000
         assert "--strip-debug-handlers" in item["fix"]
     assert "/debug/pprof/" in handlers["net/http/pprof"]["detail"]
+    profile = bloat["packages"]["runtime/pprof"]["total_bytes"]
+    assert f"runtime/pprof {profile:,}" in handlers["net/http/pprof"]["detail"]
     assert {item["kind"] for item in bloat["items"]} == {"debug-handler"}  # stripped: no DWARF, no symbols
 
 

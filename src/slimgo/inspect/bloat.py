@@ -13,6 +13,8 @@ _HANDLERS = {
     "net/http/pprof": "/debug/pprof/",
     "expvar": "/debug/vars",
 }
+# What net/http/pprof brings in that a program seldom imports itself (they left with it in inspect --diff)
+_COMPANIONS = {"net/http/pprof": ("runtime/pprof", "internal/profile", "runtime/trace", "text/tabwriter")}
 _STRIP = "(slimgo build's default: drop --no-strip)"
 
 
@@ -37,15 +39,19 @@ class Bloat:
 
 
 def _handlers(report: BinaryReport) -> list[BloatItem]:
+    sizes = {package.name: package.total_bytes for package in report.size.packages}
     items = []
-    for package in report.size.packages:
-        route = _HANDLERS.get(package.name)
-        if route is not None:
-            items.append(BloatItem(
-                "debug-handler", package.name, package.total_bytes,
-                "slimgo build --strip-debug-handlers (for `import _`), or drop the import",
-                f"its init serves {route} on http.DefaultServeMux; the bytes are its own (code, function table, "
-                "data): what only it imports goes too, which inspect --diff of the two builds shows"))
+    for name, route in sorted(_HANDLERS.items(), key=lambda item: -sizes.get(item[0], 0)):
+        if name not in sizes:
+            continue
+        linked = [(other, sizes[other]) for other in _COMPANIONS.get(name, ()) if other in sizes]
+        along = (f"; linked with it, unless the program uses them itself: "
+                 f"{', '.join(f'{other} {size:,}' for other, size in linked)} bytes") if linked else ""
+        items.append(BloatItem(
+            "debug-handler", name, sizes[name],
+            "slimgo build --strip-debug-handlers (for `import _`), or drop the import",
+            f"its init serves {route} on http.DefaultServeMux; the bytes are its own (code, function table, "
+            f"data){along}; inspect --diff of the two builds shows the whole saving"))
     return items
 
 
