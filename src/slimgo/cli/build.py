@@ -48,6 +48,12 @@ if TYPE_CHECKING:
 @click.option("--gcflags", help="Passed to go build -gcflags.")
 @click.option("--no-strip", is_flag=True, help="Keep the symbol table and DWARF (no -s -w).")
 @click.option("--no-trimpath", is_flag=True, help="Do not pass -trimpath.")
+@click.option("--strip-debug-handlers", is_flag=True,
+              help="Leave out net/http/pprof and expvar where the main module imports them only for their side "
+                   "effects (`import _`), through go build -overlay: the source is not written.")
+@click.option("--inject", multiple=True, metavar="FILE.go", type=click.Path(path_type=Path, resolve_path=True),
+              help="Add this Go file (package main) to the main package through go build -overlay, e.g. a "
+                   "build-info init. Repeatable.")
 @click.option("--app-dir", default="/app", show_default=True, help="Directory of the binary in the image.")
 @click.option("--file", multiple=True, metavar="SRC:DEST[:MODE]", help="Add a file or directory. Repeatable.")
 @click.option("--arg", multiple=True, help="An argument for the entrypoint (becomes Cmd). Repeatable.")

@@ -27,13 +27,19 @@ from slimgo.stores.transport import SYNTAX
 @click.option("--no-layer-size", is_flag=True,
               help="Skip the gzip/zstd layer sizes (the slowest part; cached by content after a first run).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any part of the report could not be read.")
+@click.option("--bloat-threshold", default="256KiB", show_default=True, metavar="SIZE",
+              help="Name embedded data (go:embed files, large []byte and string data) from this size on as bloat.")
 @click.option("--module", "module_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The main module's source, to name the import chain that pulls in each module "
                    "(default: the module around the working directory, when it is the binary's).")
 def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, top: int, platform_text: str | None,
-            pull: str, insecure: tuple[str, ...], no_layer_size: bool, strict: bool, module_dir: Path | None) -> int:
+            pull: str, insecure: tuple[str, ...], no_layer_size: bool, strict: bool, bloat_threshold: str,
+            module_dir: Path | None) -> int:
     from slimgo.cachedir import cache_root
     from slimgo.inspect.target import inspect_target
+    from slimgo.layercheck import parse_size
+
+    threshold = parse_size(bloat_threshold, "--bloat-threshold")
 
     expected = 2 if diff_mode else 1
     if len(targets) != expected:
@@ -74,12 +80,13 @@ def inspect(targets: tuple[str, ...], diff_mode: bool, fmt: str, as_json: bool, 
     if json_out:
         from slimgo.inspect.jsonout import report_json, reports_json
 
-        render.json_document(report_json(reports[0]) if len(reports) == 1 else reports_json(reports))
+        render.json_document(report_json(reports[0], threshold) if len(reports) == 1
+                             else reports_json(reports, threshold))
     else:
         from slimgo.inspect import text
 
         for report in reports:
-            render.renderable(text.render_report(report, top))
+            render.renderable(text.render_report(report, top, threshold))
     from slimgo.inspect.binary import exit_code
 
     return exit_code(reports, strict=strict)  # 1 when nothing Go-specific was read: the report still printed

@@ -6,9 +6,14 @@ __all__ = ["GoBuildOptions", "check_goflags"]
 
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slimgo.errors import UsageError
 from slimgo.oci.platform import Platform
+
+if TYPE_CHECKING:
+    from slimgo.gobuild.overlay import SourceOverlay
 
 SLIM_LDFLAGS = "-s -w"
 
@@ -25,6 +30,10 @@ class GoBuildOptions:
     gcflags: str | None = None
     env: tuple[tuple[str, str], ...] = field(default=())
     extra_flags: tuple[str, ...] = ()  # further `go build` flags (a .ko.yaml's flags), passed as given
+    # --strip-debug-handlers / --inject: what the overlay is planned from, and the planned overlay (-overlay)
+    strip_debug_handlers: bool = False
+    inject: tuple[Path, ...] = ()
+    overlay: SourceOverlay | None = None
 
     def __post_init__(self) -> None:
         for value in (self.ldflags or "", self.gcflags or "", *self.extra_flags):

@@ -159,8 +159,11 @@ class GoToolchain:
         return packages
 
     def build(self, package: GoPackage, output: Path, options: GoBuildOptions, platform: Platform) -> None:
-        args = ["build", "-o", str(output), *options.flags(), package.import_path]
-        result = self._call(args, package.dir, options.environment(platform))
+        from slimgo.gobuild.overlay import written_overlay
+
+        with written_overlay(options.overlay) as overlay:  # -overlay: source changes, the tree never written
+            args = ["build", "-o", str(output), *options.flags(), *overlay, package.import_path]
+            result = self._call(args, package.dir, options.environment(platform))
         if result.returncode != 0:
             raise BuildError(f"go build {package.import_path} ({platform})",
                              "failed:\n" + trim_go_errors(result.stderr),

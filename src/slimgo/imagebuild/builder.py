@@ -163,7 +163,8 @@ class ImageBuilder:
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})
         config = self._config(base, platform, app_path, history, iopts)
-        annotations = {**self._manifest_annotations(package, base, info, iopts), **packing}
+        annotations = {**self._manifest_annotations(package, base, info, iopts), **packing,
+                       **(gopts.overlay.annotations() if gopts.overlay else {})}
         image = assemble(config, layers, annotations)
         return PlatformImage(platform, image, binary.stat().st_size, linking.static, info.go_version, tz)
 
@@ -174,6 +175,7 @@ class ImageBuilder:
         if self.cache.blob_cache is None:
             return outdir / name
         key = "\0".join([str(package.dir), package.import_path, str(platform), *gopts.flags(),
+                         gopts.overlay.key if gopts.overlay else "",
                          *sorted(f"{k}={v}" for k, v in gopts.environment(platform).items())])
         directory = self.cache.blob_cache / "bin" / hashlib.sha256(key.encode()).hexdigest()[:32]
         directory.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from slimgo.stores.transport import Location, Stores
 SETTABLE = frozenset({
     "output", "platform", "base", "tzdata", "compression", "cgo", "ldflags", "tags", "gcflags", "no_strip",
     "no_trimpath", "app_dir", "file", "arg", "env", "user", "workdir", "port", "label", "annotation", "jobs",
-    "compress",
+    "compress", "strip_debug_handlers",
 })
 
 
@@ -104,7 +104,7 @@ def plan_builds(request: BuildRequest, toolchain: GoToolchain,
                 on_note: Callable[[str, str], None] = lambda _kind, _text: None) -> list[Plan]:
     """Every package with its merged options and outputs, checked before anything is built; ``on_note`` gets
     ("warning" | "note", text) for what the user should hear about."""
-    from slimgo.imagebuild.stages import find_settings_for, select, with_kodata
+    from slimgo.imagebuild.stages import find_settings_for, select, with_kodata, with_overlays
 
     found = toolchain.list_main_packages(list(request.patterns) or ["."], request.cwd)
     settings = find_settings_for(request, found[0])
@@ -118,6 +118,7 @@ def plan_builds(request: BuildRequest, toolchain: GoToolchain,
         check_outputs_take(outputs, image)
         plans.append(Plan(package, go_options(values), image, outputs))
     plans = select(request, plans, toolchain, on_note)
+    plans = with_overlays(plans, toolchain, on_note)  # --strip-debug-handlers, --inject: checked before building
     stamped = sorted({plan.go.ldflags for plan in plans if plan.go.ldflags and plan.go.strip})
     if stamped:
         on_note("note", f"-ldflags {' / '.join(stamped)} added to the default -s -w (pass --no-strip to keep symbols)")
@@ -147,6 +148,8 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
         gcflags=values.get("gcflags"),
         env=parse_pairs(tuple(values.get("go_env") or ()), "env"),
         extra_flags=tuple(values.get("go_flags") or ()),
+        strip_debug_handlers=bool(values.get("strip_debug_handlers")),
+        inject=tuple(Path(path) for path in values.get("inject") or ()),
     )
 
 

@@ -3,7 +3,8 @@ kodata, choosing the mains (--shard, --changed-since), the test gate and the cgo
 
 from __future__ import annotations
 
-__all__ = ["check_base_loader", "check_cgo_dropped", "find_settings_for", "run_tests", "select", "with_kodata"]
+__all__ = ["check_base_loader", "check_cgo_dropped", "find_settings_for", "run_tests", "select", "with_kodata",
+           "with_overlays"]
 
 import os
 from collections.abc import Callable, Sequence
@@ -108,3 +109,19 @@ def run_tests(request: BuildRequest, plans: Sequence[Plan], toolchain: GoToolcha
         if not toolchain.test(patterns, where, go, host_platform(), on_line):
             raise BuildError(f"go test {' '.join(patterns)} (in {where})", "failed, so no image was written",
                              "fix the failing tests shown above, or build without --test")
+
+
+def with_overlays(plans: list[Plan], toolchain: GoToolchain, on_note: Callable[[str, str], None]) -> list[Plan]:
+    """Each plan with the `-overlay` its --strip-debug-handlers and --inject ask for (the source is not written)."""
+    from dataclasses import replace
+
+    from slimgo.gobuild.overlay import plan_overlay
+
+    out = []
+    for plan in plans:
+        if plan.go.strip_debug_handlers or plan.go.inject:
+            overlay = plan_overlay(toolchain, plan.package, plan.go, plan.image.platforms,
+                                   strip=plan.go.strip_debug_handlers, inject=plan.go.inject, on_note=on_note)
+            plan = replace(plan, go=replace(plan.go, overlay=overlay))
+        out.append(plan)
+    return out

@@ -11,7 +11,7 @@ from slimgo.elf._reader import ElfImage
 from slimgo.elf.buildinfo import BuildInfo
 from slimgo.elf.gopackages import DEPENDENCIES, MAIN, NO_PACKAGE, RUNTIME, STD, PackageResolver, gopath_root
 from slimgo.elf.pclntab import FuncTable
-from slimgo.elf.symbols import symbol_table
+from slimgo.elf.symbols import SymbolTable, symbol_table
 from slimgo.inspect.size import OUTSIDE_SECTIONS, STD_MODULE, ModuleSize, PackageSize, resolver_for
 
 _FUNCDATA_SYMBOLS = ("go:func.*", "go.func.*")  # the function data: counted per function from the table
@@ -26,7 +26,8 @@ class DataShares:
     by_package: dict[str, dict[str, int]]  # package -> section -> bytes (data symbols, .symtab and .strtab)
 
 
-def data_shares(image: ElfImage, table: FuncTable, resolver: PackageResolver) -> DataShares:
+def data_shares(image: ElfImage, table: FuncTable, resolver: PackageResolver,
+                symbols: SymbolTable | None = None) -> DataShares:
     """Each package's data symbols (unstripped binaries only) and where the function data lies."""
     source = image.section(table.header.source)
     table_section = source.name if source is not None else None
@@ -39,7 +40,7 @@ def data_shares(image: ElfImage, table: FuncTable, resolver: PackageResolver) ->
     by_package: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     covered: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     nobits = {sec.name for sec in image.sections if sec.type == "SHT_NOBITS"}
-    table_syms = symbol_table(image)
+    table_syms = symbols if symbols is not None else symbol_table(image)
     owners = resolver.packages(table_syms.names)
     for package, count in Counter(owners).items():
         by_package[package][".symtab"] += count * table_syms.entry_bytes

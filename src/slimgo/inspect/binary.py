@@ -15,8 +15,10 @@ from slimgo.elf.gopackages import PackageResolver
 from slimgo.elf.hardening import Hardening, hardening_of
 from slimgo.elf.linking import Linking, linking_of
 from slimgo.elf.pclntab import FuncTable, func_table_of
+from slimgo.elf.symbols import symbol_table
 from slimgo.errors import ElfError
 from slimgo.inspect.attribution import DataShares, attribute, data_shares
+from slimgo.inspect.embeds import EmbeddedData, embedded_data
 from slimgo.inspect.size import SizeReport, package_sizes, resolver_for, section_sizes, strip_savings
 from slimgo.units import human_bytes
 
@@ -70,6 +72,7 @@ class BinaryReport:
     problems: list[Problem] = field(default_factory=list)
     image: ImageSource | None = None
     packed: Packing | None = None
+    embedded: list[EmbeddedData] | None = None  # go:embed files and large data (ELF only), largest first
 
     @property
     def go_specific(self) -> bool:
@@ -138,6 +141,7 @@ def inspect_binary(
         size=size,
         problems=problems,
         image=image,
+        embedded=parts.embedded,
     )
 
 
@@ -171,6 +175,7 @@ class _Parts:
     sections: list[tuple[str, int]]
     text_bytes: int | None
     savings: int | None
+    embedded: list[EmbeddedData] | None = None
 
 
 def _read_parts(elf: ElfImage) -> _Parts:
@@ -195,11 +200,14 @@ def _read_parts(elf: ElfImage) -> _Parts:
     table = _part(problems, "size.packages", lambda: func_table_of(elf))
     data = None
     resolver = resolver_for(info if info and info.supported else None)  # one cache of names for every part
+    elf_file = elf.format == "ELF"
+    symbols = _part(problems, "size.data", lambda: symbol_table(elf)) if elf_file else None  # read once, used twice
     if table is not None:
-        data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver))
+        data = _part(problems, "size.data", lambda: data_shares(elf, table, resolver, symbols))
     text = elf.section(".text")
+    embedded = _part(problems, "bloat.embedded", lambda: embedded_data(elf, symbols)) if elf_file else None
     return _Parts(problems, elf.size, _platform(elf, info), info, linking, hardening, table, resolver, data,
-                  section_sizes(elf), text.size if text else None, strip_savings(elf))
+                  section_sizes(elf), text.size if text else None, strip_savings(elf), embedded)
 
 
 def _size_report(parts: _Parts) -> SizeReport:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
+from slimgo.inspect.bloat import DEFAULT_THRESHOLD, bloat_of
 from slimgo.inspect.size import SizeReport
 
 if TYPE_CHECKING:  # only `inspect --diff` loads the diff module
@@ -64,7 +65,13 @@ def _size(size: SizeReport) -> dict[str, Any]:
     }
 
 
-def report_json(report: BinaryReport) -> dict[str, Any]:
+def _bloat(report: BinaryReport, threshold: int) -> dict[str, Any]:
+    bloat = bloat_of(report, threshold)
+    return {"threshold_bytes": bloat.threshold_bytes, "total_bytes": bloat.total_bytes,
+            "embeds_method": bloat.embeds_method, "items": [asdict(item) for item in bloat.items]}
+
+
+def report_json(report: BinaryReport, bloat_threshold: int = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """The report as the documented JSON object (schema_version 1)."""
     linking = report.linking
     hardening = report.hardening
@@ -106,13 +113,15 @@ def report_json(report: BinaryReport) -> dict[str, Any]:
             "checks": [asdict(check) for check in hardening.checks],
         },
         "size": _size(report.size),
+        "bloat": _bloat(report, bloat_threshold),
         "problems": [asdict(problem) for problem in report.problems],
     }
 
 
-def reports_json(reports: list[BinaryReport]) -> dict[str, Any]:
+def reports_json(reports: list[BinaryReport], bloat_threshold: int = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Several reports, one per platform of an image index."""
-    return {"schema_version": SCHEMA_VERSION, "kind": KIND_REPORTS, "reports": [report_json(r) for r in reports]}
+    return {"schema_version": SCHEMA_VERSION, "kind": KIND_REPORTS,
+            "reports": [report_json(r, bloat_threshold) for r in reports]}
 
 
 def diff_json(diff: Diff) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.inspect.binary import BinaryReport
+from slimgo.inspect.bloat import DEFAULT_THRESHOLD, bloat_of
 from slimgo.inspect.diff import DeltaRow, Diff
 from slimgo.inspect.size import STD_MODULE
 from slimgo.oci.mediatype import layer_compression
@@ -285,7 +286,27 @@ class _PathTable:
         yield table
 
 
-def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
+def _bloat(report: BinaryReport, threshold: int) -> list[RenderableType]:
+    bloat = bloat_of(report, threshold)
+    parts: list[RenderableType] = [_heading("Bloat")]
+    if not bloat.items:
+        parts.append(Text(f"none found: no debug handlers, DWARF or symbol table, no embedded data of "
+                          f"{human(threshold)} or more", style="green"))
+    else:
+        table = Table(show_edge=False)
+        table.add_column("what", ratio=2)
+        table.add_column("bytes", justify="right")
+        table.add_column("fix", overflow="fold", ratio=3)
+        for item in bloat.items:
+            table.add_row(Text(item.name, overflow="fold"), f"{item.bytes:,}", item.fix)  # why: in --json
+        parts.append(table)
+        parts.append(Text(f"{bloat.total_bytes:,} bytes ({human(bloat.total_bytes)}) in all; embedded data from "
+                          f"{human(threshold)} on is named"))
+    parts.append(Text(f"embedded data looked for: {bloat.embeds_method}", style="dim"))
+    return parts
+
+
+def render_report(report: BinaryReport, top: int = 20, bloat_threshold: int = DEFAULT_THRESHOLD) -> RenderableType:
     title = Text.assemble((report.target, "bold"), f"  {report.platform}  {report.file_bytes:,} bytes")
     parts: list[RenderableType] = [title]
     if report.packed:
@@ -298,7 +319,8 @@ def render_report(report: BinaryReport, top: int = 20) -> RenderableType:
             codec = layer_compression(source.layer_media_type or "")
             parts.append(Text(f"in layer {source.layer_index + 1} of {source.layer_count}:"
                               f" {source.layer_bytes:,} bytes as stored ({codec})"))
-    parts += _go(report.go) + _linking(report) + _hardening(report) + _size(report, top)
+    parts += _go(report.go) + _linking(report) + _hardening(report) + _size(report, top) \
+        + _bloat(report, bloat_threshold)
     if report.problems:
         parts.append(_heading("Could not read"))
         for problem in report.problems:
