@@ -95,8 +95,10 @@ def _build(package: str, variant: Variant, workdir: Path, stores: Stores) -> Sto
     return artifact
 
 
-def _ms(stat: Stat | None) -> str:
-    return "-" if stat is None else f"{stat.median:.1f}\n[dim]{stat.min:.1f}-{stat.max:.1f}[/dim]"
+def _ms(stat: Stat | None, scale: float = 1.0) -> str:
+    if stat is None:
+        return "-"
+    return f"{stat.median / scale:.1f}\n[dim]{stat.min / scale:.1f}-{stat.max / scale:.1f}[/dim]"
 
 
 def _table(result: BenchResult) -> Table:
@@ -104,12 +106,11 @@ def _table(result: BenchResult) -> Table:
     from rich.table import Table
 
     grid = Table(title=f"slimgo bench {result.package} (N={result.repetitions}, medians; min-max below)")
-    for header in ("variant", "binary MB", "pull MB", "disk MB", "pull ms", "start ms", "in runc ms", "RSS MB"):
+    for header in ("variant", "binary MB", "pull MB", "disk MB", "pull ms", "start ms", "in runc ms", "RSS MB",
+                   "runc RSS MB"):
         grid.add_column(header, justify="left" if header == "variant" else "right", overflow="fold")
     for m in result.variants:
-        rss = m.rss_bytes
         grid.add_row(m.variant.name, f"{m.binary_bytes / 1e6:.2f}", f"{m.compressed_bytes / 1e6:.2f}",
                      f"{m.uncompressed_bytes / 1e6:.2f}", _ms(m.pull_ms), _ms(m.startup_ms),
-                     _ms(m.startup_container_ms),
-                     f"{rss.median / 1e6:.1f}\n[dim]{rss.min / 1e6:.1f}-{rss.max / 1e6:.1f}[/dim]")
+                     _ms(m.startup_container_ms), _ms(m.rss_bytes, 1e6), _ms(m.rss_container_bytes, 1e6))
     return grid
