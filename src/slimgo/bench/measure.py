@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from slimgo.bench.variants import Variant
@@ -71,6 +71,7 @@ class BenchResult:
     repetitions: int
     program: Program
     variants: tuple[Measured, ...]
+    elapsed_s: Mapping[str, float] = field(default_factory=dict)  # wall time of each phase of the bench
 
 
 def extract_entrypoint(image: StoredImage, dest: Path, where: str) -> Path:
@@ -152,6 +153,7 @@ def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], progra
               stores: Stores, on_step: Callable[[str], None] = lambda _msg: None,
               container: ContainerStarts | None = None) -> BenchResult:
     """Push every variant to a registry started for the bench, then measure them ``repetitions`` times, interleaved."""
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="slimgo-bench-") as tmp, ExitStack() as stack:
         scratch = Path(tmp)
         binaries = {v.name: extract_entrypoint(image, scratch / v.name, package) for v, image in built}
@@ -164,12 +166,15 @@ def run_bench(package: str, built: Sequence[tuple[Variant, StoredImage]], progra
         with local_registry(scratch / "registry") as host:
             references = {v.name: stores.write(Location("docker", f"{host}/bench/{v.name}:latest"),
                                                image).split("@")[0] for v, image in built}
+            measuring = time.perf_counter()
             for round_ in range(repetitions):
                 on_step(f"round {round_ + 1} of {repetitions}")
                 # Rotate the order each round: no variant always runs first (cold CPU caches) or last.
                 for variant, _image in [*built[round_ % len(built):], *built[:round_ % len(built)]]:
                     _measure_once(samples[variant.name], references[variant.name], host, binaries[variant.name],
                                   program, scratch, starts.get(variant.name))
+            measured_s = time.perf_counter() - measuring
         measured = tuple(_summary(variant, image, binaries[variant.name], samples[variant.name], repetitions)
                          for variant, image in built)
-    return BenchResult(package, repetitions, program, measured)
+    return BenchResult(package, repetitions, program, measured,
+                       {"prepare": time.perf_counter() - began - measured_s, "measure": measured_s})

@@ -75,4 +75,5 @@ def payload(result: BenchResult) -> dict[str, Any]:
             "rss_container_bytes": _stat(m.rss_container_bytes),
         } for m in result.variants],
         "verdicts": verdicts(result),
+        "elapsed_s": {phase: round(seconds, 3) for phase, seconds in result.elapsed_s.items()},
     }

@@ -106,4 +106,5 @@ def _start(runc: Runc, bundle: Path, probe: str | None, timeout: float) -> tuple
         if runner.is_alive():
             runc.kill(container_id, 9)
             runner.join(30)
-        runc.delete(container_id)
+        if (runc.state / container_id).exists():  # `runc run` removes what it made when it returns; else this does
+            runc.delete(container_id)
