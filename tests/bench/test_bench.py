@@ -88,6 +88,8 @@ def test_text_table_and_verdicts(slimgo: Slimgo, go: str, tmp_path: Path) -> Non
     result = slimgo("bench", "-n", "1", "--variant", "strip", ".", cwd=src)
     assert result.code == 0, result.err
     assert "strip vs plain: binary -" in result.out and "pull" in result.out and "startup" in result.out
+    if os.geteuid() == 0 and shutil.which("runc"):
+        assert "in runc" in result.out and "RSS in runc" in result.out
 
 
 def test_a_server_that_never_answers_times_out_with_its_stderr(slimgo: Slimgo, go: str, tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ _NOT_BUILD_VALUES = ("packages", "fmt", "as_json", "config_path", "image_tags", 
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds one start may take before the program counts as hung.")
 @click.option("--container/--no-container", default=None,
-              help="Also time starts in a runc container (default: when root and runc is installed).")
+              help="Also time starts, and read the peak memory of the container's cgroup, in a runc container "
+                   "(default: when root and runc is installed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the slimgo.bench JSON document.")
 def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe: str | None, args: tuple[str, ...],
           env: tuple[str, ...], timeout: float, container: bool | None, as_json: bool) -> None:
@@ -69,6 +70,8 @@ def bench(package: str, repetitions: int, variant_names: tuple[str, ...], probe:
     render.renderable(_table(result))
     for line in verdicts(result):
         render.result_line(line)
+    render.log(f"[dim]took {sum(result.elapsed_s.values()):.1f} s: "
+               + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in result.elapsed_s.items()) + "[/dim]")
 
 
 def _container_starts(wanted: bool | None) -> ContainerStarts | None:
