@@ -67,3 +67,13 @@ def test_unreadable_or_zero_counters_are_not_measurements(tmp_path: Path) -> Non
 def test_no_cgroup_file_system_means_no_group(tmp_path: Path) -> None:
     with peak_group(tmp_path) as group:
         assert group is None
+
+
+def test_a_flat_v1_hierarchy_cannot_show_a_childs_peak(tmp_path: Path) -> None:
+    memory = _v1(tmp_path)
+    (memory / "memory.use_hierarchy").write_text("0\n")
+    with peak_group(tmp_path) as group:
+        assert group is None
+    (memory / "memory.use_hierarchy").write_text("1\n")
+    with peak_group(tmp_path) as group:
+        assert group is not None

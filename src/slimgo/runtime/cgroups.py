@@ -44,8 +44,13 @@ def _memory_hierarchy(root: Path) -> tuple[Path, str] | None:
         except OSError:
             return None
         return (root, "memory.peak") if "memory" in enabled else None
-    if (root / "memory" / "memory.max_usage_in_bytes").is_file():  # v1: memory has its own hierarchy
-        return root / "memory", "memory.max_usage_in_bytes"
+    memory = root / "memory"
+    if (memory / "memory.max_usage_in_bytes").is_file():  # v1: memory has its own hierarchy
+        try:  # before Linux 5.16 a v1 hierarchy could be flat: a parent's counters would not see its children
+            flat = (memory / "memory.use_hierarchy").read_text()[:16].strip() == "0"
+        except OSError:
+            flat = False
+        return None if flat else (memory, "memory.max_usage_in_bytes")
     return None
 
 
