@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,17 @@ def _stat_ok(stat: dict[str, Any], repetitions: int) -> None:
     assert all(sample > 0 for sample in stat["samples"]), "a zero is a placeholder, not a measurement"
 
 
+def _loadable_bytes(go: str, src: Path, tmp_path: Path) -> int:
+    """The file bytes of the stripped build's loadable segments: what UPX has to write back into memory."""
+    from elftools.elf.elffile import ELFFile
+
+    binary = tmp_path / "loadable"
+    subprocess.run([go, "build", "-trimpath", "-ldflags=-s -w", "-o", str(binary), "."], cwd=src, check=True,
+                   capture_output=True, timeout=300)
+    with binary.open("rb") as stream:
+        return sum(int(seg["p_filesz"]) for seg in ELFFile(stream).iter_segments() if seg["p_type"] == "PT_LOAD")
+
+
 def test_bench_measures_what_physics_guarantees(slimgo: Slimgo, go: str, tmp_path: Path) -> None:
     require_tool("upx")
     require_tool("docker-registry")
@@ -48,12 +60,21 @@ def test_bench_measures_what_physics_guarantees(slimgo: Slimgo, go: str, tmp_pat
         for figure in ("pull_ms", "startup_ms", "rss_bytes"):
             _stat_ok(variant[figure], 3)
         assert variant["uncompressed_bytes"] > variant["binary_bytes"]  # the layer tar holds the binary
+    plain, strip, upx = by_name["plain"], by_name["strip"], by_name["upx-fast"]
     if os.geteuid() == 0 and shutil.which("runc"):  # root with runc: the container starts are measured too
         for variant in by_name.values():
             _stat_ok(variant["startup_container_ms"], 3)
+            _stat_ok(variant["rss_container_bytes"], 3)
+            # More than runc's set-up and a Go runtime's first heap; far less than a leak would make.
+            assert 256 << 10 < variant["rss_container_bytes"]["min"] <= variant["rss_container_bytes"]["max"] < 1 << 30
+        # UPX writes the whole unpacked program into anonymous memory, which the container's cgroup is charged for
+        # (the files of an unpacked binary were paged in when the bundle was written, and are not).
+        loadable = _loadable_bytes(go, src, tmp_path)
+        assert upx["rss_container_bytes"]["min"] > loadable
+        assert strip["rss_container_bytes"]["median"] < upx["rss_container_bytes"]["median"]
     elif not os.environ.get("CI"):
         assert all(variant["startup_container_ms"] is None for variant in by_name.values())
-    plain, strip, upx = by_name["plain"], by_name["strip"], by_name["upx-fast"]
+        assert all(variant["rss_container_bytes"] is None for variant in by_name.values())
     assert strip["binary_bytes"] < plain["binary_bytes"]
     assert upx["binary_bytes"] < strip["binary_bytes"]
     # Unpacking costs time before main runs.
@@ -67,6 +88,8 @@ def test_text_table_and_verdicts(slimgo: Slimgo, go: str, tmp_path: Path) -> Non
     result = slimgo("bench", "-n", "1", "--variant", "strip", ".", cwd=src)
     assert result.code == 0, result.err
     assert "strip vs plain: binary -" in result.out and "pull" in result.out and "startup" in result.out
+    if os.geteuid() == 0 and shutil.which("runc"):
+        assert "in runc" in result.out and "RSS in runc" in result.out
 
 
 def test_a_server_that_never_answers_times_out_with_its_stderr(slimgo: Slimgo, go: str, tmp_path: Path) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from slimgo.errors import BuildError
+from slimgo.gobuild import upx
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.host import host_platform
 from slimgo.imagebuild.options import ImageOptions
@@ -83,3 +85,33 @@ def test_dynamic_binary_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="dynamically linked"):
         pack_binary(dynamic, host_platform(), GoBuildOptions(), ImageOptions((host_platform(),), compress="upx"),
                     tmp_path)
+
+
+def test_packed_results_are_cached_and_a_bad_entry_is_packed_again(go: str, tmp_path: Path) -> None:
+    require_tool("upx")
+    src = copy_fixture("stdincli", tmp_path)
+    binary = tmp_path / "stdincli-sw"
+    subprocess.run([go, "build", "-trimpath", "-ldflags=-s -w", "-o", str(binary), "."], cwd=src, check=True,
+                   capture_output=True, timeout=300)
+    cache = tmp_path / "cache"
+    first = upx.pack(binary, tmp_path / "first", "fast", cache=cache)
+    [entry] = list(cache.iterdir())
+    assert entry.read_bytes() == first.path.read_bytes()
+
+    # Prove the next pack reads the entry: put another valid packing of the same input in its place.
+    other = upx.pack(binary, tmp_path / "other", "lzma", cache=cache)
+    assert other.path.read_bytes() != first.path.read_bytes()
+    entry.write_bytes(other.path.read_bytes())
+    again = upx.pack(binary, tmp_path / "again", "fast", cache=cache)
+    assert again.path.read_bytes() == other.path.read_bytes()
+    assert os.access(again.path, os.X_OK), "a copy from the cache keeps the input's mode, as upx does"
+    assert upx.start_once(again.path, ["3"]) == "exited with 3"
+
+    # A damaged entry (still carrying UPX's marker) fails `upx -t`: packed again, and the entry replaced.
+    damaged = bytearray(first.path.read_bytes())
+    damaged[len(damaged) // 2: len(damaged) // 2 + 4096] = b"\0" * 4096
+    entry.write_bytes(bytes(damaged))
+    repaired = upx.pack(binary, tmp_path / "repaired", "fast", cache=cache)
+    assert repaired.path.read_bytes() == first.path.read_bytes() == entry.read_bytes()
+    assert len(list(cache.iterdir())) == 2  # the fast and the lzma entry
+    assert not [p for p in cache.iterdir() if p.name.startswith(".upx-")], "no temporary file left behind"

@@ -77,7 +77,9 @@ def test_report_renders_offline_at_desktop_and_phone_widths(slimgo: Slimgo, go: 
         probe, log = _probe(out, width)
         assert "CONSOLE" not in log and "Failed to load" not in log, log[-2000:]
         assert probe["entries"] == probe["declared"] == len(packages)  # one rectangle per package entry
-        assert probe["bars"] == 5
+        in_runc = [key for key in ("startup_container_ms", "rss_container_bytes")
+                   if json.loads(benched.out)["variants"][0][key] is not None]
+        assert probe["bars"] == 5 + len(in_runc)  # the runc charts only when the bench could start containers
         assert probe["svgs"] and all(w > 0 and h > 0 for w, h in probe["svgs"])
         assert width - 20 <= probe["viewport"] <= width, "measured at the asked width (less a scrollbar)"
         assert probe["scrollWidth"] <= probe["viewport"], "nothing wider than the window"
@@ -113,3 +115,18 @@ def test_a_binary_that_is_not_go_is_refused(slimgo: Slimgo, tmp_path: Path) -> N
     made = slimgo("report", str(not_go), "-o", str(tmp_path / "r.html"))
     assert made.code == 1 and "no Go build information" in made.err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_reports_quick_read_gives_the_same_function_sizes(go: str, tmp_path: Path) -> None:
+    """The report skips the table and data shares; the function sizes, walked from pcsp alone, must not change."""
+    from slimgo.elf._reader import open_elf
+    from slimgo.elf.pclntab import func_table_of
+
+    binary = tmp_path / "hello"
+    subprocess.run([go, "build", "-o", str(binary), "."], cwd=EXAMPLES / "hello", check=True, capture_output=True,
+                   timeout=300)
+    with open_elf(binary) as image:
+        full, quick = func_table_of(image), func_table_of(image, shares=False)
+    assert full.shares is not None and quick.shares is None
+    assert quick.sizes == full.sizes and quick.paddings == full.paddings and quick.names == full.names
+    assert len(quick.sizes) > 1000  # net/http: a real table, not an empty one

@@ -24,6 +24,11 @@ def _change(value: float, base: float, unit: str, scale: float) -> str:
     return f"{delta / scale:+.1f} {unit} ({pct})"
 
 
+def _optional(label: str, value: Stat | None, base: Stat | None, unit: str, scale: float) -> str:
+    """A comparison of medians measured only in some runs (in runc): empty when either side was not."""
+    return "" if value is None or base is None else f"{label} {_change(value.median, base.median, unit, scale)}"
+
+
 def verdicts(result: BenchResult) -> list[str]:
     """One sentence per variant that is not its own reference: what it saves and what it costs, in medians."""
     lines = []
@@ -39,8 +44,8 @@ def verdicts(result: BenchResult) -> list[str]:
             f"{_change(measured.pull_ms.median, base.pull_ms.median, 'ms', 1)}, startup "
             f"{_change(measured.startup_ms.median, base.startup_ms.median, 'ms', 1)} (x{start_ratio:.1f}), "
             f"RSS {_change(measured.rss_bytes.median, base.rss_bytes.median, 'MB', 1e6)}"
-            + (f", in runc {_change(measured.startup_container_ms.median, base.startup_container_ms.median, 'ms', 1)}"
-               if measured.startup_container_ms and base.startup_container_ms else "")
+            + _optional(", in runc", measured.startup_container_ms, base.startup_container_ms, "ms", 1)
+            + _optional(", RSS in runc", measured.rss_container_bytes, base.rss_container_bytes, "MB", 1e6)
             + (" - the pull is LARGER" if measured.compressed_bytes > base.compressed_bytes else ""))
     return lines
 
@@ -67,6 +72,8 @@ def payload(result: BenchResult) -> dict[str, Any]:
             "startup_ms": _stat(m.startup_ms),
             "startup_container_ms": _stat(m.startup_container_ms),
             "rss_bytes": _stat(m.rss_bytes),
+            "rss_container_bytes": _stat(m.rss_container_bytes),
         } for m in result.variants],
         "verdicts": verdicts(result),
+        "elapsed_s": {phase: round(seconds, 3) for phase, seconds in result.elapsed_s.items()},
     }

@@ -34,7 +34,8 @@ def report(target: str, bench_path: Path | None, output: Path, pull: str, insecu
 
     bench = _read_bench(bench_path) if bench_path else None
     stores = stores_from(pull, insecure)
-    reports = inspect_target(target, stores=stores, compress=False)
+    # The page draws function bytes per package: the table and data shares would double the time for nothing.
+    reports = inspect_target(target, stores=stores, compress=False, attribution=False)
     if not all(r.go_specific for r in reports):
         from slimgo.errors import UnusableBinary
 

@@ -386,8 +386,9 @@ def _sizes(image: ElfImage, header: PcHeader, records: _Records, offsets: tuple[
     return sizes, paddings
 
 
-def func_table_of(image: ElfImage) -> FuncTable:
-    """Read every function of an already opened ELF image, with sizes split from their padding."""
+def func_table_of(image: ElfImage, *, shares: bool = True) -> FuncTable:
+    """Read every function of an already opened ELF image, with sizes split from their padding; with ``shares``,
+    also the table and function-data bytes each one owns (most of the time on a large binary)."""
     header, table, table_offset = read_header(image)
     functab = _functab(image, header, table)
     records = _Records(image, header, table, functab, table_offset)
@@ -404,12 +405,13 @@ def func_table_of(image: ElfImage) -> FuncTable:
     units.frombytes(table[header.cu_offset : header.cu_offset + (header.filetab_offset - header.cu_offset) // 4 * 4])
     if image.little_endian != (sys.byteorder == "little"):
         units.byteswap()
-    shares = table_shares(header.magic, header.pctab_offset, header.pcln_offset, records.mem, records.origin,
-                          records.funcoffs, records.words, names, units,
-                          max(0, header.pctab_offset - header.filetab_offset),
-                          (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
-    sizes, paddings = _sizes(image, header, records, offsets, text_off, names, shares.table_lengths)
-    shares = replace(shares, table_lengths={})  # only the sizes need it: freed before the rest is read
+    owned = None if not shares else table_shares(
+        header.magic, header.pctab_offset, header.pcln_offset, records.mem, records.origin, records.funcoffs,
+        records.words, names, units, max(0, header.pctab_offset - header.filetab_offset),
+        (header.funcname_offset, max(0, header.cu_offset - header.funcname_offset)))
+    # Without the shares, every size is walked from pcsp: as exact, only not always the shortest table to walk.
+    sizes, paddings = _sizes(image, header, records, offsets, text_off, names, owned.table_lengths if owned else {})
+    owned = replace(owned, table_lengths={}) if owned else None  # only the sizes need it: freed before the rest
     return FuncTable(
         header=header,
         text_start=text_start,
@@ -419,7 +421,7 @@ def func_table_of(image: ElfImage) -> FuncTable:
         entries=[text_start + off for off in offsets[:-1]],
         sizes=sizes,
         paddings=paddings,
-        shares=shares,
+        shares=owned,
     )
 
 

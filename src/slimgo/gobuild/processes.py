@@ -3,7 +3,7 @@ docker-registry on 127.0.0.1 to pull from."""
 
 from __future__ import annotations
 
-__all__ = ["local_registry", "start_program"]
+__all__ = ["Started", "local_registry", "start_program"]
 
 import os
 import shutil
@@ -37,10 +37,11 @@ http:
 
 @dataclass(frozen=True)
 class Started:
-    """One start of a program: wall time to exit (or to its first good probe) and its peak resident memory."""
+    """One start of a program: wall time to exit (or to its first good probe) and its peak resident memory (None
+    when it could not be read)."""
 
     ms: float
-    rss_bytes: int
+    rss_bytes: int | None
     exit_code: int | None  # None: a server, stopped after its probe answered
 
 

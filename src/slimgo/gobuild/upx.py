@@ -1,4 +1,5 @@
-"""Runs `upx`: pack a Go binary, test the result, start it once, and unpack a packed one for inspection."""
+"""Runs `upx`: pack a Go binary (once per input, level and upx version: packed results are cached), test the
+result, start it once, and unpack a packed one for inspection."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from slimgo.cachedir import cache_root
 from slimgo.errors import BuildError, UsageError
 from slimgo.oci.platform import Platform
 
@@ -89,16 +93,79 @@ def _upx(args: Sequence[str], subject: str, timeout: float = 600) -> None:
                          "build without --compress (UPX cannot pack this binary: PIE, cgo or an unusual layout)")
 
 
-def pack(binary: Path, out: Path, level: str) -> Packed:
-    """Pack ``binary`` into ``out`` at ``level`` and test it with `upx -t`; refuses a result larger than the input."""
+def _version() -> str:
+    """The first line of `upx --version`: part of a cache key, so a new upx packs again."""
+    try:
+        done = subprocess.run([find_upx(), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        return ""
+    return done.stdout.partition("\n")[0].strip() if done.returncode == 0 else ""
+
+
+def _cache_entry(cache: Path, original_digest: str, level: str) -> Path | None:
+    """Where the packed result of this input at this level, by this upx, is kept; None when upx has no version."""
+    version = _version()
+    if not version:
+        return None
+    key = hashlib.sha256("\0".join([original_digest, version, *LEVELS[level]]).encode()).hexdigest()
+    return cache / key
+
+
+def _from_cache(entry: Path, out: Path, binary: Path) -> bool:
+    """Copy a cached packed binary to ``out``, with the input's mode (as upx would), when it is one: smaller than
+    its input, UPX's marker in it, and `upx -t` passes (an entry that fails is removed, and packed again)."""
+    try:
+        original = binary.stat()
+        if not entry.is_file() or entry.stat().st_size >= original.st_size or not is_packed(entry):
+            return False
+        shutil.copyfile(entry, out)
+        out.chmod(original.st_mode & 0o777)
+        _upx(["-q", "-t", str(out)], str(out))
+    except (OSError, BuildError):
+        with suppress(OSError):
+            out.unlink(missing_ok=True)
+            entry.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _keep(out: Path, entry: Path) -> None:
+    """Store ``out`` as ``entry``: written to a temporary file beside it, then renamed, so a process reading the
+    cache at the same moment sees the whole file or none. A cache that cannot be written is only slower."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".upx-", dir=entry.parent)
+        try:
+            with os.fdopen(fd, "wb") as dest, out.open("rb") as src:
+                shutil.copyfileobj(src, dest)
+            os.replace(tmp, entry)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
+def pack(binary: Path, out: Path, level: str, cache: Path | None = None) -> Packed:
+    """Pack ``binary`` into ``out`` at ``level`` and test it with `upx -t`; refuses a result larger than the input.
+
+    A packed result is kept under ``cache`` (default: slimgo's cache directory) keyed by the input's sha256, the
+    level's flags and the upx version, so packing the same binary again (a rebuild, a bench) costs a copy and a
+    test instead of up to a minute of `upx --best`."""
     out.unlink(missing_ok=True)
-    _upx(["-q", "--no-color", *LEVELS[level], "-o", str(out), str(binary)], str(binary))
-    _upx(["-q", "-t", str(out)], str(out))
-    original, packed = binary.stat().st_size, out.stat().st_size
+    original, digest = binary.stat().st_size, _sha256(binary)
+    entry = _cache_entry(cache if cache is not None else cache_root() / "upx", digest, level)
+    cached = entry is not None and _from_cache(entry, out, binary)
+    if not cached:
+        _upx(["-q", "--no-color", *LEVELS[level], "-o", str(out), str(binary)], str(binary))
+        _upx(["-q", "-t", str(out)], str(out))
+    packed = out.stat().st_size
     if packed >= original:
         raise BuildError(str(binary), f"packs to {packed} bytes, not smaller than its {original} bytes",
                          "drop --compress: this binary does not compress")
-    return Packed(out, level, original, _sha256(binary), packed)
+    if entry is not None and not cached:
+        _keep(out, entry)
+    return Packed(out, level, original, digest, packed)
 
 
 def start_once(binary: Path, args: Sequence[str], env: Sequence[tuple[str, str]] = ()) -> str:

@@ -24,7 +24,8 @@ def is_image_target(target: str) -> bool:
 
 
 def inspect_images(target: str, stores: Stores, platform: str | None = None, *, compress: bool = True,
-                   all_platforms: bool = True, layer_cache: Path | None = None) -> list[BinaryReport]:
+                   all_platforms: bool = True, layer_cache: Path | None = None,
+                   attribution: bool = True) -> list[BinaryReport]:
     """One report per platform of the image at ``target`` (only ``platform`` when given)."""
     import tempfile  # only image targets extract a file: a binary path does not pay for it
 
@@ -62,7 +63,7 @@ def inspect_images(target: str, stores: Stores, platform: str | None = None, *, 
                                  str(blob.digest), blob.media_type, blob.size)
             try:
                 report = inspect_binary(binary, target, compress=compress, image=source,
-                                        layer_cache=layer_cache)
+                                        layer_cache=layer_cache, attribution=attribution)
             except ElfError as err:
                 raise ElfError(f"{target} ({plat}) {path}", err.cause, err.fix) from None
         reports.append(report)
@@ -70,11 +71,12 @@ def inspect_images(target: str, stores: Stores, platform: str | None = None, *, 
 
 
 def inspect_target(target: str, *, stores: Stores | None = None, platform: str | None = None, compress: bool = True,
-                   all_platforms: bool = False, layer_cache: Path | None = None) -> list[BinaryReport]:
+                   all_platforms: bool = False, layer_cache: Path | None = None,
+                   attribution: bool = True) -> list[BinaryReport]:
     """Reports for ``target``: one for a binary, one per selected platform for an image (read through ``stores``)."""
     if is_image_target(target):
         from slimgo.stores.transport import Stores
 
         return inspect_images(target, stores or Stores(), platform, compress=compress, all_platforms=all_platforms,
-                              layer_cache=layer_cache)
-    return [inspect_binary(Path(target), target, compress=compress, layer_cache=layer_cache)]
+                              layer_cache=layer_cache, attribution=attribution)
+    return [inspect_binary(Path(target), target, compress=compress, layer_cache=layer_cache, attribution=attribution)]
