@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from slimgo.supply.contents import Contents
 
 
-AUTO = "auto"  # spdx for images pushed to a registry, nothing for layouts (see publish)
+AUTO = "auto"  # the default: spdx for images written to a layout or registry, silently none for archives
 
 
 def sbom_formats(text: str) -> list[str]:
@@ -91,12 +91,11 @@ def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
     done: list[str] = []
     for reference in references:
         image = written_location(reference)
+        chosen = ["spdx"] if list(formats) == [AUTO] else list(formats)
         if Location.parse(image).transport not in ("oci", "docker"):
-            done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
+            if list(formats) != [AUTO] or key is not None or provenance is not None or debug_tools is not None:
+                done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
             continue
-        # A second manifest in a layout's index.json makes readers that expect one image there (syft's oci-dir,
-        # skopeo's oci:DIR without a tag) refuse the layout: by default only registries get the SBOM.
-        chosen = (["spdx"] if image.startswith("docker://") else []) if list(formats) == [AUTO] else formats
         if chosen:
             done.append(f"{image}: {attach_all(stores, image, chosen)} SBOM(s) attached ({', '.join(chosen)})")
         if provenance is not None:
