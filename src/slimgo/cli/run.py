@@ -16,7 +16,7 @@ from slimgo.stores.transport import SYNTAX
 
 if TYPE_CHECKING:
     from slimgo.oci.platform import Platform
-    from slimgo.stores.transport import Location, Stores
+    from slimgo.stores.transport import Stores
 
 
 @click.command(context_settings={"allow_interspersed_args": False}, help=f"""Run IMAGE with runc in the foreground
@@ -62,13 +62,12 @@ def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | Non
     options = RunOptions(args=args, env=env, user=user, entrypoint=entrypoint, network=network, timeout=timeout,
                          keep=keep)
     if debug:
-        return _run_debug(image, location, platform, options, stores_from(pull, insecure), binary)
+        return _run_debug(image, platform, options, stores_from(pull, insecure), binary)
     stored = stores_from(pull, insecure).open_image(location, platform)
     return run_image(stored, options, render.note, binary)
 
 
-def _run_debug(image: str, location: Location, platform: Platform, options: RunOptions, stores: Stores,
-               binary: str) -> int:
+def _run_debug(image: str, platform: Platform, options: RunOptions, stores: Stores, binary: str) -> int:
     import sys
 
     from slimgo.errors import StoreError
@@ -78,10 +77,6 @@ def _run_debug(image: str, location: Location, platform: Platform, options: RunO
 
     if options.entrypoint is not None:
         raise UsageError("--debug --entrypoint", "ask for two different programs", "give the command after `--`")
-    if location.transport == "docker" and "@" in location.path and not location.path.rsplit("/", 1)[-1].split(
-            "@", 1)[0].count(":"):
-        raise UsageError(f"--debug {image}", "names the image by digest, and the debug variant is found by tag "
-                         "(<tag>-debug)", "name the image by the tag it was built with")
     variant = debug_location(image)
     try:
         stored = stores.open_image(variant, platform)
@@ -90,3 +85,4 @@ def _run_debug(image: str, location: Location, platform: Platform, options: RunO
             raise missing_variant(image, str(variant), err) from None
         raise
     return run_image(stored, debug_options(options, sys.stdin.isatty()), render.note, binary)
+
