@@ -69,7 +69,9 @@ def test_build_attaches_through_the_referrers_api(slimgo: Slimgo, referrers_regi
     gate = slimgo("verify", image, "--key", str(tmp_path / "k.pub"), "--require-sbom", "--require-provenance",
                   "--json")
     assert gate.code == 0, gate.err
-    assert json.loads(gate.out)["sboms"] == ["cyclonedx", "spdx"]
+    document = json.loads(gate.out)
+    assert document["sboms"] == ["cyclonedx", "spdx"]
+    assert (document["checked"], document["valid"]) == (1, 1)  # the tag and the referrer hold one signature
 
 
 def test_a_signature_found_only_as_a_referrer(slimgo: Slimgo, referrers_registry: ReferrersRegistry,

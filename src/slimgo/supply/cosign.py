@@ -207,8 +207,13 @@ def verify_image(stores: Stores, image: str, key: ec.EllipticCurvePublicKey) -> 
                                  "it was signed")
     reasons: list[str] = []
     valid, checked, reference, used = 0, 0, "", sources[0][0]
+    seen: set[tuple[Digest, str]] = set()
     for where, signatures in sources:
         for layer in signatures.layers[:MAX_SIGNATURES]:
+            same = (layer.descriptor.digest, layer.descriptor.annotations.get(SIGNATURE_ANNOTATION, ""))
+            if same in seen:  # the referrer repeats the tag's signatures: each counts once
+                continue
+            seen.add(same)
             checked += 1
             problem, named = _check_layer(layer, key, digest)
             if problem:
