@@ -76,8 +76,11 @@ def binary_contents(path: Path) -> Contents:
     return Contents([GoBinary(str(path), digest.hexdigest(), info)])
 
 
-def image_contents(image: StoredImage, where: str) -> Contents:
-    """Every Go binary and package database the merged filesystem of ``image`` holds, read from its layer."""
+def image_contents(image: StoredImage, where: str, refuse_unsafe: bool = True) -> Contents:
+    """Every Go binary and package database the merged filesystem of ``image`` holds, read from its layers.
+
+    An unsafe entry (a path escaping the root...) is refused; without ``refuse_unsafe`` (an image a build already
+    judged, the user having allowed such layers) it is left out, as the merged filesystem leaves it out."""
     from slimgo.layercheck import Limits
     from slimgo.rootfs import Rootfs
 
@@ -88,7 +91,8 @@ def image_contents(image: StoredImage, where: str) -> Contents:
         limits = Limits.from_env()
         layers = [_unpacked(layer, limits, Path(tmp) / f"layer-{i}.tar") for i, layer in enumerate(image.layers)]
         rootfs = Rootfs(layers, limits)
-        rootfs.refuse_unsafe(where)
+        if refuse_unsafe:
+            rootfs.refuse_unsafe(where)
         scratch = Path(tmp) / "binary"
         for index, layer in enumerate(layers):
             for path, member, data in _current_files(layer, index, rootfs):

@@ -22,7 +22,8 @@ MAX_ENTRY = 16 << 20  # an entry lists modules and packages; a real one is a few
 
 
 def cached_image_contents(image: StoredImage, where: str, cache_dir: Path) -> Contents:
-    """``image_contents``, from the cache when an image with the same config was read before.
+    """``image_contents`` of an image a build just wrote, from the cache when one with the same config was read
+    before.
 
     The config digest pins every layer's uncompressed content (rootfs.diff_ids) and the history the static base's
     file sets are read from: everything the contents depend on.
@@ -32,7 +33,9 @@ def cached_image_contents(image: StoredImage, where: str, cache_dir: Path) -> Co
     found = _load(path)
     if found is not None:
         return found
-    contents = image_contents(image, where)
+    # The build judged the layers already (refused unsafe ones unless --allow-unsafe-layers): what it wrote is
+    # described as the merged filesystem shows it.
+    contents = image_contents(image, where, refuse_unsafe=False)
     _store(path, contents)
     return contents
 
