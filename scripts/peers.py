@@ -90,7 +90,7 @@ def build_local(go: str, source: Path, timeout: float = 1200) -> str | None:
         if target.is_file():
             return None
         print(f"building {source.name} (once; kept in {home})", file=sys.stderr, flush=True)
-        env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod")
+        env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=readonly -buildvcs=false")  # go.sum is complete
         partial = target.with_name(target.name + ".partial")
         result = subprocess.run([go, "build", "-o", str(partial), "."], cwd=source, env=env, capture_output=True,
                                 text=True, timeout=timeout, check=False)
