@@ -87,6 +87,9 @@ def test_a_signature_found_only_as_a_referrer(slimgo: Slimgo, referrers_registry
                     "--allow-insecure-registry", "--experimental-oci11", pinned)
     assert oci11.returncode == 0, oci11.stderr
     assert digest in oci11.stdout
+    again = slimgo("sign", image, "--key", str(tmp_path / "k.key"))  # the same key: nothing new, same referrer
+    assert again.code == 0 and f"also as the referrer {signature['digest']}" in again.err
+    assert [m["digest"] for m in _referrers(referrers_registry, "api/signed", digest)] == [signature["digest"]]
     tag = f"{digest.replace(':', '-')}.sig"
     deleted = requests.delete(f"http://{referrers_registry.host}/v2/api/signed/manifests/{tag}", timeout=10)
     assert deleted.status_code == 202
