@@ -120,3 +120,23 @@ def test_an_sbom_referrer_whose_blob_is_missing(slimgo: Slimgo, referrers_regist
     assert slimgo("sign", image, "--key", str(tmp_path / "k.key")).code == 0
     gate = slimgo("verify", image, "--key", str(tmp_path / "k.pub"), "--require-sbom")
     assert gate.code == 1 and image in gate.err and "cannot be read" in gate.err
+
+
+def test_slimgo_verifies_what_cosign_signed_as_a_referrer(slimgo: Slimgo, referrers_registry: ReferrersRegistry,
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    image = f"docker://{referrers_registry.host}/api/by-cosign:v1"
+    digest = _build(slimgo, tmp_path, image, "--sbom", "none")
+    pinned = f"{referrers_registry.host}/api/by-cosign@{digest}"
+    assert _cosign(tmp_path, "generate-key-pair").returncode == 0
+    monkeypatch.setenv("COSIGN_EXPERIMENTAL", "1")  # cosign's oci-1-1 mode is experimental in v2
+    signed = _cosign(tmp_path, "sign", "--key", "cosign.key", "--tlog-upload=false", "--allow-insecure-registry",
+                     "--registry-referrers-mode=oci-1-1", "-y", pinned)
+    assert signed.returncode == 0, signed.stderr
+    assert f"{digest.replace(':', '-')}.sig" not in _tags(referrers_registry, "api/by-cosign")  # a referrer only
+    (referrer,) = _referrers(referrers_registry, "api/by-cosign", digest)
+    assert referrer["artifactType"] == SIGNATURE
+    verified = slimgo("verify", image, "--key", str(tmp_path / "cosign.pub"), "--json")
+    assert verified.code == 0, verified.err
+    assert json.loads(verified.out)["signature_ref"].endswith(f"@{referrer['digest']}")
+    assert slimgo("keygen", "--output-key-prefix", str(tmp_path / "other")).code == 0
+    assert slimgo("verify", image, "--key", str(tmp_path / "other.pub")).code == 1
