@@ -107,7 +107,7 @@ def main() -> None:
     def build_row(what: str, key: str) -> list[object]:
         wall, cpu = times[key]
         note = "baseline" if key == "plain" else \
-            f"+{(wall / plain[0] - 1) * 100:.0f}% wall, +{(cpu / plain[1] - 1) * 100:.0f}% CPU"
+            f"{(wall / plain[0] - 1) * 100:+.0f}% wall, {(cpu / plain[1] - 1) * 100:+.0f}% CPU"
         return [what, f"{wall * 1000:.0f} ms", f"{cpu * 1000:.0f} ms", note]
 
     rows: list[list[object]] = [
