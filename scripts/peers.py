@@ -5,6 +5,7 @@ first build on a fresh machine is not cut short by a test's time limit, and late
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,9 @@ PEERS = [
     ("github.com/anchore/syft/cmd/syft", "v1.57.1"),
     ("github.com/caddyserver/caddy/v2/cmd/caddy", "v2.10.0"),
 ]
+# Programs of the test tree itself (a directory with its go.mod), built the same way, keyed by a hash of their sources.
+LOCAL_PEERS = [Path(__file__).resolve().parent.parent / "tests" / "supply" / "ggcr_registry"]
+LOCAL_NAMES = {"ggcr_registry": "ggcr-registry"}
 
 
 def peers_dir() -> Path:
@@ -61,6 +65,41 @@ def build(go: str, package: str, version: str, binary: str | None = None, timeou
     return None
 
 
+def local_version(source: Path) -> str:
+    """A version for a program of the test tree: the hash of its go.mod, go.sum and Go files."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source.iterdir() if p.name in ("go.mod", "go.sum") or p.suffix == ".go"):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def local_path(source: Path) -> Path:
+    name = LOCAL_NAMES.get(source.name, source.name)
+    return peer_path(name, local_version(source))
+
+
+def build_local(go: str, source: Path, timeout: float = 1200) -> str | None:
+    """Build the Go program in ``source`` into its place unless it is there; None when done, else go's error."""
+    target = local_path(source)
+    if target.is_file():
+        return None
+    home = target.parent.parent
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return None
+        print(f"building {source.name} (once; kept in {home})", file=sys.stderr, flush=True)
+        env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=readonly -buildvcs=false")  # go.sum is complete
+        partial = target.with_name(target.name + ".partial")
+        result = subprocess.run([go, "build", "-o", str(partial), "."], cwd=source, env=env, capture_output=True,
+                                text=True, timeout=timeout, check=False)
+        if result.returncode != 0 or not partial.is_file():
+            return f"go build in {source} failed:\n{result.stderr[-2000:]}"
+        partial.rename(target)
+    return None
+
+
 def main() -> int:
     go = shutil.which("go")
     if go is None:
@@ -69,6 +108,10 @@ def main() -> int:
     for package, version in PEERS:
         problem = build(go, package, version)
         if problem:  # the tests that need this peer fail under CI with go's message; the rest still runs
+            print(problem, file=sys.stderr)
+    for source in LOCAL_PEERS:
+        problem = build_local(go, source)
+        if problem:
             print(problem, file=sys.stderr)
     return 0
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from scripts.peers import build, peer_path, peers_dir
+from scripts.peers import build, build_local, local_path, peer_path, peers_dir
 
-__all__ = ["go_peer", "peers_dir"]
+__all__ = ["go_peer", "local_peer", "peers_dir"]
 
 INSTALL_TIMEOUT = 1200  # seconds: the largest peers (syft, cosign) compile for several minutes on two cores
 
@@ -29,6 +29,20 @@ def go_peer(package: str, version: str, binary: str | None = None) -> Path:
     if go is None:
         _unavailable(f"go is not installed, so {package}@{version} cannot be built")
     problem = build(go, package, version, binary, timeout=INSTALL_TIMEOUT)
+    if problem:
+        _unavailable(problem)
+    return target
+
+
+def local_peer(source: Path) -> Path:
+    """The binary of the Go program in the test tree's ``source`` directory, built on first use (as go_peer)."""
+    target = local_path(source)
+    if target.is_file():
+        return target
+    go = shutil.which("go")
+    if go is None:
+        _unavailable(f"go is not installed, so {source.name} cannot be built")
+    problem = build_local(go, source, timeout=INSTALL_TIMEOUT)
     if problem:
         _unavailable(problem)
     return target

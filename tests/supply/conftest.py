@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import select
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from slimgo.cli.main import main
 from tests.conftest import FIXTURES, require_tool
+from tests.peers import local_peer
 from tests.stores.registry.conftest import Registry, start_registry, stop_registry
 
 PASSWORD = "correct horse battery staple"
@@ -48,7 +51,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def replaced_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An OCI layout (tag v1) of the `replaced` fixture: a main module whose dependency is replaced by a path."""
+    """An OCI layout (tag v1) of the `replaced` fixture, the image alone: a main module whose dependency is replaced
+    by a path."""
     require_tool("go")
     base = tmp_path_factory.mktemp("supply-image")
     shutil.copytree(FIXTURES / "replaced", base / "src")
@@ -56,7 +60,8 @@ def replaced_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SLIMGO_CACHE_DIR", str(base / "cache"))
         patch.setenv("GOFLAGS", "-mod=mod")
-        code = main(["-q", "build", str(base / "src" / "app"), "-o", f"oci:{layout}:v1", "--tzdata", "always"])
+        code = main(["-q", "build", str(base / "src" / "app"), "-o", f"oci:{layout}:v1", "--tzdata", "always",
+                     "--sbom", "none"])  # the tests attach their own; syft's oci-dir: reads a one-image layout
     assert code == 0
     return layout
 
@@ -66,3 +71,31 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     running, process = start_registry(tmp_path_factory.mktemp("supply-registry"), "anonymous")
     yield running
     stop_registry(process)
+
+
+GGCR_REGISTRY = Path(__file__).resolve().parent / "ggcr_registry"
+
+
+@dataclass
+class ReferrersRegistry:
+    host: str  # 127.0.0.1:PORT
+    log: Path  # one line per request
+
+
+@pytest.fixture(scope="session")
+def referrers_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReferrersRegistry]:
+    """go-containerregistry's registry with the OCI 1.1 referrers API on (tests/supply/ggcr_registry)."""
+    binary = local_peer(GGCR_REGISTRY)
+    log = tmp_path_factory.mktemp("ggcr-registry") / "requests.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen([str(binary), "-addr", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=err)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    host = process.stdout.readline().decode().strip() if ready else ""
+    if not host:
+        process.kill()
+        process.wait(timeout=10)
+        raise RuntimeError(f"the ggcr registry printed no address within 30 s: {log.read_text()[-2000:]}")
+    yield ReferrersRegistry(host, log)
+    stop_registry(process)
+    process.stdout.close()

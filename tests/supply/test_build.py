@@ -1,5 +1,5 @@
 """`slimgo build --sbom/--sign/--provenance`: what a build attaches and signs, checked with `slimgo verify` gates and
-with cosign; the default attaches SPDX to registry pushes only."""
+with cosign; the default attaches an SPDX SBOM to every image written to a layout or registry."""
 
 from __future__ import annotations
 
@@ -81,17 +81,23 @@ def _provenance(layout: Path) -> dict[str, object]:
     return statement
 
 
-def test_sbom_auto_goes_to_registries_only(slimgo: Slimgo, repo: Path, registry: Registry,
-                                           tmp_path: Path) -> None:
-    layout = tmp_path / "plain"
+def test_an_spdx_sbom_by_default(slimgo: Slimgo, repo: Path, registry: Registry, tmp_path: Path) -> None:
+    layout = tmp_path / "default"
     pushed = f"docker://{registry.host}/built/default:v1"
-    assert slimgo("build", ".", "-o", f"oci:{layout}:v1", "-o", pushed, "--sbom", "auto").code == 0
-    assert _referrer_types(layout) == []
-    assert slimgo("sbom", "--attached", pushed).code == 0
-    assert slimgo("sbom", "--attached", f"oci:{layout}:v1").code == 1
-    default = tmp_path / "default"
-    assert slimgo("build", ".", "-o", f"oci:{default}:v1").code == 0
-    assert (default / "index.json").read_bytes() == (layout / "index.json").read_bytes()  # the image, nothing else
+    built = slimgo("build", ".", "-o", f"oci:{layout}:v1", "-o", pushed)
+    assert built.code == 0, built.err
+    assert _referrer_types(layout) == ["application/spdx+json"]
+    for image in (f"oci:{layout}:v1", pushed):
+        attached = slimgo("sbom", "--attached", image)
+        assert attached.code == 0, attached.err
+        assert json.loads(attached.out)["spdxVersion"] == "SPDX-2.3"
+    bare = tmp_path / "bare"
+    assert slimgo("build", ".", "-o", f"oci:{bare}:v1", "--sbom", "none").code == 0
+    (entry,) = json.loads((bare / "index.json").read_text())["manifests"]  # the image, nothing else
+    tagged = [m for m in json.loads((layout / "index.json").read_text())["manifests"] if "annotations" in m]
+    assert [m["digest"] for m in tagged] == [entry["digest"]]  # the same image either way
+    assert slimgo("sbom", "--attached", f"oci:{bare}:v1").code == 1
+    assert slimgo("build", ".", "-o", f"oci-archive:{tmp_path / 'a.tar'}:v1").code == 0  # archives carry none
 
 
 def test_a_bad_key_writes_nothing(slimgo: Slimgo, repo: Path, tmp_path: Path,
@@ -103,3 +109,16 @@ def test_a_bad_key_writes_nothing(slimgo: Slimgo, repo: Path, tmp_path: Path,
     assert not (tmp_path / "never").exists()
     bad = slimgo("build", ".", "-o", f"oci:{tmp_path / 'never'}:v1", "--sbom", "swid")
     assert bad.code == 2 and not (tmp_path / "never").exists()
+
+
+def test_archives_are_skipped_silently_unless_asked(replaced_image: Path, tmp_path: Path) -> None:
+    from slimgo.cli.options import stores_from
+    from slimgo.stores.transport import Location
+    from slimgo.supply.publish import AUTO, publish
+
+    stores = stores_from("never", ())
+    written = stores.write(Location.parse(f"oci-archive:{tmp_path / 'a.tar'}:v1"),
+                           stores.read(f"oci:{replaced_image}:v1"))
+    assert publish(stores, [written], [AUTO], None) == []  # the default: nothing asked for, nothing to say
+    (line,) = publish(stores, [written], ["spdx"], None)
+    assert "an archive carries no SBOM" in line

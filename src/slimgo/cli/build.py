@@ -79,9 +79,9 @@ if TYPE_CHECKING:
 @click.option("--shard", metavar="I/N", help="Build only this CI runner's stable share of the mains (1 <= I <= N).")
 @click.option("--vuln", "vuln_gate", is_flag=True,
               help="Scan the built images with `slimgo vuln` first; write nothing if vulnerable code is linked.")
-@click.option("--sbom", "sbom_text", default="none", show_default=True, metavar="spdx,cyclonedx|none|auto",
+@click.option("--sbom", "sbom_text", default="auto", show_default="spdx", metavar="spdx,cyclonedx|none",
               help="Attach SBOMs in these formats to each image written to a layout or registry (OCI 1.1 "
-                   "referrers); auto: spdx for images pushed to a registry, none for layouts.")
+                   "referrers); none: attach nothing. Archives carry no referrers.")
 @click.option("--sign", "sign_key", metavar="FILE|env://VAR",
               help="Sign each image written to a layout or registry with this key, as cosign does (see slimgo sign).")
 @click.option("--provenance", is_flag=True,

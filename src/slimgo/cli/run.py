@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["run"]
 
+from typing import TYPE_CHECKING
+
 import click
 
 from slimgo.cli import render
@@ -11,6 +13,10 @@ from slimgo.cli.options import platform_option, registry_options, stores_from
 from slimgo.errors import UsageError
 from slimgo.runtime.spec import NETWORKS, RunOptions
 from slimgo.stores.transport import SYNTAX
+
+if TYPE_CHECKING:
+    from slimgo.oci.platform import Platform
+    from slimgo.stores.transport import Stores
 
 
 @click.command(context_settings={"allow_interspersed_args": False}, help=f"""Run IMAGE with runc in the foreground
@@ -31,9 +37,12 @@ from slimgo.stores.transport import SYNTAX
               help="host: share this machine's network (servers on 127.0.0.1); none: loopback only.")
 @platform_option("Image to pick from an index (default: this machine's platform).")
 @click.option("--keep", is_flag=True, help="Keep the bundle (rootfs and config.json) and print its path.")
+@click.option("--debug", is_flag=True,
+              help="Run IMAGE's debug variant (<tag>-debug, from build --debug-variant) with its shell, interactive "
+                   "on a terminal; the command after `--` runs instead when given.")
 @registry_options
 def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | None, entrypoint: str | None,
-        timeout: float | None, network: str, platform_text: str | None, keep: bool, pull: str,
+        timeout: float | None, network: str, platform_text: str | None, keep: bool, debug: bool, pull: str,
         insecure: tuple[str, ...]) -> int:
     from slimgo.host import host_platform
     from slimgo.oci.platform import Platform
@@ -50,7 +59,30 @@ def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | Non
     platform = Platform.parse(platform_text) if platform_text else host_platform()
 
     binary = find_runc()  # before reading the image: say what is missing before doing any work
-    stored = stores_from(pull, insecure).open_image(location, platform)
     options = RunOptions(args=args, env=env, user=user, entrypoint=entrypoint, network=network, timeout=timeout,
                          keep=keep)
+    if debug:
+        return _run_debug(image, platform, options, stores_from(pull, insecure), binary)
+    stored = stores_from(pull, insecure).open_image(location, platform)
     return run_image(stored, options, render.note, binary)
+
+
+def _run_debug(image: str, platform: Platform, options: RunOptions, stores: Stores, binary: str) -> int:
+    import sys
+
+    from slimgo.errors import StoreError
+    from slimgo.runtime.container import run_image
+    from slimgo.runtime.debug import debug_options, missing_variant
+    from slimgo.supply.debug import debug_location
+
+    if options.entrypoint is not None:
+        raise UsageError("--debug --entrypoint", "ask for two different programs", "give the command after `--`")
+    variant = debug_location(image)
+    try:
+        stored = stores.open_image(variant, platform)
+    except StoreError as err:
+        if "does not exist" in err.cause or "no image has this tag" in err.cause:
+            raise missing_variant(image, str(variant), err) from None
+        raise
+    return run_image(stored, debug_options(options, sys.stdin.isatty()), render.note, binary)
+

@@ -48,9 +48,10 @@ def private_key(reference: str) -> EllipticCurvePrivateKey:
 @click.command(help="""Sign IMAGE (oci:DIR:TAG or docker://REF) with an ECDSA P-256 key.
 
     The signature is cosign's: a simple-signing payload naming the image digest, stored as the image tagged
-    sha256-<hex>.sig beside IMAGE, so `cosign verify --key` accepts it. --key is cosign.key (password from
-    COSIGN_PASSWORD or the terminal), a PEM EC private key, or env://VAR holding one. Nothing goes to a
-    transparency log (keyless signing needs the public sigstore services).""")
+    sha256-<hex>.sig beside IMAGE, so `cosign verify --key` accepts it; in a registry with the OCI 1.1 referrers
+    API, also as a referrer of IMAGE (`cosign verify --experimental-oci11` reads that). --key is cosign.key
+    (password from COSIGN_PASSWORD or the terminal), a PEM EC private key, or env://VAR holding one. Nothing goes
+    to a transparency log (keyless signing needs the public sigstore services).""")
 @click.argument("image")
 @click.option("--key", "key_ref", required=True, metavar="FILE|env://VAR", help="The private key.")
 @registry_options
@@ -59,5 +60,6 @@ def sign(image: str, key_ref: str, pull: str, insecure: tuple[str, ...]) -> None
 
     key = private_key(key_ref)
     signed = sign_image(stores_from(pull, insecure), image, key)
-    render.note(f"signed {image} ({signed.digest}); {signed.count} signature(s) stored")
+    also = f", also as the referrer {signed.referrer}" if signed.referrer else ""
+    render.note(f"signed {image} ({signed.digest}); {signed.count} signature(s) stored{also}")
     render.result_line(signed.signature_ref)

@@ -56,6 +56,7 @@ class RunOptions:
     timeout: float | None = None
     keep: bool = False
     hostname: str = "slimgo"
+    terminal: bool = False  # a pseudo-terminal for the process (runc in the foreground connects it to ours)
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ def runtime_spec(process: Process, options: RunOptions, host_files: Sequence[str
     return {
         "ociVersion": "1.0.2",
         "process": {
-            "terminal": False,
+            "terminal": options.terminal,
             "user": user,
             "args": list(process.args),
             "env": list(process.env),

@@ -13,7 +13,7 @@ __all__ = [
 ]
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from slimgo.errors import ImageFormatError, StoreError
 from slimgo.oci import mediatype
@@ -85,11 +85,23 @@ def registry_referrers(session: RegistrySession, reference: str, subject: Digest
     return found[:MAX_REFERRERS]
 
 
-def attach_in_registry(session: RegistrySession, reference: str, artifact: StoredImage) -> Digest:
+@overload
+def attach_in_registry(session: RegistrySession, reference: str, artifact: StoredImage) -> Digest: ...
+@overload
+def attach_in_registry(session: RegistrySession, reference: str, artifact: StoredImage,
+                       fallback: bool) -> Digest | None: ...
+def attach_in_registry(session: RegistrySession, reference: str, artifact: StoredImage,
+                       fallback: bool = True) -> Digest | None:
+    """Push ``artifact``; without ``fallback``, only to a registry with the referrers API (else None)."""
     from slimgo.stores.registry.push import push_referrer
     from slimgo.stores.registry.reference import Reference
 
-    return push_referrer(session, Reference.parse(reference), artifact)
+    ref = Reference.parse(reference)
+    subject = artifact.manifest.subject
+    if not fallback and (subject is None or
+                         not session.client(ref.api_host).has_referrers_api(ref.repository, subject.digest)):
+        return None
+    return push_referrer(session, ref, artifact)
 
 
 def read_registry_referrer(session: RegistrySession, reference: str, desc: Descriptor) -> tuple[Manifest, bytes]:

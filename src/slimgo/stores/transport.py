@@ -272,6 +272,14 @@ class Stores:
             return referrers.attach_in_registry(self.session(), location.path, artifact)
         return referrers.attach_to_layout(_layout_root(location), artifact)
 
+    def attach_if_listed(self, location: Location, artifact: StoredImage) -> Digest | None:
+        """Store ``artifact`` only in a registry that has the referrers API (None elsewhere, nothing written)."""
+        from slimgo.stores import referrers
+
+        if location.transport != "docker":
+            return None
+        return referrers.attach_in_registry(self.session(), location.path, artifact, fallback=False)
+
     def referrers(self, location: Location, subject: Digest, artifact_type: str = "") -> list[Descriptor]:
         """The manifests attached to ``subject`` (of ``artifact_type`` when given)."""
         from slimgo.stores import referrers

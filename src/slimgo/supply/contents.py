@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -14,14 +15,21 @@ from typing import IO, TYPE_CHECKING
 
 from slimgo.elf.buildinfo import NOT_A_GO_BINARY, BuildInfo, read_buildinfo
 from slimgo.errors import ElfError, ImageFormatError
-from slimgo.oci.image import Layer, StoredImage
+from slimgo.oci import mediatype
+from slimgo.oci.descriptor import Descriptor
+from slimgo.oci.image import BlobLayer, Layer, StoredImage
 
 if TYPE_CHECKING:
+    from slimgo.layercheck import Limits
     from slimgo.rootfs import Rootfs
 
 ELF_MAGIC = b"\x7fELF"
 MAX_BINARY_BYTES = 1 << 30  # a Go binary larger than this is not one an SBOM is made of
 MAX_DATABASE_BYTES = 64 << 20  # a dpkg status or apk database; a real one is a few MiB
+# Layers up to this compressed size are decompressed once to a scratch file that both passes (the merged
+# filesystem, then the files it shows) read: decompressing is most of an SBOM's cost. Larger ones stream twice
+# rather than fill the temporary directory.
+UNPACK_ONCE_BYTES = 64 << 20
 DPKG_STATUS = "/var/lib/dpkg/status"
 DPKG_STATUS_DIR = "/var/lib/dpkg/status.d/"  # distroless keeps one file per package here
 APK_INSTALLED = "/lib/apk/db/installed"
@@ -68,18 +76,25 @@ def binary_contents(path: Path) -> Contents:
     return Contents([GoBinary(str(path), digest.hexdigest(), info)])
 
 
-def image_contents(image: StoredImage, where: str) -> Contents:
-    """Every Go binary and package database the merged filesystem of ``image`` holds, read from its layer."""
+def image_contents(image: StoredImage, where: str, refuse_unsafe: bool = True) -> Contents:
+    """Every Go binary and package database the merged filesystem of ``image`` holds, read from its layers.
+
+    An unsafe entry (a path escaping the root...) is refused; without ``refuse_unsafe`` (an image a build already
+    judged, the user having allowed such layers) it is left out, as the merged filesystem leaves it out."""
+    from slimgo.layercheck import Limits
     from slimgo.rootfs import Rootfs
 
-    rootfs = Rootfs(image.layers)
-    rootfs.refuse_unsafe(where)
     contents = Contents()
     databases: list[tuple[str, bytes]] = []
     ca_sha = ""
     with tempfile.TemporaryDirectory(prefix="slimgo-sbom-") as tmp:
+        limits = Limits.from_env()
+        layers = [_unpacked(layer, limits, Path(tmp) / f"layer-{i}.tar") for i, layer in enumerate(image.layers)]
+        rootfs = Rootfs(layers, limits)
+        if refuse_unsafe:
+            rootfs.refuse_unsafe(where)
         scratch = Path(tmp) / "binary"
-        for index, layer in enumerate(image.layers):
+        for index, layer in enumerate(layers):
             for path, member, data in _current_files(layer, index, rootfs):
                 if _is_database(path):
                     databases.append((path, data.read(MAX_DATABASE_BYTES + 1)[:MAX_DATABASE_BYTES]))
@@ -97,6 +112,19 @@ def image_contents(image: StoredImage, where: str) -> Contents:
     contents.packages += _static_base_files(image, ca_sha)
     contents.binaries.sort(key=lambda b: b.path)
     return contents
+
+
+def _unpacked(layer: Layer, limits: Limits, scratch: Path) -> Layer:
+    """``layer`` as an uncompressed tar in ``scratch`` (within the layer limit), when it is small enough."""
+    from slimgo.layercheck import bounded_tar
+
+    desc = layer.descriptor
+    if mediatype.layer_compression(desc.media_type) == "none" or desc.size > UNPACK_ONCE_BYTES:
+        return layer
+    with bounded_tar(layer, limits) as stream, open(scratch, "wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return BlobLayer(Descriptor(mediatype.OCI_LAYER, desc.digest, desc.size), layer.diff_id,
+                     lambda: open(scratch, "rb"))
 
 
 def _current_files(layer: Layer, index: int, rootfs: Rootfs) -> Iterator[tuple[str, tarfile.TarInfo, IO[bytes]]]:

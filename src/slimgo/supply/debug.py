@@ -76,7 +76,11 @@ def debug_location(image: str) -> Location:
     if location.transport == "docker":
         from slimgo.stores.registry.reference import Reference
 
-        tag = Reference.parse(location.path).tag
+        ref = Reference.parse(location.path)
+        if ref.tag is None and ref.digest is not None:
+            raise UsageError(image, "names the image by digest, and its debug variant is found by tag (<tag>-debug)",
+                             "name the image by the tag it was built with")
+        tag = ref.tag
     return location.sibling(f"{tag or 'latest'}-debug")
 
 

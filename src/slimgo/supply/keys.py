@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from slimgo.errors import InputError, SlimgoError, UsageError
@@ -84,6 +82,8 @@ def _pem_blocks(data: bytes) -> tuple[str, bytes]:
 
 
 def generate(password: bytes) -> KeyPair:
+    from cryptography.hazmat.primitives import serialization
+
     key = ec.generate_private_key(ec.SECP256R1())
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -157,20 +157,85 @@ def load_private(data: bytes, subject: str, password: bytes | None) -> ec.Ellipt
             raise KeyProblem(subject, "is encrypted and no password was given",
                             f"set {PASSWORD_ENV}, or run on a terminal to be asked")
         der = decrypt(body, password, subject)
-        key: Any = serialization.load_der_private_key(der, None)
+        key: Any = _p256_private(der, pkcs8=True)
+        if key is None:
+            from cryptography.hazmat.primitives import serialization
+
+            key = serialization.load_der_private_key(der, None)
     else:
-        try:
-            encrypted = kind == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data
-            key = serialization.load_pem_private_key(data, password if encrypted else None)
-        except (ValueError, TypeError) as err:
-            raise KeyProblem(subject, f"is not a usable PEM private key ({err})",
-                            "give cosign.key or an unencrypted PEM EC private key") from None
+        key = _p256_private(body, pkcs8=kind == "PRIVATE KEY") if kind in ("PRIVATE KEY", "EC PRIVATE KEY") and \
+            b"Proc-Type:" not in data else None
+        key = key or _load_pem_private(data, kind, password, subject)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise KeyProblem(subject, "is not an ECDSA P-256 key", "slimgo signs with ECDSA P-256 keys, as cosign does")
     return key
 
 
+def _load_pem_private(data: bytes, kind: str, password: bytes | None, subject: str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        encrypted = kind == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data
+        return serialization.load_pem_private_key(data, password if encrypted else None)
+    except (ValueError, TypeError) as err:
+        raise KeyProblem(subject, f"is not a usable PEM private key ({err})",
+                         "give cosign.key or an unencrypted PEM EC private key") from None
+
+
+# DER of the AlgorithmIdentifier {id-ecPublicKey, prime256v1} and of the prime256v1 OID itself
+_P256_ALGORITHM = bytes.fromhex("301306072a8648ce3d020106082a8648ce3d030107")
+_P256_OID = bytes.fromhex("06082a8648ce3d030107")
+
+
+def _der(data: bytes, pos: int, tag: int) -> tuple[int, int]:
+    """The (start, end) of the contents of the DER element with ``tag`` at ``pos``; ValueError if it is not."""
+    if pos + 2 > len(data) or data[pos] != tag:
+        raise ValueError("unexpected DER")
+    length, pos = data[pos + 1], pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 2 or pos + count > len(data):
+            raise ValueError("unexpected DER length")
+        length, pos = int.from_bytes(data[pos:pos + count], "big"), pos + count
+    if pos + length > len(data):
+        raise ValueError("truncated DER")
+    return pos, pos + length
+
+
+def _p256_private(der: bytes, pkcs8: bool) -> ec.EllipticCurvePrivateKey | None:
+    """An unencrypted P-256 key in PKCS#8 or SEC 1 DER, read without cryptography's serialization module (whose
+    import is most of what signing adds to a build); None for anything else, which that module then reads."""
+    try:
+        if pkcs8:  # SEQUENCE { INTEGER 0, AlgorithmIdentifier, OCTET STRING { ECPrivateKey } }
+            start, end = _der(der, 0, 0x30)
+            if end != len(der) or der[start:start + 3] != b"\x02\x01\x00" or \
+                    der[start + 3:start + 3 + len(_P256_ALGORITHM)] != _P256_ALGORITHM:
+                return None
+            inner_start, inner_end = _der(der, start + 3 + len(_P256_ALGORITHM), 0x04)
+            der, curve_known = der[inner_start:inner_end], True
+        else:
+            curve_known = False
+        start, end = _der(der, 0, 0x30)  # ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING d, [0] curve, ... }
+        if end != len(der) or der[start:start + 3] != b"\x02\x01\x01":
+            return None
+        d_start, d_end = _der(der, start + 3, 0x04)
+        if d_end - d_start != 32:
+            return None
+        if d_end < end and der[d_end] == 0xA0:
+            p_start, p_end = _der(der, d_end, 0xA0)
+            if der[p_start:p_end] != _P256_OID:
+                return None
+            curve_known = True
+        if not curve_known:
+            return None
+        return ec.derive_private_key(int.from_bytes(der[d_start:d_end], "big"), ec.SECP256R1())
+    except ValueError:
+        return None
+
+
 def load_public(data: bytes, subject: str) -> ec.EllipticCurvePublicKey:
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key: Any = serialization.load_pem_public_key(data)
     except (ValueError, TypeError):
@@ -186,10 +251,15 @@ def load_public(data: bytes, subject: str) -> ec.EllipticCurvePublicKey:
 
 def sign(key: ec.EllipticCurvePrivateKey, payload: bytes) -> bytes:
     """An ASN.1 DER ECDSA signature over SHA-256 of ``payload`` (what cosign stores, base64-encoded)."""
+    from cryptography.hazmat.primitives import hashes
+
     return key.sign(payload, ec.ECDSA(hashes.SHA256()))
 
 
 def verifies(key: ec.EllipticCurvePublicKey, payload: bytes, signature: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+
     try:
         key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError):

@@ -9,18 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slimgo.errors import UsageError
-from slimgo.oci.image import ImageIndex
+from slimgo.oci.image import ImageIndex, StoredImage
 from slimgo.stores.transport import Location, Stores
 from slimgo.supply.attach import attach_sbom
-from slimgo.supply.contents import image_contents
 from slimgo.supply.generate import image_created, image_sbom
 from slimgo.supply.sbom import FORMATS
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
+    from slimgo.supply.contents import Contents
 
-AUTO = "auto"  # spdx for images pushed to a registry, nothing for layouts (see publish)
+
+AUTO = "auto"  # the default: spdx for images written to a layout or registry, silently none for archives
 
 
 def sbom_formats(text: str) -> list[str]:
@@ -44,13 +45,20 @@ def written_location(reference: str) -> str:
     return reference
 
 
+def _contents(image: StoredImage, where: str) -> Contents:
+    from slimgo.cachedir import cache_root
+    from slimgo.supply.contents_cache import cached_image_contents
+
+    return cached_image_contents(image, where, cache_root())
+
+
 def attach_all(stores: Stores, image: str, formats: Sequence[str]) -> int:
     """Attach SBOMs in ``formats`` to the image ``image`` names (to each image of an index); returns how many."""
     artifact = stores.read(image)
     images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
     count = 0
     for one in images:
-        contents = image_contents(one, image)
+        contents = _contents(one, image)
         for fmt in formats:
             attach_sbom(stores, image, one, fmt, image_sbom(one, image, fmt, contents), image_created(one))
             count += 1
@@ -68,7 +76,7 @@ def attach_provenance_all(stores: Stores, image: str, parameters: dict[str, Any]
     images = list(artifact.images) if isinstance(artifact, ImageIndex) else [artifact]
     location = Location.parse(image)
     for one in images:
-        pred = predicate(one, image_contents(one, image), parameters)
+        pred = predicate(one, _contents(one, image), parameters)
         attach_provenance(stores, image, one, statement(location.repository, one, pred), image_created(one))
         if key is not None and len(images) == 1:
             attest_image(stores, image, key, SLSA_V1, pred)
@@ -80,23 +88,22 @@ def publish(stores: Stores, references: Sequence[str], formats: Sequence[str],
             debug_tools: Sequence[Path] | None = None) -> list[str]:
     """Attach and sign every written image that can carry referrers; returns a line per action for the log.
     ``provenance``: the build parameters, when a provenance is wanted; ``debug_tools``: write debug variants."""
-    from slimgo.supply.cosign import sign_image
-
     done: list[str] = []
     for reference in references:
         image = written_location(reference)
+        chosen = ["spdx"] if list(formats) == [AUTO] else list(formats)
         if Location.parse(image).transport not in ("oci", "docker"):
-            done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
+            if list(formats) != [AUTO] or key is not None or provenance is not None or debug_tools is not None:
+                done.append(f"{image}: an archive carries no SBOM or signature beside the image; skipped")
             continue
-        # A second manifest in a layout's index.json makes readers that expect one image there (syft's oci-dir,
-        # skopeo's oci:DIR without a tag) refuse the layout: by default only registries get the SBOM.
-        chosen = (["spdx"] if image.startswith("docker://") else []) if list(formats) == [AUTO] else formats
         if chosen:
             done.append(f"{image}: {attach_all(stores, image, chosen)} SBOM(s) attached ({', '.join(chosen)})")
         if provenance is not None:
             done.append(f"{image}: provenance attached for {attach_provenance_all(stores, image, provenance, key)} "
                         "image(s)" + (", attested" if key is not None else ""))
         if key is not None:
+            from slimgo.supply.cosign import sign_image  # cryptography's import is a cost only signing pays
+
             done.append(f"{image}: signed ({sign_image(stores, image, key).signature_ref})")
         if debug_tools is not None:
             from slimgo.supply.debug import write_variant

@@ -7,7 +7,7 @@ __all__ = ["MANIFEST_LIMIT", "Fetched", "ManifestUnknown", "RegistryClient", "fa
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 from urllib.parse import quote, urljoin
 
@@ -17,7 +17,7 @@ from slimgo.errors import ImageFormatError, RegistryError
 from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
-from slimgo.oci.manifest import Index, media_type_of
+from slimgo.oci.manifest import Index, Manifest, media_type_of
 from slimgo.stores.registry.auth import Authenticator, AuthError, repository_scope
 from slimgo.stores.registry.cache import BlobCache
 from slimgo.stores.registry.credentials import Credentials
@@ -26,6 +26,8 @@ from slimgo.stores.registry.http import Body, Http, TransientError, body_head
 MANIFEST_ACCEPT = ", ".join([mediatype.OCI_MANIFEST, mediatype.OCI_INDEX, mediatype.DOCKER_MANIFEST,
                              mediatype.DOCKER_LIST])
 MANIFEST_LIMIT = 4 << 20  # what distribution itself accepts; anything larger is not a manifest
+MAX_LISTED_REFERRERS = 1000  # as stores.referrers.MAX_REFERRERS: more attached artifacts is not what slimgo lists
+EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
 # What Go's (distribution's) and nginx's TLS listeners answer to plain HTTP.
 _HTTPS_ONLY = ("client sent an http request to an https server", "the plain http request was sent to https port")
 Progress = Callable[[int], None]
@@ -480,6 +482,7 @@ class RegistryClient:
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
             if response.status_code == 200 and content_type == mediatype.OCI_INDEX:
                 found = list(Index.parse(response.content, f"referrers of {subject}").manifests)
+                found = [self._own_artifact_type(repository, d) for d in found[:MAX_LISTED_REFERRERS]]
                 return [d for d in found if not artifact_type or d.artifact_type == artifact_type]
         try:
             fetched = self.get_manifest(repository, fallback_tag(subject), suggest=False)
@@ -487,6 +490,24 @@ class RegistryClient:
             return []
         found = list(Index.parse(fetched.raw, f"referrers tag of {subject}").manifests)
         return [d for d in found if not artifact_type or d.artifact_type == artifact_type]
+
+
+    def _own_artifact_type(self, repository: str, desc: Descriptor) -> Descriptor:
+        # Some registries (go-containerregistry's) list a referrer's config media type, not its artifactType: for
+        # an artifact with the empty config, the manifest itself says what it is.
+        if desc.artifact_type not in ("", EMPTY_CONFIG) or not mediatype.is_manifest(desc.media_type):
+            return desc
+        manifest = Manifest.parse(self.get_manifest(repository, str(desc.digest), suggest=False).raw,
+                                  f"{self.registry}/{repository}@{desc.digest}")
+        return replace(desc, artifact_type=manifest.artifact_type or manifest.config.media_type)
+
+    def has_referrers_api(self, repository: str, subject: Digest) -> bool:
+        """Whether the registry answers the OCI 1.1 referrers API (an index, possibly empty) for ``subject``."""
+        scopes = [repository_scope(repository, "pull")]
+        with self.request("GET", self.url(f"{repository}/referrers/{subject}"), scopes,
+                          headers={"Accept": mediatype.OCI_INDEX}, limit=MANIFEST_LIMIT) as response:
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+            return response.status_code == 200 and content_type == mediatype.OCI_INDEX
 
 
 def fallback_tag(subject: Digest) -> str:

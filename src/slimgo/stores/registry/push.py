@@ -141,8 +141,9 @@ class Pusher:
 def push_referrer(session: RegistrySession, subject_ref: Reference, artifact: StoredImage) -> Digest:
     """Push a manifest whose `subject` is an image in ``subject_ref``'s repository (an SBOM, a signature).
 
-    A registry with the OCI 1.1 referrers API confirms with an OCI-Subject header; otherwise the referrers tag
-    schema is kept up to date: the index at tag `sha256-<subject hex>` gains this manifest's descriptor.
+    A registry with the OCI 1.1 referrers API confirms with an OCI-Subject header, or answers that API; otherwise
+    the referrers tag schema is kept up to date: the index at tag `sha256-<subject hex>` gains this manifest's
+    descriptor.
     """
     manifest = artifact.manifest
     if manifest.subject is None:
@@ -151,7 +152,9 @@ def push_referrer(session: RegistrySession, subject_ref: Reference, artifact: St
     repository = subject_ref.repository
     Pusher(session)._push_blobs(client, repository, _blobs([artifact]))
     response = client.put_manifest(repository, str(artifact.digest), artifact.raw_manifest, artifact.media_type)
-    if response.headers.get("OCI-Subject"):
+    # Registries with the API say so with OCI-Subject; some (go-containerregistry's) list referrers without
+    # saying it: asking the API then tells whether the fallback tag is needed.
+    if response.headers.get("OCI-Subject") or client.has_referrers_api(repository, manifest.subject.digest):
         return artifact.digest
     entry = Descriptor(artifact.media_type, artifact.digest, len(artifact.raw_manifest),
                        annotations=dict(manifest.annotations),
