@@ -6,6 +6,7 @@ __all__ = [
     "UNSAFE_FIX",
     "EntryJudge",
     "Escape",
+    "LayerTooLarge",
     "Limits",
     "Problem",
     "UnsafeEntry",
@@ -301,11 +302,19 @@ class EntryJudge:
 
     def judge(self, member: tarfile.TarInfo) -> Verdict:
         """The verdict on ``member``; raises :class:`LayerTooLarge` for an entry over the size limit."""
+        self.check_size(member)
+        return self.judge_path(member)
+
+    def check_size(self, member: tarfile.TarInfo) -> None:
+        """Raise :class:`LayerTooLarge` when ``member`` declares more than the limit per entry."""
         if member.size > self.limits.entry and (member.isreg() or member.type not in tarfile.SUPPORTED_TYPES):
             limit = self.limits.entry
             raise LayerTooLarge(f"{self.layer_name} entry {member.name!r}", f"declares {human_bytes(member.size)}, "
                                 f"over the limit of {human_bytes(limit)} per entry",
                                 f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}={_compact(2 * limit)}")
+
+    def judge_path(self, member: tarfile.TarInfo) -> Verdict:
+        """The verdict on where ``member`` lands and what it is, its size aside (``analyze`` reports that)."""
         try:
             parts = clean(member.name)
         except Escape as err:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from slimgo.analyze.merge import Merged
 from slimgo.analyze.scan import Entry, LayerScan
+from slimgo.layercheck import UNSAFE_FIX
 from slimgo.oci.config import ImageConfig
 
 BIN_DIRS = frozenset({"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
@@ -65,8 +66,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "SG012": ("warning", "runs as root", "set USER to a numeric non-root id (e.g. USER 65532)"),
     "SG013": ("info", "USER is a name, not a number", "use a numeric USER so runAsNonRoot can verify it"),
     "SG014": ("info", "shell-form entrypoint", "use the exec form: ENTRYPOINT [\"/app\"]"),
-    "SG015": ("error", "unsafe layer entry", "rebuild the layer with ordinary paths; do not extract it naively"),
-    "SG016": ("warning", "device node in a layer", "remove device nodes; the runtime provides /dev"),
+    "SG015": ("error", "unsafe layer entry", UNSAFE_FIX),
     "SG017": ("warning", "layer inflates far beyond its compressed size (a decompression bomb?)",
               "check what the layer holds; a real layer rarely compresses better than 100:1"),
 }
@@ -95,7 +95,7 @@ def _filesystem(merged: Merged, digest: list[str]) -> Iterator[Finding]:
         directory = path.rpartition("/")[0] or "/"
         if directory in BIN_DIRS or "go" in path:
             yield from _binary(path, entry, digest[live.layer], busybox_links)
-        if not (mode & 0o6002 or entry.capability or kind in ("char", "block")):
+        if not (mode & 0o6002 or entry.capability):
             continue  # the common case: nothing below applies
         layer = digest[live.layer]
         if kind == "file" and mode & 0o4000:
@@ -106,8 +106,6 @@ def _filesystem(merged: Merged, digest: list[str]) -> Iterator[Finding]:
             yield _finding("SG006", path, layer, f"mode {mode:o}")
         if entry.capability:
             yield _finding("SG007", path, layer, "")
-        if kind in ("char", "block"):
-            yield _finding("SG016", path, layer, kind)
 
 
 def _binary(path: str, entry: Entry, layer: str, busybox_links: int) -> Iterator[Finding]:
@@ -220,7 +218,5 @@ def _unsafe(scans: Sequence[LayerScan]) -> Iterator[Finding]:
         if scan.uncompressed_size > BOMB_MIN and scan.uncompressed_size > BOMB_RATIO * max(scan.size, 1):
             yield _finding("SG017", "/", scan.digest, f"{scan.size} bytes inflate to {scan.uncompressed_size} "
                            f"({scan.uncompressed_size // max(scan.size, 1)}:1)")
-        for name, why in scan.unsafe:
-            if why == "device node":
-                continue  # reported by SG016 when it survives into the final view
+        for name, why in scan.unsafe:  # the verdict of slimgo.layercheck, as run and lint --image give it
             yield _finding("SG015", name, scan.digest, why)
