@@ -13,7 +13,7 @@ from tests.conftest import require_root, require_tool
 from tests.hostile.harness import run_cli
 from tests.hostile.layers import Member, raw_layer, write_image
 
-UNSAFE_RULE = "SG015"  # analyze's rule for an entry slimgo.layercheck refuses
+UNSAFE_RULE = "SG444"  # analyze's rule for an entry slimgo.layercheck refuses
 APP = Member("app/x", data=b"#!/app/x\n", mode=0o755)
 POD = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
        "  containers: [{name: app, image: layout}]\n")

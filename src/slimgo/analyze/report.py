@@ -140,9 +140,9 @@ def verdicts(merged: Merged, base: int, findings: Sequence[Finding]) -> list[str
                      + ("do both in one RUN (or a build stage)" if victim >= base
                         else "the base ships it; pick a smaller base instead of deleting from it"))
     rules = {f.rule for f in findings}
-    if "SG010" in rules:
+    if "SG310" in rules:
         lines.append("remove the secret files listed: a file deleted by a later layer is still in the image")
-    if "SG012" in rules:
+    if "SG312" in rules:
         lines.append("set USER 65532 (a numeric non-root user)")
     return lines
 
