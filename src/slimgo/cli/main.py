@@ -158,7 +158,7 @@ def entrypoint() -> None:
     sys.exit(code)
 
 
-def _interrupt_once(signum: int, frame: FrameType | None) -> None:
+def _interrupt_once(_signum: int, _frame: FrameType | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
 
