@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -73,22 +74,31 @@ def test_loops_and_the_depth_bound() -> None:
 
 
 def test_the_judge_and_the_disk_walk_agree(tmp_path: Path) -> None:
-    """The same links, once in a judge's memory and once on disk, resolve to the same place or fail alike."""
-    table = {"/lib": "usr/lib", "/cur": "/opt/v2", "/esc": "../../..", "/loop": "loop", "/abs": "/"}
+    """The same links, once judged as tar entries (kept in memory) and once on disk, lead to the same place or are
+    refused with the same words (the judge skips the walk for paths under no link: that must not change a thing)."""
+    table = {"/lib": "usr/lib", "/cur": "/opt/v2", "/esc": "../../..", "/loop": "loop", "/abs": "/",
+             "/usr/lib64": "lib", "/usr/lib/up": "../..", "/opt/v2": "../usr"}
     root = tmp_path / "root"
-    root.mkdir()
+    for directory in ("usr/lib", "opt", "var/x"):
+        (root / directory).mkdir(parents=True)
+    judge = EntryJudge(Limits())
+    judge.layer_name = "layer sha256:test"
     for path, target in table.items():
         os.symlink(target, root / path.lstrip("/"))
-    judge = EntryJudge(Limits())
-    for path, target in table.items():
-        judge.links[path] = (target, 0)
-    for parts in (["lib", "x"], ["cur", "bin"], ["abs", "etc"], ["esc", "x"], ["loop", "x"], ["a", "..", "lib"]):
-        try:
-            expected: object = resolve(root, parts)
-        except Escape as err:
-            expected = str(err)
-        try:
-            got: object = judge.walk(parts, follow_last=True)
-        except Escape as err:
-            got = str(err)
-        assert got == expected, parts
+        link = tarfile.TarInfo(path.lstrip("/"))
+        link.type, link.linkname = tarfile.SYMTYPE, target
+        assert judge.judge(link).problem is None
+    cases = [["lib", "x"], ["cur", "bin"], ["abs", "etc"], ["esc", "x"], ["loop", "x"], ["a", "..", "lib"],
+             ["usr", "lib64", "x"], ["usr", "lib", "up", "etc"], ["var", "x", "y"], ["usr", "share", "z"],
+             ["usr", "lib64"], ["cur"], ["opt", "v2", "lib", "up", "up"]]
+    for parts in cases:
+        for follow_last in (True, False):
+            try:
+                expected: object = resolve(root, parts, follow_last)
+            except Escape as err:
+                expected = str(err)
+            try:
+                got: object = judge.walk(parts, follow_last)
+            except Escape as err:
+                got = str(err)
+            assert got == expected, (parts, follow_last)

@@ -43,6 +43,7 @@ DEFAULT_MAX_ENTRY = 4 << 30
 # A layer is reported as a likely decompression bomb past this size and ratio (real layers compress 2-10x).
 BOMB_MIN_SIZE = 64 << 20
 BOMB_RATIO = 100
+_SPECIAL = frozenset({"", ".", ".."})  # components a walk must interpret
 OPAQUE = ".wh..wh..opq"
 WHITEOUT = ".wh."
 CHUNK = 1 << 20
@@ -404,6 +405,15 @@ class EntryJudge:
         An absolute target starts again at the root (it names a path of the image, not of the host); a ``..``
         above the root raises :class:`Escape`, as runtime/rootpath.py does on disk (both walk with slimgo.linkwalk).
         """
+        if not _SPECIAL.intersection(parts):  # the common case, without a call per component
+            path = ""
+            for part in parts[:-1] if not follow_last else parts:
+                path += "/" + part
+                if path in self.links:
+                    return linkwalk.walk(parts, self._target, follow_last)
+                if path not in self.above_links:
+                    break  # no symlink is (or was) below this directory
+            return list(parts)
         return linkwalk.walk(parts, self._target, follow_last)
 
     def _target(self, resolved: list[str], part: str) -> str | None:
