@@ -151,10 +151,10 @@ def entrypoint() -> None:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, _interrupt_once)
         code = main()
-    except KeyboardInterrupt:  # before main's own handling began
-        code = EXIT_INTERRUPT
-    if code == EXIT_INTERRUPT:
-        _exit_now(code)
+        if code == EXIT_INTERRUPT:
+            _exit_now(code)
+    except KeyboardInterrupt:  # outside main's own handling: before it began, or on the way out
+        _exit_now(EXIT_INTERRUPT)
     sys.exit(code)
 
 
