@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 RANKS: dict[str, int] = {
     "slimgo": 0, "slimgo.errors": 0, "slimgo.units": 0,
     "slimgo.oci": 1,
-    "slimgo.compression": 2, "slimgo.host": 2, "slimgo.cachedir": 2,
+    "slimgo.compression": 2, "slimgo.host": 2, "slimgo.cachedir": 2, "slimgo.linkwalk": 2,
     "slimgo.layer": 3, "slimgo.elf": 3, "slimgo.layercheck": 3,
     "slimgo.rootfs": 4,
     "slimgo.stores": 4, "slimgo.base": 4, "slimgo.gobuild": 4,

@@ -6,6 +6,7 @@ __all__ = [
     "UNSAFE_FIX",
     "EntryJudge",
     "Escape",
+    "LayerTooLarge",
     "Limits",
     "Problem",
     "UnsafeEntry",
@@ -26,8 +27,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO
 
+from slimgo import linkwalk
 from slimgo.compression import open_tar
 from slimgo.errors import CORRUPT, ImageFormatError, UsageError
+from slimgo.linkwalk import Escape
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
@@ -40,7 +43,7 @@ DEFAULT_MAX_ENTRY = 4 << 30
 # A layer is reported as a likely decompression bomb past this size and ratio (real layers compress 2-10x).
 BOMB_MIN_SIZE = 64 << 20
 BOMB_RATIO = 100
-MAX_LINKS = 40  # what the Linux kernel follows when resolving one path
+_SPECIAL = frozenset({"", ".", ".."})  # components a walk must interpret
 OPAQUE = ".wh..wh..opq"
 WHITEOUT = ".wh."
 CHUNK = 1 << 20
@@ -236,10 +239,6 @@ class Problem:
         return UnsafeEntry(self.subject, self.cause, UNSAFE_FIX + (ALLOW_FIX if allow_flag else ""))
 
 
-class Escape(Exception):
-    """A path that leaves the root filesystem."""
-
-
 def clean(name: str) -> list[str]:
     """The components of a tar name relative to the rootfs, cleaned as Go's filepath.Clean (containerd, docker).
 
@@ -301,11 +300,19 @@ class EntryJudge:
 
     def judge(self, member: tarfile.TarInfo) -> Verdict:
         """The verdict on ``member``; raises :class:`LayerTooLarge` for an entry over the size limit."""
+        self.check_size(member)
+        return self.judge_path(member)
+
+    def check_size(self, member: tarfile.TarInfo) -> None:
+        """Raise :class:`LayerTooLarge` when ``member`` declares more than the limit per entry."""
         if member.size > self.limits.entry and (member.isreg() or member.type not in tarfile.SUPPORTED_TYPES):
             limit = self.limits.entry
             raise LayerTooLarge(f"{self.layer_name} entry {member.name!r}", f"declares {human_bytes(member.size)}, "
                                 f"over the limit of {human_bytes(limit)} per entry",
                                 f"if you trust this image, raise the limit, e.g. {MAX_ENTRY_ENV}={_compact(2 * limit)}")
+
+    def judge_path(self, member: tarfile.TarInfo) -> Verdict:
+        """The verdict on where ``member`` lands and what it is, its size aside (``analyze`` reports that)."""
         try:
             parts = clean(member.name)
         except Escape as err:
@@ -396,32 +403,22 @@ class EntryJudge:
         """The components ``parts`` lead to after following the image's symlinks inside the rootfs.
 
         An absolute target starts again at the root (it names a path of the image, not of the host); a ``..``
-        above the root raises :class:`Escape`, as runtime/rootpath.py does on disk.
+        above the root raises :class:`Escape`, as runtime/rootpath.py does on disk (both walk with slimgo.linkwalk).
         """
-        pending = list(reversed(parts))
-        resolved: list[str] = []
-        hops = 0
-        while pending:
-            part = pending.pop()
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if not resolved:
-                    raise Escape("climbs above the root filesystem")
-                resolved.pop()
-                continue
-            link = self.links.get("/" + "/".join([*resolved, part]))
-            if link is not None and (pending or follow_last):
-                hops += 1
-                if hops > MAX_LINKS:
-                    raise Escape(f"has more than {MAX_LINKS} levels of symlinks")
-                target = link[0]
-                if target.startswith("/"):
-                    resolved = []
-                pending.extend(reversed(target.split("/")))
-                continue
-            resolved.append(part)
-        return resolved
+        if not _SPECIAL.intersection(parts):  # the common case, without a call per component
+            path = ""
+            for part in parts[:-1] if not follow_last else parts:
+                path += "/" + part
+                if path in self.links:
+                    return linkwalk.walk(parts, self._target, follow_last)
+                if path not in self.above_links:
+                    break  # no symlink is (or was) below this directory
+            return list(parts)
+        return linkwalk.walk(parts, self._target, follow_last)
+
+    def _target(self, resolved: list[str], part: str) -> str | None:
+        link = self.links.get("/" + "/".join([*resolved, part]))
+        return None if link is None else link[0]
 
 
 def scan_layer(layer: Layer, judge: EntryJudge) -> Iterator[tuple[tarfile.TarInfo, Verdict]]:

@@ -33,10 +33,10 @@ def test_debian_like_image_audit_and_base(tmp_path: Path, capsys: pytest.Capture
     by_rule: dict[str, list[dict[str, str]]] = {}
     for f in findings:
         by_rule.setdefault(f["rule"], []).append(f)
-    shells = {f["path"]: f["message"] for f in by_rule["SG001"]}
+    shells = {f["path"]: f["message"] for f in by_rule["SG301"]}
     assert "/bin/dash" in shells
     assert f"busybox with {len(APPLETS) - 1} applet links" in shells["/bin/busybox"]  # vi was deleted
-    status = by_rule["SG003"][0]
+    status = by_rule["SG303"][0]
     assert f"{len(PACKAGES)} packages ({', '.join(sorted(PACKAGES))})" in status["message"]
     corrected = doc["waste"]["corrected"]  # type: ignore[index]
     assert corrected["base_layers"] == len(PACKAGES) + 1 and corrected["base_source"] == "history"
@@ -64,6 +64,6 @@ def test_slim_a_cgo_server_off_the_debian_image(tmp_path: Path, capsys: pytest.C
     assert doc["linking"] == "dynamic"
     assert "/lib/x86_64-linux-gnu/libc.so.6" in doc["kept"] and "/lib64/ld-linux-x86-64.so.2" in doc["kept"]
     assert not any("busybox" in k or "dash" in k for k in doc["kept"])
-    assert {"SG001 /bin/dash", "SG001 /bin/busybox", "SG003 /var/lib/dpkg/status"} <= set(doc["findings_gone"])
+    assert {"SG301 /bin/dash", "SG301 /bin/busybox", "SG303 /var/lib/dpkg/status"} <= set(doc["findings_gone"])
     assert doc["after"]["size"] < doc["before"]["size"] / 2
     assert _serves(f"oci:{tmp_path}/slim:app", tmp_path)["uid"] == 65532

@@ -89,7 +89,7 @@ def test_sarif_lists_failed_rules_and_findings(wasteful: Path, tmp_path: Path,
     log = json.loads(capsys.readouterr().out)
     assert log["version"] == "2.1.0"
     rule_ids = {r["ruleId"] for r in log["runs"][0]["results"]}
-    assert {"forbid-shell", "SG001", "SG004", "SG012"} <= rule_ids
+    assert {"forbid-shell", "SG301", "SG304", "SG312"} <= rule_ids
     import jsonschema
 
     published = json.loads((ROOT / "tests" / "lint" / "sarif" / "sarif-2.1.0-rtm.5.json").read_text())

@@ -78,7 +78,7 @@ def test_memory_does_not_grow_with_layer_size(tmp_path: Path) -> None:
     big_rss, big = _peak_rss_kib(bomb_archive(tmp_path / "big.tar", 512 << 20))
     assert big["totals"]["uncompressed_size"] > 512 << 20  # type: ignore[index]
     assert big["layers"][0]["size"] < 8 << 20  # type: ignore[index]
-    assert [f["rule"] for f in big["findings"]] == ["SG017"]  # type: ignore[index]
+    assert [f["rule"] for f in big["findings"]] == ["SG317"]  # type: ignore[index]
     assert big_rss < small_rss + 16 * 1024, (small_rss, big_rss)  # 16x the data, under 16 MiB more memory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tar", "small.tar"]
 

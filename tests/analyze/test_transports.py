@@ -52,7 +52,7 @@ def test_one_platform_of_an_index_in_every_transport(transport: str, tmp_path: P
         validate(doc, "analyze")
         assert doc["image"]["platform"] == f"linux/{arch}"
         assert doc["image"]["reference"] == spec
-        assert len([f for f in doc["findings"] if f["rule"] == "SG001"]) == shells
+        assert len([f for f in doc["findings"] if f["rule"] == "SG301"]) == shells
         assert doc["layers"][0]["media_type"].endswith("tar+gzip")
         assert doc["layers"][0]["uncompressed_size"] > doc["layers"][0]["size"]
     assert main(["analyze", "--platform", "linux/s390x", spec]) == 1

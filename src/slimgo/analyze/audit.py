@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from slimgo.analyze.merge import Merged
 from slimgo.analyze.scan import Entry, LayerScan
+from slimgo.layercheck import UNSAFE_FIX
 from slimgo.oci.config import ImageConfig
 
 BIN_DIRS = frozenset({"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
@@ -46,29 +47,29 @@ class Finding:
     fix: str
 
 
-# rule id -> (severity, title, fix)
+# rule id -> (severity, title, fix). Image audit rules are SG300-SG399 (lint's are SG001-SG299 and SG400-SG499).
 RULES: dict[str, tuple[str, str, str]] = {
-    "SG001": ("warning", "shell in the image", "rebuild on a base without a shell (slimgo build --base static)"),
-    "SG002": ("warning", "package manager in the image",
+    "SG301": ("warning", "shell in the image", "rebuild on a base without a shell (slimgo build --base static)"),
+    "SG302": ("warning", "package manager in the image",
               "install packages in a build stage and copy only what runs into the final image"),
-    "SG003": ("info", "package database", "a final image needs no package database; use a distroless base"),
-    "SG004": ("warning", "setuid file", "drop the setuid bit (chmod u-s) or remove the file"),
-    "SG005": ("warning", "setgid file", "drop the setgid bit (chmod g-s) or remove the file"),
-    "SG006": ("warning", "world-writable path without the sticky bit", "chmod o-w, or add the sticky bit to dirs"),
-    "SG007": ("warning", "file capabilities (security.capability)", "drop the capability (setcap -r)"),
-    "SG008": ("warning", "compiler left in the image", "compile in a build stage; copy only the output"),
-    "SG009": ("warning", "Go toolchain left in the image", "build in a golang stage; copy only the binary"),
-    "SG010": ("error", "secret file (CIS-DI-0010)",
+    "SG303": ("info", "package database", "a final image needs no package database; use a distroless base"),
+    "SG304": ("warning", "setuid file", "drop the setuid bit (chmod u-s) or remove the file"),
+    "SG305": ("warning", "setgid file", "drop the setgid bit (chmod g-s) or remove the file"),
+    "SG306": ("warning", "world-writable path without the sticky bit", "chmod o-w, or add the sticky bit to dirs"),
+    "SG307": ("warning", "file capabilities (security.capability)", "drop the capability (setcap -r)"),
+    "SG308": ("warning", "compiler left in the image", "compile in a build stage; copy only the output"),
+    "SG309": ("warning", "Go toolchain left in the image", "build in a golang stage; copy only the binary"),
+    "SG310": ("error", "secret file (CIS-DI-0010)",
               "never COPY credentials into an image: use build secrets (RUN --mount=type=secret)"),
-    "SG011": ("error", "credential in ENV, label or history (CIS-DI-0010)",
+    "SG311": ("error", "credential in ENV, label or history (CIS-DI-0010)",
               "pass secrets at run time (env from a secret store), never bake them into the config"),
-    "SG012": ("warning", "runs as root", "set USER to a numeric non-root id (e.g. USER 65532)"),
-    "SG013": ("info", "USER is a name, not a number", "use a numeric USER so runAsNonRoot can verify it"),
-    "SG014": ("info", "shell-form entrypoint", "use the exec form: ENTRYPOINT [\"/app\"]"),
-    "SG015": ("error", "unsafe layer entry", "rebuild the layer with ordinary paths; do not extract it naively"),
-    "SG016": ("warning", "device node in a layer", "remove device nodes; the runtime provides /dev"),
-    "SG017": ("warning", "layer inflates far beyond its compressed size (a decompression bomb?)",
+    "SG312": ("warning", "runs as root", "set USER to a numeric non-root id (e.g. USER 65532)"),
+    "SG313": ("info", "USER is a name, not a number", "use a numeric USER so runAsNonRoot can verify it"),
+    "SG314": ("info", "shell-form entrypoint", "use the exec form: ENTRYPOINT [\"/app\"]"),
+    "SG317": ("warning", "layer inflates far beyond its compressed size (a decompression bomb?)",
               "check what the layer holds; a real layer rarely compresses better than 100:1"),
+    # Not an SG3xx id: the finding `lint --image` gives the same entries (SG444), judged by slimgo.layercheck.
+    "SG444": ("error", "unsafe layer entry", UNSAFE_FIX),
 }
 BOMB_RATIO = 100
 BOMB_MIN = 64 << 20  # small layers of zeros are harmless whatever their ratio
@@ -95,19 +96,17 @@ def _filesystem(merged: Merged, digest: list[str]) -> Iterator[Finding]:
         directory = path.rpartition("/")[0] or "/"
         if directory in BIN_DIRS or "go" in path:
             yield from _binary(path, entry, digest[live.layer], busybox_links)
-        if not (mode & 0o6002 or entry.capability or kind in ("char", "block")):
+        if not (mode & 0o6002 or entry.capability):
             continue  # the common case: nothing below applies
         layer = digest[live.layer]
         if kind == "file" and mode & 0o4000:
-            yield _finding("SG004", path, layer, f"mode {mode:o}, owner uid {entry.uid}")
+            yield _finding("SG304", path, layer, f"mode {mode:o}, owner uid {entry.uid}")
         if kind == "file" and mode & 0o2000:
-            yield _finding("SG005", path, layer, f"mode {mode:o}, group gid {entry.gid}")
+            yield _finding("SG305", path, layer, f"mode {mode:o}, group gid {entry.gid}")
         if kind in ("file", "dir") and mode & 0o002 and not mode & 0o1000:
-            yield _finding("SG006", path, layer, f"mode {mode:o}")
+            yield _finding("SG306", path, layer, f"mode {mode:o}")
         if entry.capability:
-            yield _finding("SG007", path, layer, "")
-        if kind in ("char", "block"):
-            yield _finding("SG016", path, layer, kind)
+            yield _finding("SG307", path, layer, "")
 
 
 def _binary(path: str, entry: Entry, layer: str, busybox_links: int) -> Iterator[Finding]:
@@ -116,15 +115,15 @@ def _binary(path: str, entry: Entry, layer: str, busybox_links: int) -> Iterator
     directory, name = posixpath.split(path)
     in_bin = directory in BIN_DIRS
     if in_bin and name == "busybox":
-        yield _finding("SG001", path, layer, f"busybox with {busybox_links} applet links")
+        yield _finding("SG301", path, layer, f"busybox with {busybox_links} applet links")
     elif in_bin and name in SHELLS and not entry.linkname.endswith("busybox"):
-        yield _finding("SG001", path, layer, name + (f" -> {entry.linkname}" if entry.linkname else ""))
+        yield _finding("SG301", path, layer, name + (f" -> {entry.linkname}" if entry.linkname else ""))
     if in_bin and name in PACKAGE_MANAGERS:
-        yield _finding("SG002", path, layer, name)
+        yield _finding("SG302", path, layer, name)
     if in_bin and COMPILER.match(name):
-        yield _finding("SG008", path, layer, name)
+        yield _finding("SG308", path, layer, name)
     if entry.kind == "file" and GO_TOOL.search(path):
-        yield _finding("SG009", path, layer, "")
+        yield _finding("SG309", path, layer, "")
 
 
 def dpkg_packages(status: bytes) -> list[str]:
@@ -150,7 +149,7 @@ def _packages(scans: Sequence[LayerScan], merged: Merged) -> Iterator[Finding]:
         data = scans[live.layer].captured.get(path, b"")
         names = parse(data)
         shown = ", ".join(names[:15]) + (", ..." if len(names) > 15 else "")
-        yield _finding("SG003", path, scans[live.layer].digest, f"{len(names)} packages ({shown})")
+        yield _finding("SG303", path, scans[live.layer].digest, f"{len(names)} packages ({shown})")
 
 
 def _secret_file(entry: Entry, captured: bytes | None) -> str | None:
@@ -179,18 +178,18 @@ def _secrets(scans: Sequence[LayerScan], merged: Merged) -> Iterator[Finding]:
             live = merged.live.get(entry.path)
             gone = live is None or live.layer != scan.index
             note = " (deleted or replaced by a later layer, but still readable in this one)" if gone else ""
-            yield _finding("SG010", entry.path, scan.digest, what + note)
+            yield _finding("SG310", entry.path, scan.digest, what + note)
 
 
 def _config(config: ImageConfig) -> Iterator[Finding]:
     user = config.user.split(":", 1)[0]
     if user in ("", "root", "0"):
-        yield _finding("SG012", "config.User", None, f"User is {config.user or 'empty'}")
+        yield _finding("SG312", "config.User", None, f"User is {config.user or 'empty'}")
     elif not user.isdigit():
-        yield _finding("SG013", "config.User", None, f"User is {config.user}")
+        yield _finding("SG313", "config.User", None, f"User is {config.user}")
     shell_form = (["/bin/sh", "-c"], ["sh", "-c"])
     if config.entrypoint[:2] in shell_form or (not config.entrypoint and config.cmd[:2] in shell_form):
-        yield _finding("SG014", "config.Entrypoint", None, " ".join(config.entrypoint or config.cmd))
+        yield _finding("SG314", "config.Entrypoint", None, " ".join(config.entrypoint or config.cmd))
     yield from _config_secrets(config)
 
 
@@ -202,25 +201,23 @@ def _config_secrets(config: ImageConfig) -> Iterator[Finding]:
     for item in config.env:
         key, _, value = item.partition("=")
         if _suspicious(key) or TOKEN_VALUE.search(value):
-            yield _finding("SG011", f"config.Env.{key}", None, f"suspicious ENV key {key}")
+            yield _finding("SG311", f"config.Env.{key}", None, f"suspicious ENV key {key}")
     for key, value in config.labels.items():
         if TOKEN_VALUE.search(str(value)):
-            yield _finding("SG011", f"config.Labels.{key}", None, "a token-shaped label value")
+            yield _finding("SG311", f"config.Labels.{key}", None, "a token-shaped label value")
     for i, step in enumerate(config.history):
         created_by = str(step.get("created_by") or "")
         if TOKEN_VALUE.search(created_by):
-            yield _finding("SG011", f"history[{i}]", None, "a token-shaped value in created_by")
+            yield _finding("SG311", f"history[{i}]", None, "a token-shaped value in created_by")
         for key in ENV_IN_HISTORY.findall(created_by):
             if _suspicious(key) and not any(e.startswith(key + "=") for e in config.env):
-                yield _finding("SG011", f"history[{i}]", None, f"suspicious ENV key {key} set while building")
+                yield _finding("SG311", f"history[{i}]", None, f"suspicious ENV key {key} set while building")
 
 
 def _unsafe(scans: Sequence[LayerScan]) -> Iterator[Finding]:
     for scan in scans:
         if scan.uncompressed_size > BOMB_MIN and scan.uncompressed_size > BOMB_RATIO * max(scan.size, 1):
-            yield _finding("SG017", "/", scan.digest, f"{scan.size} bytes inflate to {scan.uncompressed_size} "
+            yield _finding("SG317", "/", scan.digest, f"{scan.size} bytes inflate to {scan.uncompressed_size} "
                            f"({scan.uncompressed_size // max(scan.size, 1)}:1)")
-        for name, why in scan.unsafe:
-            if why == "device node":
-                continue  # reported by SG016 when it survives into the final view
-            yield _finding("SG015", name, scan.digest, why)
+        for name, why in scan.unsafe:  # the verdict of slimgo.layercheck, as run and lint --image give it
+            yield _finding("SG444", name, scan.digest, why)

@@ -109,8 +109,8 @@ def _threshold(rule: str, value: str, report: Report) -> RuleResult:
     return RuleResult(rule, "PASS" if ok else "FAIL", message)
 
 
-FORBIDS = {"forbid-shell": ("SG001",), "forbid-root": ("SG012",), "forbid-setuid": ("SG004", "SG005"),
-           "forbid-secrets": ("SG010", "SG011"), "forbid-package-manager": ("SG002", "SG003")}
+FORBIDS = {"forbid-shell": ("SG301",), "forbid-root": ("SG312",), "forbid-setuid": ("SG304", "SG305"),
+           "forbid-secrets": ("SG310", "SG311"), "forbid-package-manager": ("SG302", "SG303")}
 
 
 def evaluate(report: Report, rules: dict[str, str]) -> list[RuleResult]:

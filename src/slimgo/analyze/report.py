@@ -12,6 +12,7 @@ from slimgo.analyze.audit import Finding, audit
 from slimgo.analyze.dive import DiveWaste, dive_waste
 from slimgo.analyze.merge import Live, Merged, merge
 from slimgo.analyze.scan import LayerScan, scan_layer
+from slimgo.layercheck import EntryJudge, Limits
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.image import StoredImage
 from slimgo.units import human_bytes
@@ -139,9 +140,9 @@ def verdicts(merged: Merged, base: int, findings: Sequence[Finding]) -> list[str
                      + ("do both in one RUN (or a build stage)" if victim >= base
                         else "the base ships it; pick a smaller base instead of deleting from it"))
     rules = {f.rule for f in findings}
-    if "SG010" in rules:
+    if "SG310" in rules:
         lines.append("remove the secret files listed: a file deleted by a later layer is still in the image")
-    if "SG012" in rules:
+    if "SG312" in rules:
         lines.append("set USER 65532 (a numeric non-root user)")
     return lines
 
@@ -150,7 +151,8 @@ def analyze_image(image: StoredImage, reference: str, explicit_base: int | None 
                   base_source: str = "flag") -> Report:
     """``explicit_base`` is the number of base layers when the caller knows it (``base_source`` says how)."""
     config = image.config
-    scans = [scan_layer(i, layer) for i, layer in enumerate(image.layers)]
+    judge = EntryJudge(Limits.from_env())  # one judge for the stack: a layer may write through a lower one's link
+    scans = [scan_layer(i, layer, judge) for i, layer in enumerate(image.layers)]
     dive = dive_waste(scans)  # before the merge: dive's trees are gone by the time the merged view is built
     merged = merge(scans)
     history = config.history

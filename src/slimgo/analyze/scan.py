@@ -3,16 +3,18 @@ few small files the audit reads: package databases and candidate private keys)."
 
 from __future__ import annotations
 
-__all__ = ["Entry", "LayerScan", "absolute", "go_clean", "scan_layer"]
+__all__ = ["Entry", "LayerScan", "absolute", "go_clean", "header", "scan_layer", "unsafe_reason"]
 
 import posixpath
 import re
+import tarfile
 import zlib
 from dataclasses import dataclass, field
 
 from slimgo.analyze.tarstream import Member, TarFormatError, TarWalker
 from slimgo.compression import open_tar
 from slimgo.errors import ImageFormatError
+from slimgo.layercheck import EntryJudge, LayerTooLarge, Limits
 from slimgo.oci import mediatype
 from slimgo.oci.image import Layer
 
@@ -22,7 +24,6 @@ CAPTURED_PATHS = frozenset({"/var/lib/dpkg/status", "/lib/apk/db/installed", "/e
 KEY_NAME = re.compile(r"(^id_(rsa|dsa|ecdsa|ed25519)$)|(\.(pem|key|p12|pfx)$)")
 CAPTURE_LIMIT = 16 << 20  # a dpkg status file of a full distribution is a few MB
 KEY_HEAD = 8192
-HUGE_ENTRY = 64 << 30  # an entry claiming more than this is a sparse or hostile size
 
 
 @dataclass(slots=True)
@@ -64,7 +65,7 @@ class LayerScan:
     uncompressed_size: int = 0
     entries: list[Entry] = field(default_factory=list)
     captured: dict[str, bytes] = field(default_factory=dict)
-    unsafe: list[tuple[str, str]] = field(default_factory=list)  # (member name, why)
+    unsafe: list[tuple[str, str]] = field(default_factory=list)  # (member name, why slimgo.layercheck refuses it)
 
 
 def go_clean(name: str) -> str:
@@ -79,36 +80,50 @@ def absolute(cleaned: str) -> str:
     return posixpath.normpath("/" + cleaned.lstrip("/"))
 
 
-def unsafe_reason(member: Member, cleaned: str) -> str | None:
-    """Why extracting ``member`` naively would be dangerous, or None (kept in one place so a shared check can
-    replace it)."""
-    if cleaned == ".." or cleaned.startswith("../") or "/../" in cleaned or cleaned.startswith("/.."):
-        return "path escapes the root (..)"
-    if member.kind == "hardlink":
-        target = go_clean(member.linkname)
-        if target == ".." or target.startswith("../") or target.startswith("/.."):
-            return f"hardlink points outside the root ({member.linkname})"
-    if member.kind == "symlink" and not member.linkname.startswith("/"):
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(cleaned.lstrip("/")), member.linkname))
-        if target == ".." or target.startswith("../"):
-            return f"symlink climbs above the root ({member.linkname})"
-    if member.kind in ("char", "block"):
-        return "device node"
-    if member.size > HUGE_ENTRY:
-        return f"claims {member.size} bytes"
-    return None
+_TAR_TYPES = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE,
+              "hardlink": tarfile.LNKTYPE, "char": tarfile.CHRTYPE, "block": tarfile.BLKTYPE,
+              "fifo": tarfile.FIFOTYPE}
 
 
-def scan_layer(index: int, layer: Layer) -> LayerScan:
+def header(member: Member) -> tarfile.TarInfo:
+    """``member`` as the tar header slimgo.layercheck judges (what tarfile would have read from the same block).
+
+    An unknown type counts as a regular file: the judge checks its size and lets it replace what was at its path.
+    """
+    info = tarfile.TarInfo(member.name.rstrip("/") if member.kind == "dir" else member.name)
+    info.type = _TAR_TYPES.get(member.kind, tarfile.REGTYPE)
+    info.size, info.linkname = member.size, member.linkname
+    info.devmajor, info.devminor = member.device
+    return info
+
+
+def unsafe_reason(judge: EntryJudge, member: Member) -> str | None:
+    """Why slimgo.layercheck refuses ``member`` (the verdict run, copy, build --base, inspect and lint --image
+    give), or None. An entry over the size limit is refused there by an error; here it is one more finding."""
+    info = header(member)
+    try:
+        judge.check_size(info)
+    except LayerTooLarge as err:
+        judge.judge_path(info)  # still applied: a later entry may be written through it
+        return err.cause
+    problem = judge.judge_path(info).problem
+    return None if problem is None else problem.cause
+
+
+def scan_layer(index: int, layer: Layer, judge: EntryJudge | None = None) -> LayerScan:
+    """The entries of ``layer``, judged by ``judge`` (pass one judge for all layers of an image, lowest first: an
+    entry may be written through a symlink that a lower layer made)."""
     desc = layer.descriptor
     scan = LayerScan(index, str(desc.digest), str(layer.diff_id), desc.media_type, desc.size)
+    judge = judge or EntryJudge(Limits.from_env())
+    judge.start_layer(layer)
     # An uncompressed blob is a plain file: the walker seeks over file data instead of reading it.
     seekable = mediatype.layer_compression(desc.media_type) == "none"
     try:
         with open_tar(layer) as stream:
             walker = TarWalker(stream, seekable)
             for member in walker:
-                _record(scan, walker, member)
+                _record(scan, walker, member, judge)
             scan.uncompressed_size = desc.size if seekable else _drain(walker)
     except (TarFormatError, EOFError, OSError, ValueError, zlib.error) as err:
         raise ImageFormatError(f"layer {desc.digest}", f"is not a readable tar ({err})",
@@ -122,11 +137,11 @@ def _drain(walker: TarWalker) -> int:
     return walker.consumed
 
 
-def _record(scan: LayerScan, walker: TarWalker, member: Member) -> None:
+def _record(scan: LayerScan, walker: TarWalker, member: Member, judge: EntryJudge) -> None:
     cleaned = go_clean(member.name)
+    why = unsafe_reason(judge, member)
     if cleaned == ".":
         return
-    why = unsafe_reason(member, cleaned)
     if why is not None:
         scan.unsafe.append((member.name, why))
     path = absolute(cleaned)

@@ -201,7 +201,7 @@ def slim_verdict(image: StoredImage, where: str, report: object) -> str | None:
 
     assert isinstance(report, Report)
     rules = {f.rule for f in report.findings}
-    if not rules & {"SG001", "SG002"}:
+    if not rules & {"SG301", "SG302"}:
         return None
     try:
         with tempfile.TemporaryDirectory(prefix="slimgo-slim-") as work:
@@ -209,7 +209,7 @@ def slim_verdict(image: StoredImage, where: str, report: object) -> str | None:
             after = sum(layer.descriptor.size for layer in slimmed.layers)
     except SlimgoError as err:
         return f"slimgo slim cannot rebuild it on the static base: {err.cause}"
-    gone = [what for rule, what in (("SG001", "no shell"), ("SG002", "no package manager"),
-                                    ("SG003", "no package database")) if rule in rules]
+    gone = [what for rule, what in (("SG301", "no shell"), ("SG302", "no package manager"),
+                                    ("SG303", "no package database")) if rule in rules]
     return (f"rebuild on --base static (slimgo slim {where} -o DEST): {human_bytes(report.size - after)} "
             f"smaller, {', '.join(gone)} (keeps {plan.binary}, {plan.linking})")

@@ -32,6 +32,7 @@ class Member:
     gid: int
     linkname: str
     capability: bool  # a security.capability xattr (PAX SCHILY.xattr.security.capability)
+    device: tuple[int, int] = (0, 0)  # (major, minor) of a char or block device node
 
 
 def _text(field: bytes) -> str:
@@ -175,6 +176,7 @@ class TarWalker:
             uid, gid = int(pax.get("uid", _number(block[108:116]))), int(pax.get("gid", _number(block[116:124])))
         except ValueError:
             raise TarFormatError("a PAX header holds a bad number") from None
+        device = (_number(block[329:337]), _number(block[337:345])) if kind in ("char", "block") else (0, 0)
         return Member(name, kind, size, _number(block[100:108]), uid, gid,
                       pax.get("linkpath", long_link or _text(block[157:257])),
-                      "SCHILY.xattr.security.capability" in pax)
+                      "SCHILY.xattr.security.capability" in pax, device)

@@ -16,10 +16,16 @@ __all__ = [
     "main",
 ]
 
+import atexit
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
 
 import click
 
@@ -138,4 +144,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entrypoint() -> None:
-    sys.exit(main())
+    """`slimgo` as a process. The first Ctrl-C aborts the verb, whose cleanup then runs to its end: later ones are
+    ignored, and the exit is 130 without waiting for threads still blocked in a read (a registry that answers
+    nothing would hold the interpreter's exit for as long as it stalls)."""
+    try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, _interrupt_once)
+        code = main()
+        if code == EXIT_INTERRUPT:
+            _exit_now(code)
+    except KeyboardInterrupt:  # outside main's own handling: before it began, or on the way out
+        _exit_now(EXIT_INTERRUPT)
+    sys.exit(code)
+
+
+def _interrupt_once(_signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Run the exit handlers (scratch directories are removed there), flush, and end the process without joining
+    the threads an interrupt left behind (the verb's own cleanup has run: ``finally`` blocks on the way out)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

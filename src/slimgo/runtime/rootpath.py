@@ -10,11 +10,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-MAX_LINKS = 40  # what the Linux kernel allows when resolving one path
-
-
-class Escape(Exception):
-    """A path that leaves the root filesystem; the caller names the layer and entry in the user's error."""
+from slimgo.linkwalk import Escape, walk
 
 
 class NotDirectory(Escape):
@@ -31,45 +27,26 @@ def resolve(root: Path, parts: Sequence[str], follow_last: bool = True,
     """The components of ``parts`` inside ``root`` after following symlinks as the container would.
 
     An absolute symlink target starts again at ``root`` (it names a path of the image, not of the host); a ``..``
-    that would climb above ``root`` raises :class:`Escape`. Every returned prefix that exists is a real directory
-    or the final entry, so ``root.joinpath(*result)`` can be written without following any symlink of the host.
-    ``known_dirs`` holds host paths already known to be real directories (no lstat needed for them).
+    that would climb above ``root`` raises :class:`Escape` (the walk is slimgo.linkwalk's, which the layer judge
+    uses on its links in memory). Every returned prefix that exists is a real directory or the final entry, so
+    ``root.joinpath(*result)`` can be written without following any symlink of the host. ``known_dirs`` holds host
+    paths already known to be real directories (no lstat needed for them).
     """
     base = os.fspath(root)
-    pending = list(reversed(parts))
-    resolved: list[str] = []
-    links = 0
-    while pending:
-        part = pending.pop()
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not resolved:
-                raise Escape("climbs above the root filesystem")
-            resolved.pop()
-            continue
+
+    def readlink(resolved: list[str], part: str) -> str | None:
         candidate = "/".join((base, *resolved, part))
         if candidate in known_dirs:
-            resolved.append(part)
-            continue
+            return None
         try:
             info = os.lstat(candidate)
         except FileNotFoundError:
-            resolved.append(part)
-            continue
+            return None
         except NotADirectoryError:
             raise NotDirectory(f"/{'/'.join(resolved)} is not a directory") from None
-        if stat.S_ISLNK(info.st_mode) and (pending or follow_last):
-            links += 1
-            if links > MAX_LINKS:
-                raise Escape(f"has more than {MAX_LINKS} levels of symlinks")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            pending.extend(reversed(target.split("/")))
-            continue
-        resolved.append(part)
-    return resolved
+        return os.readlink(candidate) if stat.S_ISLNK(info.st_mode) else None
+
+    return walk(parts, readlink, follow_last)
 
 
 def read_file(root: Path, name: str, limit: int = 1 << 20) -> bytes | None:

@@ -23,6 +23,7 @@ from slimgo.cachedir import cache_root
 from slimgo.stores.fsutil import os_error
 
 _HELD: dict[Path, int] = {}  # scratch dir -> the fd of its held lock, for this process's lifetime
+_ROOTS: set[Path] = set()  # where this process makes scratch directories (swept for its own at exit)
 
 
 def scratch_root() -> Path:
@@ -76,24 +77,35 @@ def clean_stale(root: Path | None = None) -> list[Path]:
     return removed
 
 
+def _watch(root: Path) -> None:
+    """Sweep ``root`` for this process's scratch directories at exit (registered before one is made)."""
+    if not _ROOTS:
+        atexit.register(_cleanup)
+    _ROOTS.add(root)
+
+
 def make_scratch(prefix: str) -> Path:
-    """A new private directory under the cache's tmp/, locked for this process; removed at exit."""
+    """A new private directory under the cache's tmp/, locked for this process; removed at exit.
+
+    Removed at exit even when an interrupt lands between its creation and the caller's ``try``: the exit sweep
+    goes by the pid in the name, not only by what this function had time to record.
+    """
     root = scratch_root()
     try:
         try:
             root.mkdir(parents=True, exist_ok=True)
+            _watch(root)
             path = Path(tempfile.mkdtemp(dir=root, prefix=f"{prefix}{os.getpid()}-"))
         except OSError:  # a read-only cache: the system's temporary directory will do
             root = Path(tempfile.gettempdir())
+            _watch(root)
             path = Path(tempfile.mkdtemp(dir=root, prefix=f"{prefix}{os.getpid()}-"))
         fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _HELD[path] = fd
         fcntl.flock(fd, fcntl.LOCK_EX)
     except OSError as err:
         raise os_error(root, err, "cannot create a scratch directory") from None
     clean_stale(root)  # after making ours: the pid in its name keeps it safe from this very sweep
-    if not _HELD:
-        atexit.register(_cleanup)
-    _HELD[path] = fd
     return path
 
 
@@ -117,3 +129,12 @@ def scratch(prefix: str) -> Iterator[Path]:
 def _cleanup() -> None:
     for path in list(_HELD):
         release(path)
+    pid = os.getpid()
+    for root in _ROOTS:
+        try:
+            mine = [p for p in root.glob(f"slimgo-*{pid}-*") if not p.name.endswith(".lock")]
+        except OSError:
+            continue
+        for path in mine[:1000]:  # bounded, as the sweep of dead processes is
+            if _owner_pid(path.name) == pid:
+                release(path)

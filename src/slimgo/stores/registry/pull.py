@@ -6,7 +6,6 @@ __all__ = ["Puller", "RegistryLayer"]
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +18,7 @@ from slimgo.oci.digest import Digest
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.manifest import Index, Manifest, media_type_of
 from slimgo.stores.layout import CONFIG_LIMIT, HELD_LIMIT, Artifact
+from slimgo.stores.pool import transfer_pool
 from slimgo.stores.progress import Bars, NoBars
 from slimgo.stores.registry.client import MANIFEST_LIMIT, Fetched
 from slimgo.stores.registry.reference import Reference
@@ -81,7 +81,7 @@ class Puller:
                                            f"more than the {MANIFEST_LIMIT} a manifest can be",
                                            "this is not an image slimgo can read")
             self._hold(sum(child.size for child in children), f"index {ref}")
-            with ThreadPoolExecutor(max_workers=self.session.options.jobs) as pool:
+            with transfer_pool(self.session.options.jobs) as pool:
                 images = list(pool.map(lambda d: self._image(ref, self._by_digest(ref, d.digest, d.size)), children))
             return ImageIndex(top.raw, tuple(images))
         if not mediatype.is_manifest(top.media_type):
@@ -98,7 +98,7 @@ class Puller:
         wanted = [layer for digest, layer in unique.items() if not self.cache.has(digest)]
         if not wanted:
             return
-        with ThreadPoolExecutor(max_workers=self.session.options.jobs) as pool:
+        with transfer_pool(self.session.options.jobs) as pool:
             for done in pool.map(self._fetch_layer, wanted):
                 del done
 

@@ -6,7 +6,7 @@ __all__ = ["Pusher", "push_referrer"]
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
 from dataclasses import dataclass
 from typing import IO
 
@@ -18,6 +18,7 @@ from slimgo.oci.image import ImageIndex, StoredImage, raw_bytes
 from slimgo.oci.manifest import Index
 from slimgo.stores.inplace import verify_layers
 from slimgo.stores.layout import Artifact
+from slimgo.stores.pool import transfer_pool
 from slimgo.stores.progress import Bars, NoBars
 from slimgo.stores.registry.auth import AuthError
 from slimgo.stores.registry.client import ManifestUnknown, RegistryClient, fallback_tag
@@ -91,7 +92,7 @@ class Pusher:
         if not blobs:
             return
         jobs = min(self.session.options.jobs, len(blobs))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        with transfer_pool(jobs) as pool:
             futures = [pool.submit(self._push_blob, client, repository, blob) for blob in blobs]
             done, pending = wait(futures, return_when=FIRST_EXCEPTION)
             for future in pending:
