@@ -94,7 +94,6 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
-    from slimgo.imagebuild.fleet import parse_shard
     from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
@@ -105,7 +104,7 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
                            config_path=config_path, image_tags=image_tags, bare=bare,
                            repo=repository(os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")),
                            cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
-                           changed_since=changed_since, shard=parse_shard(shard) if shard else None)
+                           changed_since=changed_since, shard=_shard(shard))
     if image_refs is not None:
         from slimgo.imagebuild.resolve import check_image_refs_target
 
@@ -140,7 +139,17 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(_summary(outcome))
 
 
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    from slimgo.imagebuild.fleet import parse_shard
+
+    return parse_shard(text)
+
+
 def _supply_settings(sbom_text: str, sign_key: str | None) -> tuple[list[str], Any]:
+    if sbom_text == "none" and sign_key is None:  # the default: the supply-chain stack stays unloaded
+        return [], None
     from slimgo.supply.publish import sbom_formats
 
     formats = sbom_formats(sbom_text)
