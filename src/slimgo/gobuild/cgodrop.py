@@ -7,7 +7,9 @@ __all__ = ["DroppedCgo", "dropped_cgo", "imports_c"]
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from slimgo.gobuild.listcache import Watch, package_dirs
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain, _decode_stream
 from slimgo.oci.platform import Platform
@@ -45,12 +47,23 @@ def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOpti
     """Non-standard packages in the build whose ignored files import "C" and that CGO_ENABLED=1 would compile."""
     tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
     env = {**options.environment(platform), "CGO_ENABLED": "0"}
-    result = toolchain.call(["list", "-deps", *tags, "-json=ImportPath,Dir,Standard,GoFiles,IgnoredGoFiles",
-                             package.import_path], package.dir, env)
-    if result.returncode != 0:
+
+    def watch_of(items: list[dict[str, Any]]) -> Watch:
+        # the answer below also reads the files of packages with ignored files: those are watched whole
+        watch = Watch()
+        watch.module_files(package.dir)
+        whole = {item.get("Dir") for item in items if item.get("IgnoredGoFiles")}
+        for directory in package_dirs(items):
+            watch.package(directory, whole_files=str(directory) in whole)
+        return watch
+
+    code, stdout, _ = toolchain.cached_list(
+        ["list", "-deps", *tags, "-json=ImportPath,Dir,Standard,Module,GoFiles,IgnoredGoFiles", package.import_path],
+        package.dir, env, watch_of)
+    if code != 0:
         return []
     candidates = {}
-    for item in _decode_stream(result.stdout):
+    for item in _decode_stream(stdout):
         if item.get("Standard") or not item.get("IgnoredGoFiles"):
             continue
         directory = Path(item.get("Dir") or ".")
@@ -58,7 +71,13 @@ def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOpti
             candidates[item["ImportPath"]] = (directory, tuple(item.get("GoFiles") or ()))
     if not candidates:
         return []
-    # which of those files the target platform would really compile with cgo (not, say, a windows-only file)
+    return _compiled_with_cgo(toolchain, package, tags, env, candidates)
+
+
+def _compiled_with_cgo(toolchain: GoToolchain, package: GoPackage, tags: list[str], env: dict[str, str],
+                       candidates: dict[str, tuple[Path, tuple[str, ...]]]) -> list[DroppedCgo]:
+    """Which candidates' files the target platform would really compile with cgo (not, say, a windows-only
+    file), and whether their files without cgo are a stub."""
     with_cgo = toolchain.call(["list", *tags, "-json=ImportPath,CgoFiles", *candidates], package.dir,
                               {**env, "CGO_ENABLED": "1"})
     if with_cgo.returncode != 0:

@@ -73,7 +73,7 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
     from slimgo.imagebuild.builder import ImageBuilder
     from slimgo.imagebuild.stages import check_base_loader, check_cgo_dropped, run_tests
 
-    toolchain = GoToolchain()
+    toolchain = GoToolchain(list_cache=cache_dir / "golist")
     plans = plan_builds(request, toolchain, on_note)
     if request.test:
         run_tests(request, plans, toolchain, on_test_output)

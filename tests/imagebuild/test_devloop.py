@@ -1,0 +1,102 @@
+"""The developer loop of `slimgo build`: a rebuild asks `go list` again only when what it answered may have
+changed, and an unchanged binary's layer is neither compressed nor written again."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.imagebuild.conftest import Slimgo
+
+pytestmark = pytest.mark.integration
+
+MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("one") }\n'
+
+
+@pytest.fixture
+def go_log(tmp_path: Path, go: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `go` first on PATH that logs each command line, then runs the real one."""
+    bindir = tmp_path / "gobin"
+    bindir.mkdir()
+    log = tmp_path / "go.log"
+    wrapper = bindir / "go"
+    wrapper.write_text(f'#!/bin/sh\necho "$1 $2" >> {log}\nexec {go} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    assert shutil.which("go") == str(wrapper)
+    return log
+
+
+def _calls(log: Path) -> list[str]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return lines
+
+
+def _module(root: Path) -> Path:
+    (root / "cmd" / "app").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/loop\n\ngo 1.22\n")
+    (root / "cmd" / "app" / "main.go").write_text(MAIN)
+    return root
+
+
+def _settle() -> None:
+    """Let the files written so far age past a timestamp tick (a file written while `go list` ran is not kept)."""
+    time.sleep(0.05)
+
+
+def test_a_warm_rebuild_and_a_body_edit_ask_go_list_nothing(tmp_path: Path, slimgo: Slimgo, go_log: Path) -> None:
+    root = _module(tmp_path / "m")
+    _settle()
+    first = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
+    assert first.code == 0, first.err
+    assert [c for c in _calls(go_log) if c.startswith("list")], "the first build lists the packages"
+    again = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
+    assert again.code == 0 and again.out == first.out
+    assert _calls(go_log) == ["build -o"]
+    (root / "cmd" / "app" / "main.go").write_text(MAIN.replace("one", "two"))
+    _settle()
+    edited = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
+    assert edited.code == 0 and edited.out != first.out  # a new binary, a new image
+    assert _calls(go_log) == ["build -o"]
+
+
+def test_a_new_main_a_new_import_and_a_changed_environment_are_seen(tmp_path: Path, slimgo: Slimgo,
+                                                                   go_log: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _module(tmp_path / "m")
+    _settle()
+    assert slimgo("build", "--json", "-o", f"oci:{tmp_path}/out", "./...", cwd=root).code == 0
+    (root / "cmd" / "two").mkdir()
+    (root / "cmd" / "two" / "main.go").write_text(MAIN)
+    _settle()
+    both = slimgo("build", "--json", "-o", f"oci:{tmp_path}/out", "./...", cwd=root)
+    assert both.code == 0, both.err
+    assert sorted(image["name"] for image in json.loads(both.out)["images"]) == ["app", "two"]
+    # a dependency that is a stub without cgo, imported by an edit: the refusal comes from a fresh `go list`
+    dep = tmp_path / "stub"
+    dep.mkdir()
+    (dep / "go.mod").write_text("module example.com/stub\n\ngo 1.22\n")
+    (dep / "cgo.go").write_text('//go:build cgo\n\npackage stub\n\n// int three(void) { return 3; }\nimport "C"\n\n'
+                                "func Open() int { return int(C.three()) }\n")
+    (dep / "nocgo.go").write_text("//go:build !cgo\n\npackage stub\n\n// Open: this is a stub, it requires cgo.\n"
+                                  "func Open() int { panic(\"requires cgo\") }\n")
+    (root / "go.mod").write_text("module example.com/loop\n\ngo 1.22\n\nrequire example.com/stub v0.0.0\n"
+                                 "replace example.com/stub => ../stub\n")
+    (root / "cmd" / "app" / "main.go").write_text(
+        'package main\n\nimport "example.com/stub"\n\nfunc main() { println(stub.Open()) }\n')
+    _settle()
+    refused = slimgo("build", "-o", f"oci:{tmp_path}/stubbed", "./cmd/app", cwd=root)
+    assert refused.code == 1 and "example.com/stub (cgo.go) without its cgo files" in refused.err
+    (root / "cmd" / "app" / "main.go").write_text(MAIN)
+    _settle()
+    assert slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root).code == 0
+    _calls(go_log)
+    monkeypatch.setenv("GOFLAGS", "-tags=loop")
+    assert slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root).code == 0
+    assert [c for c in _calls(go_log) if c.startswith("list")], "a new GOFLAGS asks go list again"
