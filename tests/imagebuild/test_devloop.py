@@ -50,20 +50,33 @@ def _settle() -> None:
     time.sleep(0.05)
 
 
-def test_a_warm_rebuild_and_a_body_edit_ask_go_list_nothing(tmp_path: Path, slimgo: Slimgo, go_log: Path) -> None:
+def _blobs(cache: Path) -> dict[str, tuple[int, int]]:
+    """The compressed layer blobs the build cache keeps, with their inode and mtime (a rewrite changes them)."""
+    return {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in (cache / "layers").rglob("*")
+            if p.is_file() and p.parent.name != "by-stat" and p.suffix != ".json"}
+
+
+def test_a_warm_rebuild_and_a_body_edit_ask_go_list_nothing(tmp_path: Path, slimgo: Slimgo, go_log: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SLIMGO_CACHE_DIR", str(cache))
     root = _module(tmp_path / "m")
     _settle()
     first = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
     assert first.code == 0, first.err
     assert [c for c in _calls(go_log) if c.startswith("list")], "the first build lists the packages"
+    blobs = _blobs(cache)
+    assert len(blobs) == 2  # the static base and the binary
     again = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
     assert again.code == 0 and again.out == first.out
     assert _calls(go_log) == ["build -o"]
+    assert _blobs(cache) == blobs, "an unchanged binary's layer is not compressed again"
     (root / "cmd" / "app" / "main.go").write_text(MAIN.replace("one", "two"))
     _settle()
     edited = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
     assert edited.code == 0 and edited.out != first.out  # a new binary, a new image
     assert _calls(go_log) == ["build -o"]
+    assert len(_blobs(cache)) == 3 and set(blobs) < set(_blobs(cache))
 
 
 def test_a_new_main_a_new_import_and_a_changed_environment_are_seen(tmp_path: Path, slimgo: Slimgo,
