@@ -86,3 +86,21 @@ def test_an_unchanged_source_is_neither_compressed_nor_read_again(tmp_path: Path
     assert changed.diff_id != first.diff_id
     with changed.open_blob() as stream:
         assert gzip.decompress(stream.read()).count(b"changed") == 1
+
+
+def test_a_touched_source_with_the_same_build_id_is_not_read_again(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`go build` touches an up-to-date binary on every run: the caller's content identity replaces the times."""
+    binary = tmp_path / "app"
+    binary.write_bytes(_payload())
+    cache = tmp_path / "cache"
+    entries = [Entry("app/server", mode=0o755, source=binary)]
+    first = build_layer(entries, tmp_path, "gzip", 0, cache, {binary: "go-build-id:a/b"})
+    binary.touch()
+    with monkeypatch.context() as patch:
+        patch.setattr(layer, "write_tar", _refuse)
+        again = build_layer(entries, tmp_path, "gzip", 0, cache, {binary: "go-build-id:a/b"})
+    assert again.descriptor == first.descriptor
+    binary.write_bytes(_payload()[::-1])  # new content, and (as Go would) a new build ID
+    changed = build_layer(entries, tmp_path, "gzip", 0, cache, {binary: "go-build-id:a/c"})
+    assert changed.diff_id != first.diff_id

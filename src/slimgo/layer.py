@@ -12,7 +12,7 @@ import re
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -94,19 +94,20 @@ def write_tar(entries: Iterable[Entry], out: BinaryIO, mtime: int = 0) -> None:
 
 
 def build_layer(entries: Iterable[Entry], workdir: Path, compression: str = "gzip", mtime: int = 0,
-                cache: Path | None = None) -> BlobLayer:
+                cache: Path | None = None, source_ids: Mapping[Path, str] | None = None) -> BlobLayer:
     """Write a reproducible layer blob into ``workdir`` and return it as a layer.
 
     With ``cache`` (a directory), compressed blobs are kept by the digest of their uncompressed tar (and the codec
     that made them): an unchanged layer (the same binary rebuilt, the embedded base) is never compressed again;
-    while its source files keep their inode, size and times, it is not even read again.
+    while its source files keep their inode, size and times, or the content identity the caller vouches for in
+    ``source_ids`` (a Go build ID: `go build` touches an up-to-date binary), it is not even read again.
     """
     media_type = layer_media_type(compression)
     if cache is None:
         return _write_compressed(entries, workdir, compression, mtime, media_type)
     complete = with_parents(entries)
     store = cache / "layers" / cache_name(compression)
-    memo = _memo_path(store, complete, mtime)
+    memo = _memo_path(store, complete, mtime, source_ids or {})
     diff_hex = _read_small(memo) if memo is not None else None
     known = _known_blob(store, diff_hex, media_type) if diff_hex else None
     if known is not None:
@@ -130,19 +131,22 @@ def build_layer(entries: Iterable[Entry], workdir: Path, compression: str = "gzi
     return layer
 
 
-def _memo_path(store: Path, entries: list[Entry], mtime: int) -> Path | None:
+def _memo_path(store: Path, entries: list[Entry], mtime: int, source_ids: Mapping[Path, str]) -> Path | None:
     """Where the tar digest of ``entries`` is remembered, keyed by every header field and each source file's
-    device, inode, size and times; None when a source changed in the last two seconds (it may change again
-    within one timestamp tick, unseen by its stat)."""
+    size and content identity, else its device, inode, size and times; None when a source without an identity
+    changed in the last two seconds (it may change again within one timestamp tick, unseen by its stat)."""
     now = time.time_ns()
     parts: list[object] = [_MEMO_FORMAT, mtime]
     for entry in entries:
-        source = None
+        source: list[object] | None = None
         if entry.source is not None:
             st = os.stat(entry.source)
-            if now - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_NS:
+            if entry.source in source_ids:
+                source = [str(entry.source), st.st_size, source_ids[entry.source]]
+            elif now - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_NS:
                 return None
-            source = [str(entry.source), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            else:
+                source = [str(entry.source), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
         data = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None
         parts.append([entry.path, entry.kind, entry.mode, entry.uid, entry.gid, entry.linkname, data, source])
     return store / "by-stat" / hashlib.sha256(json.dumps(parts).encode()).hexdigest()

@@ -16,6 +16,7 @@ from slimgo.elf.buildinfo import BuildInfo, read_buildinfo
 from slimgo.elf.linking import read_linking
 from slimgo.elf.pclntab import function_names
 from slimgo.errors import BuildError, ElfError, UsageError
+from slimgo.gobuild.buildid import go_build_id
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
 from slimgo.gobuild.vcs import vcs_source
@@ -159,7 +160,10 @@ class ImageBuilder:
         for spec in iopts.files:
             entries += _file_entries(spec)
         entries += iopts.entries
-        layers.append(build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache))
+        # Go touches an up-to-date binary on every build: its build ID, not its times, says it is unchanged
+        build_id = None if packing else go_build_id(binary)
+        layers.append(build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache,
+                                  {binary: f"go-build-id:{build_id}"} if build_id else None))
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})
         config = self._config(base, platform, app_path, history, iopts)
