@@ -113,3 +113,32 @@ def test_a_new_main_a_new_import_and_a_changed_environment_are_seen(tmp_path: Pa
     monkeypatch.setenv("GOFLAGS", "-tags=loop")
     assert slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root).code == 0
     assert [c for c in _calls(go_log) if c.startswith("list")], "a new GOFLAGS asks go list again"
+
+
+def test_a_kept_cgo_answer_still_warns(tmp_path: Path, slimgo: Slimgo, go_log: Path) -> None:
+    """The warning about a dependency built without its cgo files comes back on a rebuild answered from the
+    cache, as it did from `go list`."""
+    dep = tmp_path / "fastsum"
+    dep.mkdir()
+    (dep / "go.mod").write_text("module example.com/fastsum\n\ngo 1.22\n")
+    (dep / "cgo.go").write_text('//go:build cgo\n\npackage fastsum\n\n// int three(void) { return 3; }\n'
+                                'import "C"\n\nfunc Open() int { return int(C.three()) }\n')
+    (dep / "nocgo.go").write_text("//go:build !cgo\n\npackage fastsum\n\nfunc Open() int { return 1 + 2 }\n")
+    root = _module(tmp_path / "m")
+    (root / "go.mod").write_text("module example.com/loop\n\ngo 1.22\n\nrequire example.com/fastsum v0.0.0\n"
+                                 "replace example.com/fastsum => ../fastsum\n")
+    (root / "cmd" / "app" / "main.go").write_text(
+        'package main\n\nimport "example.com/fastsum"\n\nfunc main() { println(fastsum.Open()) }\n')
+    _settle()
+    warning = "example.com/fastsum is built without its cgo files (cgo.go)"
+    first = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
+    assert first.code == 0 and warning in first.err, first.err
+    _calls(go_log)
+    again = slimgo("build", "-o", f"oci:{tmp_path}/out", "./cmd/app", cwd=root)
+    assert again.code == 0 and warning in again.err
+    assert _calls(go_log) == ["build -o"]
+    (dep / "nocgo.go").write_text("//go:build !cgo\n\npackage fastsum\n\n// Open: a stub, it requires cgo.\n"
+                                  "func Open() int { panic(\"requires cgo\") }\n")
+    _settle()
+    stub = slimgo("build", "-o", f"oci:{tmp_path}/stub", "./cmd/app", cwd=root)
+    assert stub.code == 1 and "example.com/fastsum (cgo.go) without its cgo files" in stub.err

@@ -5,8 +5,10 @@ from __future__ import annotations
 __all__ = ["BuildResult", "ImageBuilder"]
 
 import hashlib
+import json
 import os
 import posixpath
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,16 +58,21 @@ class BuildResult:
     images: tuple[PlatformImage, ...]
 
 
-def needs_tzdata(binary: Path, mode: str, base_kind: str) -> bool:
-    """`auto`: zone files only when the program can load them (time.LoadLocation in its function table, which
-    survives -s -w) and does not embed them itself (time/tzdata)."""
+def zone_facts(binary: Path) -> tuple[bool, bool]:
+    """Whether the program can load zone files (time.LoadLocation in its function table, which survives -s -w),
+    and whether it embeds them itself (time/tzdata)."""
+    names = function_names(binary)
+    return "time.LoadLocation" in names, any(name.startswith("time/tzdata.") for name in names)
+
+
+def needs_tzdata(binary: Path, mode: str, base_kind: str,
+                 facts: Callable[[Path], tuple[bool, bool]] = zone_facts) -> bool:
+    """`auto`: zone files only when the program can load them and does not embed them."""
     if mode != "auto":
         return mode == "always"
     if base_kind != "static":
         return False
-    names = function_names(binary)
-    loads = "time.LoadLocation" in names
-    embeds = any(name.startswith("time/tzdata.") for name in names)
+    loads, embeds = facts(binary)
     return loads and not embeds
 
 
@@ -121,19 +128,9 @@ class ImageBuilder:
         outdir = self.workdir / f"{name}-{str(platform).replace('/', '-')}"
         outdir.mkdir(parents=True, exist_ok=True)
         binary = self._binary_path(package, name, platform, gopts, outdir)
-        try:
-            self.toolchain.build(package, binary, gopts, platform)
-        except BuildError as err:
-            users = [] if gopts.cgo else self.toolchain.cgo_packages(package, gopts, platform)
-            if users:
-                raise BuildError(
-                    f"package {package.import_path} ({platform})",
-                    f"needs cgo (packages using it: {', '.join(users)}), and slimgo builds with CGO_ENABLED=0 "
-                    f"so the binary is static; go build said:\n{err.cause.removeprefix('failed:').lstrip()}",
-                    "drop the cgo dependency (pure-Go alternatives exist for most), or pass --cgo with --base "
-                    "naming an image that has glibc",
-                ) from None
-            raise
+        self._compile(package, binary, gopts, platform)
+        # Go touches an up-to-date binary on every build: its build ID, not its times, says it is unchanged
+        build_id = go_build_id(binary)
         base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
                             self.stores, iopts.allow_unsafe_layers)
         try:
@@ -144,7 +141,7 @@ class ImageBuilder:
                 users = [] if read_linking(binary).static else self.toolchain.cgo_packages(package, gopts, platform)
                 linking = check_static(binary, platform, users)
             info = read_buildinfo(binary)
-            tz = needs_tzdata(binary, iopts.tzdata, base.kind)
+            tz = needs_tzdata(binary, iopts.tzdata, base.kind, lambda path: self._zone_facts(path, build_id))
         except ElfError as err:
             raise BuildError(str(binary), f"was built but cannot be read as an ELF binary: {err.cause}",
                              "report this; check the Go toolchain targets linux") from None
@@ -160,16 +157,50 @@ class ImageBuilder:
         for spec in iopts.files:
             entries += _file_entries(spec)
         entries += iopts.entries
-        # Go touches an up-to-date binary on every build: its build ID, not its times, says it is unchanged
-        build_id = None if packing else go_build_id(binary)
         layers.append(build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache,
-                                  {binary: f"go-build-id:{build_id}"} if build_id else None))
+                                  {binary: f"go-build-id:{build_id}"} if build_id and not packing else None))
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})
         config = self._config(base, platform, app_path, history, iopts)
         annotations = {**self._manifest_annotations(package, base, info, iopts), **packing}
         image = assemble(config, layers, annotations)
         return PlatformImage(platform, image, binary.stat().st_size, linking.static, info.go_version, tz)
+
+    def _compile(self, package: GoPackage, binary: Path, gopts: GoBuildOptions, platform: Platform) -> None:
+        try:
+            self.toolchain.build(package, binary, gopts, platform)
+        except BuildError as err:
+            users = [] if gopts.cgo else self.toolchain.cgo_packages(package, gopts, platform)
+            if users:
+                raise BuildError(
+                    f"package {package.import_path} ({platform})",
+                    f"needs cgo (packages using it: {', '.join(users)}), and slimgo builds with CGO_ENABLED=0 "
+                    f"so the binary is static; go build said:\n{err.cause.removeprefix('failed:').lstrip()}",
+                    "drop the cgo dependency (pure-Go alternatives exist for most), or pass --cgo with --base "
+                    "naming an image that has glibc",
+                ) from None
+            raise
+
+    def _zone_facts(self, binary: Path, build_id: str | None) -> tuple[bool, bool]:
+        """zone_facts, kept by Go build ID in the cache (a large program's function table takes ~0.1 s)."""
+        if build_id is None or self.cache.blob_cache is None:
+            return zone_facts(binary)
+        kept = self.cache.blob_cache / "facts" / f"{hashlib.sha256(build_id.encode()).hexdigest()}.json"
+        try:
+            with kept.open("rb") as handle:
+                loads, embeds = json.loads(handle.read(100))["zone"]
+            return bool(loads), bool(embeds)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        facts = zone_facts(binary)
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            scratch = kept.with_name(f"{kept.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            scratch.write_text(json.dumps({"zone": list(facts)}))
+            os.replace(scratch, kept)
+        except OSError:
+            pass  # a cache that cannot be written is skipped
+        return facts
 
     def _binary_path(self, package: GoPackage, name: str, platform: Platform, gopts: GoBuildOptions,
                      outdir: Path) -> Path:
