@@ -18,6 +18,7 @@ from slimgo.elf.buildinfo import BuildInfo, read_buildinfo
 from slimgo.elf.linking import read_linking
 from slimgo.elf.pclntab import function_names
 from slimgo.errors import BuildError, ElfError, UsageError
+from slimgo.gobuild.binary import binary_path, compile_binary
 from slimgo.gobuild.buildid import go_build_id
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
@@ -105,14 +106,18 @@ class ImageBuilder:
         self.cache = cache or LayerCache(workdir)
         self._source_of = source_of
 
-    def build(self, package: GoPackage, gopts: GoBuildOptions, iopts: ImageOptions) -> BuildResult:
+    def build(self, package: GoPackage, gopts: GoBuildOptions, iopts: ImageOptions,
+              compiled: Callable[[Platform], Path] | None = None) -> BuildResult:
+        """The image (an index for several platforms); ``compiled`` gives a platform's binary when `go build`
+        was started earlier (else it runs here)."""
         if gopts.cgo and iopts.base in ("static", "scratch"):
             raise UsageError(f"--cgo with --base {iopts.base}",
                              "a cgo binary needs a C library and loader, which this base does not have",
                              "pass --base with an image that has glibc (e.g. oci:DIR of distroless/base), "
                              "or drop --cgo")
         name = package.binary_name
-        images = tuple(self._build_platform(package, name, platform, gopts, iopts) for platform in iopts.platforms)
+        images = tuple(self._build_platform(package, name, platform, gopts, iopts, compiled)
+                       for platform in iopts.platforms)
         annotations = dict(images[0].image.manifest.annotations)
         artifact: Artifact
         if len(images) == 1:
@@ -124,11 +129,12 @@ class ImageBuilder:
         return BuildResult(package, name, artifact, images)
 
     def _build_platform(self, package: GoPackage, name: str, platform: Platform, gopts: GoBuildOptions,
-                        iopts: ImageOptions) -> PlatformImage:
-        outdir = self.workdir / f"{name}-{str(platform).replace('/', '-')}"
+                        iopts: ImageOptions, compiled: Callable[[Platform], Path] | None) -> PlatformImage:
+        outdir = self.outdir(name, platform)
         outdir.mkdir(parents=True, exist_ok=True)
-        binary = self._binary_path(package, name, platform, gopts, outdir)
-        self._compile(package, binary, gopts, platform)
+        binary = compiled(platform) if compiled else compile_binary(
+            self.toolchain, package, binary_path(self.cache.blob_cache, outdir, package, platform, gopts), gopts,
+            platform)
         # Go touches an up-to-date binary on every build: its build ID, not its times, says it is unchanged
         build_id = go_build_id(binary)
         base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
@@ -166,20 +172,9 @@ class ImageBuilder:
         image = assemble(config, layers, annotations)
         return PlatformImage(platform, image, binary.stat().st_size, linking.static, info.go_version, tz)
 
-    def _compile(self, package: GoPackage, binary: Path, gopts: GoBuildOptions, platform: Platform) -> None:
-        try:
-            self.toolchain.build(package, binary, gopts, platform)
-        except BuildError as err:
-            users = [] if gopts.cgo else self.toolchain.cgo_packages(package, gopts, platform)
-            if users:
-                raise BuildError(
-                    f"package {package.import_path} ({platform})",
-                    f"needs cgo (packages using it: {', '.join(users)}), and slimgo builds with CGO_ENABLED=0 "
-                    f"so the binary is static; go build said:\n{err.cause.removeprefix('failed:').lstrip()}",
-                    "drop the cgo dependency (pure-Go alternatives exist for most), or pass --cgo with --base "
-                    "naming an image that has glibc",
-                ) from None
-            raise
+    def outdir(self, name: str, platform: Platform) -> Path:
+        """The scratch directory of one binary's layer (and its binary when there is no cache)."""
+        return self.workdir / f"{name}-{str(platform).replace('/', '-')}"
 
     def _zone_facts(self, binary: Path, build_id: str | None) -> tuple[bool, bool]:
         """zone_facts, kept by Go build ID in the cache (a large program's function table takes ~0.1 s)."""
@@ -201,18 +196,6 @@ class ImageBuilder:
         except OSError:
             pass  # a cache that cannot be written is skipped
         return facts
-
-    def _binary_path(self, package: GoPackage, name: str, platform: Platform, gopts: GoBuildOptions,
-                     outdir: Path) -> Path:
-        """Where `go build -o` writes. A stable path per package, flags and platform (in the cache) lets Go see
-        an up-to-date binary and skip the link, which is most of a warm build's time."""
-        if self.cache.blob_cache is None:
-            return outdir / name
-        key = "\0".join([str(package.dir), package.import_path, str(platform), *gopts.flags(),
-                         *sorted(f"{k}={v}" for k, v in gopts.environment(platform).items())])
-        directory = self.cache.blob_cache / "bin" / hashlib.sha256(key.encode()).hexdigest()[:32]
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory / name
 
     def _config(self, base: Base, platform: Platform, app_path: str, history: list[dict[str, object]],
                 iopts: ImageOptions) -> ImageConfig:

@@ -3,16 +3,19 @@ kodata, choosing the mains (--shard, --changed-since), the test gate and the cgo
 
 from __future__ import annotations
 
-__all__ = ["check_base_loader", "check_cgo_dropped", "find_settings_for", "run_tests", "select", "with_kodata"]
+__all__ = ["check_base_loader", "check_cgo_dropped", "find_settings_for", "run_tests", "select", "start_compiling",
+           "with_kodata"]
 
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
 from slimgo.imagebuild.options import ImageOptions, epoch_from_env
+from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Stores
 
 if TYPE_CHECKING:
@@ -80,6 +83,32 @@ def check_base_loader(plan: Plan, stores: Stores) -> None:
     for platform in plan.image.platforms:
         image = stores.open_image(plan.image.base, platform)
         check_loader_before_cgo(Rootfs(image.layers), platform, plan.image.base)
+
+
+def start_compiling(plans: Sequence[Plan], toolchain: GoToolchain, cache_dir: Path, workdir: Path,
+                    pool: Executor) -> dict[int, Callable[[Platform], Path]]:
+    """Start `go build` of each plan's platforms in ``pool``; for each plan index, the function that waits for
+    a platform's binary. A cgo plan is left out: its base is checked for a loader before anything compiles."""
+    from slimgo.gobuild.binary import binary_path, compile_binary
+
+    compiled: dict[int, Callable[[Platform], Path]] = {}
+    for index, plan in enumerate(plans):
+        if plan.go.cgo:
+            continue
+        futures = {}
+        for platform in plan.image.platforms:
+            outdir = workdir / f"{plan.package.binary_name}-{str(platform).replace('/', '-')}"
+            output = binary_path(cache_dir, outdir, plan.package, platform, plan.go)
+            futures[str(platform)] = pool.submit(compile_binary, toolchain, plan.package, output, plan.go, platform)
+        compiled[index] = _waiter(futures)
+    return compiled
+
+
+def _waiter(futures: dict[str, Future[Path]]) -> Callable[[Platform], Path]:
+    def wait(platform: Platform) -> Path:
+        return futures[str(platform)].result()
+
+    return wait
 
 
 def check_cgo_dropped(plan: Plan, toolchain: GoToolchain, on_note: Callable[[str, str], None]) -> None:
