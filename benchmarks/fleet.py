@@ -145,8 +145,10 @@ class Fleet:
         tool = Tool(f"ko build ./... -j {JOBS}", lambda env: None)
 
         def build(env: dict[str, str]) -> None:
-            out = run([str(ko_bin), "build", "./...", "-j", str(JOBS), "--push=false", "--oci-layout-path",
-                       str(layout)], self.src, ko_env(env, registry), timeout=STEP_TIMEOUT)
+            # ko v0.19 takes each main package by path (`./...` is refused: "found 21 local packages")
+            out = run([str(ko_bin), "build", *[f"./cmd/{name}" for name in self.names], "-j", str(JOBS),
+                       "--push=false", "--oci-layout-path", str(layout)], self.src, ko_env(env, registry),
+                      timeout=STEP_TIMEOUT)
             tool.images = len([line for line in out.splitlines() if "@sha256:" in line])
 
         tool.build = build
@@ -261,9 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "HTTP service (net/http, flag, log, time) importing one internal package (internal/shared: "
             f"encoding/json, net/http). Tools: {version_of(['go', 'version'], env)}; ko {ko_version}.",
             f"slimgo: `slimgo build --json --jobs {JOBS} -o oci:DIR ./...` (one layout, each image tagged with its "
-            f"name). ko: `ko build ./... -j {JOBS} --push=false --oci-layout-path DIR` on the stand-in static base "
-            "served by a local docker-registry (as in the section above). Bare: `go build -trimpath "
-            "-ldflags='-s -w' -o DIR/ ./...` (one go command builds all twenty, its own parallelism).",
+            f"name). ko: `ko build ./cmd/svc01 ... ./cmd/svc{SERVICES:02d} -j {JOBS} --push=false "
+            "--oci-layout-path DIR` (ko v0.19 refuses `./...` here, saying it found 21 local packages and expected "
+            "1) on the stand-in static base served by a local docker-registry (as in the section above). Bare: "
+            "`go build -trimpath -ldflags='-s -w' -o DIR/ ./...` (one go command builds all twenty, its own "
+            "parallelism).",
             "Cold: every run gets a new, empty GOCACHE (so the standard library and the fleet compile from scratch) "
             "and a new, empty SLIMGO_CACHE_DIR and KOCACHE; the module cache is not involved (no dependencies "
             "outside the standard library). Warm: the same build again. Shared-package change: a string in "

@@ -142,3 +142,22 @@ def test_a_kept_cgo_answer_still_warns(tmp_path: Path, slimgo: Slimgo, go_log: P
     _settle()
     stub = slimgo("build", "-o", f"oci:{tmp_path}/stub", "./cmd/app", cwd=root)
     assert stub.code == 1 and "example.com/fastsum (cgo.go) without its cgo files" in stub.err
+
+
+def test_mains_of_one_module_build_in_one_go_command_and_a_failure_names_its_package(
+        tmp_path: Path, slimgo: Slimgo, go_log: Path) -> None:
+    root = _module(tmp_path / "m")
+    for name in ("two", "three"):
+        (root / "cmd" / name).mkdir()
+        (root / "cmd" / name / "main.go").write_text(MAIN.replace("one", name))
+    _settle()
+    built = slimgo("build", "--json", "-o", f"oci:{tmp_path}/out", "./...", cwd=root)
+    assert built.code == 0, built.err
+    assert sorted(image["name"] for image in json.loads(built.out)["images"]) == ["app", "three", "two"]
+    assert [c for c in _calls(go_log) if c.startswith("build")] == ["build -o"]  # one go build for all three
+    (root / "cmd" / "two" / "main.go").write_text(MAIN.replace("fmt.Println", "fmt.Printn"))
+    _settle()
+    broken = slimgo("build", "-o", f"oci:{tmp_path}/broken", "./...", cwd=root)
+    assert broken.code == 1
+    assert "go build example.com/loop/cmd/two" in broken.err and "Printn" in broken.err
+    assert "cmd/three" not in broken.err and not (tmp_path / "broken").exists()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["binary_path", "compile_binary"]
+__all__ = ["binary_path", "compile_binary", "compile_together"]
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from slimgo.errors import BuildError
@@ -44,3 +45,21 @@ def compile_binary(toolchain: GoToolchain, package: GoPackage, binary: Path, gop
             ) from None
         raise
     return binary
+
+
+def compile_together(toolchain: GoToolchain, packages: Sequence[GoPackage], cache: Path, gopts: GoBuildOptions,
+                     platform: Platform) -> dict[str, Path]:
+    """One `go build -o DIR/` of several main packages of one module, with distinct binary names: Go loads the
+    package graph once and links in parallel, and DIR is stable for this set, flags and platform, so it skips
+    up-to-date links. A failure is built again package by package, so the error names its package. Returns each
+    import path's binary."""
+    key = "\0".join(["together", *sorted(p.import_path for p in packages), str(packages[0].dir), str(platform),
+                     *gopts.flags(), *sorted(f"{k}={v}" for k, v in gopts.environment(platform).items())])
+    directory = cache / "bin" / f"all-{hashlib.sha256(key.encode()).hexdigest()[:28]}"
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        toolchain.build_many(packages, directory, gopts, platform)
+    except BuildError:
+        return {p.import_path: compile_binary(toolchain, p, binary_path(cache, directory, p, platform, gopts), gopts,
+                                              platform) for p in packages}
+    return {p.import_path: directory / p.binary_name for p in packages}

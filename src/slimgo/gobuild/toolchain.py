@@ -197,6 +197,16 @@ class GoToolchain:
                              "failed:\n" + trim_go_errors(result.stderr),
                              "fix the compile errors above; slimgo ran: go " + " ".join(args))
 
+    def build_many(self, packages: Sequence[GoPackage], directory: Path, options: GoBuildOptions,
+                   platform: Platform) -> None:
+        """`go build -o DIR/` of several main packages of one module (each binary named as Go names it)."""
+        args = ["build", "-o", f"{directory}/", *options.flags(), *(p.import_path for p in packages)]
+        result = self._call(args, packages[0].dir, options.environment(platform))
+        if result.returncode != 0:
+            raise BuildError(f"go build of {len(packages)} packages ({platform})",
+                             "failed:\n" + trim_go_errors(result.stderr),
+                             "fix the compile errors above; slimgo ran: go " + " ".join(args))
+
     def test(self, patterns: Sequence[str], cwd: Path, options: GoBuildOptions, platform: Platform,
              on_line: Callable[[str], None], timeout: float = 1800) -> bool:
         """`go test` of ``patterns`` with the build's own flags, each output line handed to ``on_line`` as it

@@ -88,25 +88,51 @@ def check_base_loader(plan: Plan, stores: Stores) -> None:
 def start_compiling(plans: Sequence[Plan], toolchain: GoToolchain, cache_dir: Path, workdir: Path,
                     pool: Executor) -> dict[int, Callable[[Platform], Path]]:
     """Start `go build` of each plan's platforms in ``pool``; for each plan index, the function that waits for
-    a platform's binary. A cgo plan is left out: its base is checked for a loader before anything compiles."""
-    from slimgo.gobuild.binary import binary_path, compile_binary
+    a platform's binary. Mains of one module with the same flags and platform are built by one `go build`. A cgo
+    plan is left out: its base is checked for a loader before anything compiles."""
+    from slimgo.gobuild.binary import binary_path, compile_binary, compile_together
 
-    compiled: dict[int, Callable[[Platform], Path]] = {}
+    groups: dict[tuple[Path, GoBuildOptions, str], list[int]] = {}
     for index, plan in enumerate(plans):
-        if plan.go.cgo:
+        if not plan.go.cgo:
+            for platform in plan.image.platforms:
+                groups.setdefault((plan.package.module_dir or plan.package.dir, plan.go, str(platform)),
+                                  []).append(index)
+    futures: dict[tuple[int, str], Future[Path]] = {}
+    for (_module, gopts, platform_text), members in groups.items():
+        platform = next(p for p in plans[members[0]].image.platforms if str(p) == platform_text)
+        packages = [plans[i].package for i in members]
+        if len(members) > 1 and len({p.binary_name for p in packages}) == len(packages):
+            together = pool.submit(compile_together, toolchain, packages, cache_dir, gopts, platform)
+            for i in members:
+                futures[(i, platform_text)] = _pick(together, plans[i].package.import_path)
             continue
-        futures = {}
-        for platform in plan.image.platforms:
-            outdir = workdir / f"{plan.package.binary_name}-{str(platform).replace('/', '-')}"
-            output = binary_path(cache_dir, outdir, plan.package, platform, plan.go)
-            futures[str(platform)] = pool.submit(compile_binary, toolchain, plan.package, output, plan.go, platform)
-        compiled[index] = _waiter(futures)
-    return compiled
+        for i in members:
+            outdir = workdir / f"{plans[i].package.binary_name}-{platform_text.replace('/', '-')}"
+            output = binary_path(cache_dir, outdir, plans[i].package, platform, gopts)
+            futures[(i, platform_text)] = pool.submit(compile_binary, toolchain, plans[i].package, output, gopts,
+                                                      platform)
+    return {index: _waiter(index, futures) for index in {i for i, _ in futures}}
 
 
-def _waiter(futures: dict[str, Future[Path]]) -> Callable[[Platform], Path]:
+def _pick(together: Future[dict[str, Path]], import_path: str) -> Future[Path]:
+    """The future of one binary of a `go build` of several."""
+    one: Future[Path] = Future()
+
+    def done(whole: Future[dict[str, Path]]) -> None:
+        error = whole.exception()
+        if error is not None:
+            one.set_exception(error)
+        else:
+            one.set_result(whole.result()[import_path])
+
+    together.add_done_callback(done)
+    return one
+
+
+def _waiter(index: int, futures: dict[tuple[int, str], Future[Path]]) -> Callable[[Platform], Path]:
     def wait(platform: Platform) -> Path:
-        return futures[str(platform)].result()
+        return futures[(index, str(platform))].result()
 
     return wait
 
