@@ -15,13 +15,15 @@ import gzip
 import io
 import sys
 from types import ModuleType
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 import deflate
 
 from slimgo.errors import UsageError
 from slimgo.oci import mediatype
-from slimgo.oci.image import Layer
+
+if TYPE_CHECKING:  # the image model loads with the first layer, not with the codec names a CLI shows
+    from slimgo.oci.image import Layer
 
 GZIP_LEVEL = 6
 GZIP_IN_MEMORY = 256 << 20

@@ -159,11 +159,13 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
 
 def image_options(values: Mapping[str, Any]) -> ImageOptions:
     from slimgo.host import host_platform
-    from slimgo.imagebuild.base import validate_base_spec
 
     platform_text = values.get("platform")
     platforms = tuple(Platform.parse_list(str(platform_text))) if platform_text else (host_platform(),)
-    validate_base_spec(str(values["base"]))
+    if values["base"] not in ("static", "scratch"):  # the base module (and its CA bundle) loads after go build starts
+        from slimgo.imagebuild.base import validate_base_spec
+
+        validate_base_spec(str(values["base"]))
     return ImageOptions(
         platforms=platforms,
         base=str(values["base"]),

@@ -12,11 +12,14 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from slimgo.gobuild.modroot import find_in_module
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
 from slimgo.imagebuild.options import ImageOptions, epoch_from_env
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Stores
+
+_KO_FILE = ".ko.yaml"  # ko.FILE_NAME, without loading ko to look for it
 
 if TYPE_CHECKING:
     from slimgo.imagebuild.ko import KoSettings
@@ -27,15 +30,17 @@ if TYPE_CHECKING:
 def select(request: BuildRequest, plans: list[Plan], toolchain: GoToolchain,
            on_note: Callable[[str, str], None]) -> list[Plan]:
     """--shard's share of the plans, then those changed since --changed-since; the others are named in a note."""
-    from slimgo.imagebuild.fleet import changed_since, in_shard
-
     if request.shard is not None:
+        from slimgo.imagebuild.fleet import in_shard
+
         index, total = request.shard
         plans = [plan for plan in plans if in_shard(plan.package, index, total)]
         on_note("note", f"shard {index}/{total}: {len(plans)} main package(s): "
                 f"{', '.join(p.package.binary_name for p in plans) or 'none'}")
     if request.changed_since is None or not plans:
         return plans
+    from slimgo.imagebuild.fleet import changed_since
+
     flags = changed_since([(p.package, p.go, p.image.platforms[0]) for p in plans], request.changed_since, toolchain)
     chosen = [plan for plan, changed in zip(plans, flags, strict=True) if changed]
     unchanged = [plan.package.import_path for plan in plans if plan not in chosen]
@@ -46,15 +51,18 @@ def select(request: BuildRequest, plans: list[Plan], toolchain: GoToolchain,
 
 def find_settings_for(request: BuildRequest, first: GoPackage) -> Settings | KoSettings:
     """--config, else .slimgo.yaml at the module root, else a ko project's .ko.yaml."""
-    from slimgo.imagebuild.ko import find_ko_settings, load_ko_settings
     from slimgo.imagebuild.settings import find_settings, load_settings
 
     start = first.module_dir or first.dir
     settings_path = request.config_path or find_settings(start)
-    ko_path = None if settings_path else find_ko_settings(start)
-    if ko_path is not None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        return load_ko_settings(ko_path, epoch_from_env(epoch) if epoch else None)
+    # the ko module (and the layer code it needs) loads only for a ko project, else after go build starts
+    if settings_path is None and (os.environ.get("KO_CONFIG_PATH") or find_in_module(start, _KO_FILE)):
+        from slimgo.imagebuild.ko import find_ko_settings, load_ko_settings
+
+        ko_path = find_ko_settings(start)
+        if ko_path is not None:
+            epoch = os.environ.get("SOURCE_DATE_EPOCH")
+            return load_ko_settings(ko_path, epoch_from_env(epoch) if epoch else None)
     from slimgo.imagebuild.pipeline import SETTABLE
 
     return load_settings(settings_path, set(SETTABLE) | {"vuln"})  # vuln: the ignores of build --vuln
@@ -62,6 +70,8 @@ def find_settings_for(request: BuildRequest, first: GoPackage) -> Settings | KoS
 
 def with_kodata(image: ImageOptions, package: GoPackage) -> ImageOptions:
     """A ko project's kodata/ next to the main package goes to /var/run/ko, named by KO_DATA_PATH."""
+    if not (package.dir / "kodata").is_dir():  # what ko.kodata looks for; most packages have none
+        return image
     from dataclasses import replace
 
     from slimgo.imagebuild.ko import KODATA_DEST, kodata, kodata_entries
