@@ -10,12 +10,13 @@ import os
 import posixpath
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from slimgo.base import static
 from slimgo.elf.buildinfo import BuildInfo, read_buildinfo
-from slimgo.elf.linking import read_linking
+from slimgo.elf.linking import Linking, read_linking
 from slimgo.elf.pclntab import function_names
 from slimgo.errors import BuildError, ElfError, UsageError
 from slimgo.gobuild.binary import binary_path, compile_binary
@@ -137,40 +138,57 @@ class ImageBuilder:
             platform)
         # Go touches an up-to-date binary on every build: its build ID, not its times, says it is unchanged
         build_id = go_build_id(binary)
-        base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
-                            self.stores, iopts.allow_unsafe_layers)
-        try:
-            if gopts.cgo:
-                linking = check_dynamic_base(binary, platform, Rootfs(base.layers), iopts.base)
-            else:
-                # `go list` for the cgo users costs a second; only a failing gate needs them for its message.
-                users = [] if read_linking(binary).static else self.toolchain.cgo_packages(package, gopts, platform)
-                linking = check_static(binary, platform, users)
-            info = read_buildinfo(binary)
-            tz = needs_tzdata(binary, iopts.tzdata, base.kind, lambda path: self._zone_facts(path, build_id))
-        except ElfError as err:
-            raise BuildError(str(binary), f"was built but cannot be read as an ELF binary: {err.cause}",
-                             "report this; check the Go toolchain targets linux") from None
+        app_path = posixpath.join(iopts.app_dir, name)
+        with ThreadPoolExecutor(max_workers=1) as side:
+            # the app layer is compressed while the gates read the binary (a binary to pack: after them)
+            early = None if iopts.compress else side.submit(self._app_layer, binary, build_id, app_path, iopts,
+                                                             outdir)
+            base = resolve_base(iopts.base, platform, self.cache, iopts.compression, iopts.created, iopts.epoch,
+                                self.stores, iopts.allow_unsafe_layers)
+            linking, info, tz = self._gates(binary, package, platform, gopts, iopts, base.layers, base.kind, build_id)
+            binary, packing = pack_binary(binary, platform, gopts, iopts, outdir)
+            app_layer = early.result() if early else self._app_layer(binary, None, app_path, iopts, outdir)
         layers: list[Layer] = list(base.layers)
         history: list[dict[str, object]] = list(base.history)
         if tz:
             layers.append(self.cache.get("zoneinfo", iopts.compression, iopts.epoch))
             history.append({"created": iopts.created, "created_by": "slimgo: zoneinfo (/usr/share/zoneinfo)",
                             "comment": f"tzdata {tzdata_version()}"})
-        app_path = posixpath.join(iopts.app_dir, name)
-        binary, packing = pack_binary(binary, platform, gopts, iopts, outdir)
-        entries = [Entry(app_path.lstrip("/"), mode=0o755, source=binary)]
-        for spec in iopts.files:
-            entries += _file_entries(spec)
-        entries += iopts.entries
-        layers.append(build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache,
-                                  {binary: f"go-build-id:{build_id}"} if build_id and not packing else None))
+        layers.append(app_layer)
         history.append({"created": iopts.created, "created_by": f"slimgo build {package.import_path}",
                         "comment": f"{info.go_version} {' '.join(gopts.flags())}".strip()})
         config = self._config(base, platform, app_path, history, iopts)
         annotations = {**self._manifest_annotations(package, base, info, iopts), **packing}
         image = assemble(config, layers, annotations)
         return PlatformImage(platform, image, binary.stat().st_size, linking.static, info.go_version, tz)
+
+    def _gates(self, binary: Path, package: GoPackage, platform: Platform, gopts: GoBuildOptions,
+               iopts: ImageOptions, base_layers: tuple[Layer, ...], base_kind: str,
+               build_id: str | None) -> tuple[Linking, BuildInfo, bool]:
+        """The static (or loader) gate, the build info, and whether zoneinfo goes in."""
+        try:
+            if gopts.cgo:
+                linking = check_dynamic_base(binary, platform, Rootfs(base_layers), iopts.base)
+            else:
+                # `go list` for the cgo users costs a second; only a failing gate needs them for its message.
+                users = [] if read_linking(binary).static else self.toolchain.cgo_packages(package, gopts, platform)
+                linking = check_static(binary, platform, users)
+            info = read_buildinfo(binary)
+            tz = needs_tzdata(binary, iopts.tzdata, base_kind, lambda path: self._zone_facts(path, build_id))
+        except ElfError as err:
+            raise BuildError(str(binary), f"was built but cannot be read as an ELF binary: {err.cause}",
+                             "report this; check the Go toolchain targets linux") from None
+        return linking, info, tz
+
+    def _app_layer(self, binary: Path, build_id: str | None, app_path: str, iopts: ImageOptions,
+                   outdir: Path) -> Layer:
+        """The binary at ``app_path`` with the --file entries (and a ko project's kodata)."""
+        entries = [Entry(app_path.lstrip("/"), mode=0o755, source=binary)]
+        for spec in iopts.files:
+            entries += _file_entries(spec)
+        entries += iopts.entries
+        return build_layer(entries, outdir, iopts.compression, iopts.epoch, self.cache.blob_cache,
+                           {binary: f"go-build-id:{build_id}"} if build_id else None)
 
     def outdir(self, name: str, platform: Platform) -> Path:
         """The scratch directory of one binary's layer (and its binary when there is no cache)."""
