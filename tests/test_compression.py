@@ -104,3 +104,15 @@ def test_a_touched_source_with_the_same_build_id_is_not_read_again(tmp_path: Pat
     binary.write_bytes(_payload()[::-1])  # new content, and (as Go would) a new build ID
     changed = build_layer(entries, tmp_path, "gzip", 0, cache, {binary: "go-build-id:a/c"})
     assert changed.diff_id != first.diff_id
+
+
+def test_a_layer_past_the_in_memory_size_is_written_through_a_scratch_file_to_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    binary = tmp_path / "app"
+    binary.write_bytes(_payload())
+    entries = [Entry("app/server", mode=0o755, source=binary)]
+    in_memory = build_layer(entries, tmp_path, "gzip", 0, tmp_path / "one")
+    monkeypatch.setattr(layer, "_IN_MEMORY", 1000)
+    through_file = build_layer(entries, tmp_path, "gzip", 0, tmp_path / "two")
+    assert through_file.descriptor == in_memory.descriptor and through_file.diff_id == in_memory.diff_id
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app", "one", "two"]  # no scratch file left behind

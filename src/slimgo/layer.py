@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from slimgo.compression import cache_name, compressing_writer, layer_media_type
 from slimgo.errors import ImageFormatError
@@ -24,6 +24,7 @@ from slimgo.oci.digest import Digest, HashingWriter
 from slimgo.oci.image import BlobLayer
 
 _MEMO_FORMAT = 1
+_IN_MEMORY = 128 << 20
 _HEX = re.compile(r"[0-9a-f]{64}")
 _RACY_NS = 2_000_000_000
 
@@ -112,20 +113,16 @@ def build_layer(entries: Iterable[Entry], workdir: Path, compression: str = "gzi
     known = _known_blob(store, diff_hex, media_type) if diff_hex else None
     if known is not None:
         return known
-    fd, name = tempfile.mkstemp(dir=workdir, suffix=".tar")
-    tar_path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            uncompressed = HashingWriter(sink)
-            write_tar(complete, uncompressed, mtime)  # type: ignore[arg-type]
+    with _scratch(complete, workdir) as sink:
+        uncompressed = HashingWriter(sink)
+        write_tar(complete, uncompressed, mtime)  # type: ignore[arg-type]
         diff_hex = uncompressed.digest.hex
         layer = _known_blob(store, diff_hex, media_type)
         if layer is None:
-            _compress_into_cache(tar_path, store / diff_hex, compression, uncompressed.size)
+            sink.seek(0)
+            _compress_into_cache(sink, store / diff_hex, compression, uncompressed.size)
             layer = _known_blob(store, diff_hex, media_type)
             assert layer is not None
-    finally:
-        tar_path.unlink(missing_ok=True)
     if memo is not None:
         _write_small(memo, diff_hex)
     return layer
@@ -190,11 +187,19 @@ def _write_small(path: Path, text: str) -> None:
         return
 
 
-def _compress_into_cache(tar_path: Path, cached: Path, compression: str, tar_size: int) -> None:
+def _scratch(entries: list[Entry], workdir: Path) -> BinaryIO:
+    """Where the tar is written before it is compressed: memory for a layer of up to _IN_MEMORY bytes (every Go
+    binary in practice; the compressor holds that much anyway), else an unnamed file in ``workdir``."""
+    if sum(entry.size for entry in entries) <= _IN_MEMORY:
+        return io.BytesIO()
+    return cast(BinaryIO, tempfile.TemporaryFile(dir=workdir, suffix=".tar"))
+
+
+def _compress_into_cache(src: BinaryIO, cached: Path, compression: str, tar_size: int) -> None:
     cached.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as sink, open(tar_path, "rb") as src:
+        with os.fdopen(fd, "wb") as sink:
             compressed = HashingWriter(sink)
             compressor = compressing_writer(compressed, compression)  # type: ignore[arg-type]
             while chunk := src.read(1 << 20):
