@@ -100,8 +100,6 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     """Build Go main PACKAGES (default .) into minimal, static-verified, reproducible OCI images."""
     # The build stack (Go toolchain, ELF readers, base layers, YAML) loads here, not when --help parses flags.
     from slimgo.cachedir import cache_root
-    from slimgo.imagebuild.fleet import parse_shard
-    from slimgo.imagebuild.ko import repository
     from slimgo.imagebuild.pipeline import BuildRequest, describe, run_build
 
     explicit = frozenset(name for name in flags if ctx.get_parameter_source(name) in (
@@ -109,9 +107,9 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
     multiple = frozenset(p.name for p in ctx.command.params if p.name and getattr(p, "multiple", False))
     request = BuildRequest(patterns=packages, values=flags, explicit=explicit, multiple=multiple,
                            config_path=config_path, image_tags=image_tags, bare=bare,
-                           repo=repository(os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")),
+                           repo=_repository(),
                            cwd=Path.cwd(), test=run_tests or bool(test_pkgs), test_patterns=test_pkgs,
-                           changed_since=changed_since, shard=parse_shard(shard) if shard else None)
+                           changed_since=changed_since, shard=_shard(shard))
     if image_refs is not None:
         from slimgo.imagebuild.resolve import check_image_refs_target
 
@@ -146,7 +144,26 @@ def build(ctx: click.Context, /, packages: tuple[str, ...], fmt: str, as_json: b
             render.log(_summary(outcome))
 
 
+def _repository() -> str:
+    slimgo_repo, ko_repo = os.environ.get("SLIMGO_REPO"), os.environ.get("KO_DOCKER_REPO")
+    if not slimgo_repo and not ko_repo:
+        return ""
+    from slimgo.imagebuild.ko import repository
+
+    return repository(slimgo_repo, ko_repo)
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    from slimgo.imagebuild.fleet import parse_shard
+
+    return parse_shard(text)
+
+
 def _supply_settings(sbom_text: str, sign_key: str | None) -> tuple[list[str], Any]:
+    if sbom_text == "none" and sign_key is None:  # the default: the supply-chain stack stays unloaded
+        return [], None
     from slimgo.supply.publish import sbom_formats
 
     formats = sbom_formats(sbom_text)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 __all__ = ["DroppedCgo", "dropped_cgo", "imports_c"]
 
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from slimgo.gobuild.listcache import Watch, package_dirs
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain, _decode_stream
 from slimgo.oci.platform import Platform
@@ -42,27 +46,57 @@ def imports_c(source: bytes) -> bool:
 
 def dropped_cgo(toolchain: GoToolchain, package: GoPackage, options: GoBuildOptions,
                 platform: Platform) -> list[DroppedCgo]:
-    """Non-standard packages in the build whose ignored files import "C" and that CGO_ENABLED=1 would compile."""
+    """Non-standard packages in the build whose ignored files import "C" and that CGO_ENABLED=1 would compile.
+
+    The answer is kept in the toolchain's list cache (reading the ignored files of a large program's
+    dependencies costs more than `go list`), watched as the package list and the files it read."""
     tags = [f"-tags={','.join(options.tags)}"] if options.tags else []
     env = {**options.environment(platform), "CGO_ENABLED": "0"}
-    result = toolchain.call(["list", "-deps", *tags, "-json=ImportPath,Dir,Standard,GoFiles,IgnoredGoFiles",
-                             package.import_path], package.dir, env)
+    args = ["list", "-deps", *tags, "-json=ImportPath,Dir,Standard,Module,GoFiles,IgnoredGoFiles",
+            package.import_path]
+    cache = toolchain.list_cache
+    key = cache.key(toolchain.go, {**os.environ, **env}, ["cgo-dropped", *args], package.dir) if cache else ""
+    kept = cache.load(key) if cache else None
+    if isinstance(kept, list):
+        return [DroppedCgo(str(k[0]), tuple(k[1]), bool(k[2])) for k in kept]
+    started = time.time_ns()
+    result = toolchain.call(args, package.dir, env)
     if result.returncode != 0:
         return []
+    items = _decode_stream(result.stdout)
     candidates = {}
-    for item in _decode_stream(result.stdout):
+    for item in items:
         if item.get("Standard") or not item.get("IgnoredGoFiles"):
             continue
         directory = Path(item.get("Dir") or ".")
         if any(imports_c(_head(directory / name)) for name in item["IgnoredGoFiles"]):
             candidates[item["ImportPath"]] = (directory, tuple(item.get("GoFiles") or ()))
-    if not candidates:
-        return []
-    # which of those files the target platform would really compile with cgo (not, say, a windows-only file)
+    found = _compiled_with_cgo(toolchain, package, tags, env, candidates) if candidates else []
+    if cache is not None and found is not None:
+        cache.store(key, [[d.import_path, list(d.cgo_files), d.stub] for d in found], _watch(package, items),
+                    started)
+    return found or []
+
+
+def _watch(package: GoPackage, items: list[dict[str, Any]]) -> Watch:
+    """What the answer depends on: the module files, and each local package's files (whole where its ignored
+    files were read)."""
+    watch = Watch()
+    watch.module_files(package.dir)
+    whole = {item.get("Dir") for item in items if item.get("IgnoredGoFiles")}
+    for directory in package_dirs(items):
+        watch.package(directory, whole_files=str(directory) in whole)
+    return watch
+
+
+def _compiled_with_cgo(toolchain: GoToolchain, package: GoPackage, tags: list[str], env: dict[str, str],
+                       candidates: dict[str, tuple[Path, tuple[str, ...]]]) -> list[DroppedCgo] | None:
+    """Which candidates' files the target platform would really compile with cgo (not, say, a windows-only
+    file), and whether their files without cgo are a stub."""
     with_cgo = toolchain.call(["list", *tags, "-json=ImportPath,CgoFiles", *candidates], package.dir,
                               {**env, "CGO_ENABLED": "1"})
     if with_cgo.returncode != 0:
-        return []
+        return None  # unknown: not kept
     found = []
     for item in _decode_stream(with_cgo.stdout):
         cgo_files = tuple(item.get("CgoFiles") or ())

@@ -8,12 +8,14 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slimgo.errors import BuildError, InputError, UsageError
+from slimgo.gobuild.listcache import ListCache, Watch, package_dirs
 from slimgo.gobuild.options import GoBuildOptions, check_goflags
 from slimgo.oci.platform import Platform
 
@@ -65,13 +67,29 @@ def trim_go_errors(stderr: str) -> str:
 class GoToolchain:
     """The `go` command, with an injectable runner so unit tests need no toolchain."""
 
-    def __init__(self, go: str | None = None, run: Runner = subprocess.run) -> None:
+    def __init__(self, go: str | None = None, run: Runner = subprocess.run, list_cache: Path | None = None) -> None:
+        """``list_cache``: a directory where `go list` answers are kept between runs (none: always ask go)."""
         found = go or shutil.which("go")
         if found is None:
             raise BuildError("go", "the Go toolchain is not on PATH",
                              "install Go (https://go.dev/dl) or run `make setup`, which installs one into .venv")
         self.go = found
         self._run = run
+        self.list_cache = ListCache(list_cache) if list_cache is not None else None
+
+    def cached_list(self, args: Sequence[str], cwd: Path, env: Mapping[str, str] | None,
+                    watch_of: Callable[[list[dict[str, Any]]], Watch]) -> tuple[int, str, str]:
+        """`go ARGS` (a `go list -json`) as (exit code, stdout, stderr), from the list cache while nothing
+        ``watch_of(answer)`` names has changed; a failed run is never kept."""
+        cache = self.list_cache
+        key = cache.key(self.go, {**os.environ, **(env or {})}, args, cwd) if cache else ""
+        if cache is not None and isinstance(kept := cache.load(key), str):
+            return 0, kept, ""
+        started = time.time_ns()
+        result = self._call(args, cwd, env)
+        if cache is not None and result.returncode == 0:
+            cache.store(key, result.stdout, watch_of(_decode_stream(result.stdout)), started)
+        return result.returncode, result.stdout, result.stderr
 
     def _call(self, args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
               timeout: float = 1800) -> subprocess.CompletedProcess[str]:
@@ -130,13 +148,26 @@ class GoToolchain:
         return _decode_stream(result.stdout)
 
     def _list(self, shown: str, pattern: str, cwd: Path) -> list[GoPackage]:
-        result = self._call(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", pattern], cwd)
-        if result.returncode != 0 and not result.stdout.strip():
-            raise InputError(f"package {shown}", "could not be listed by `go list`:\n" + trim_go_errors(result.stderr),
+        wildcard = "..." in pattern
+
+        def watch_of(items: list[dict[str, Any]]) -> Watch:
+            watch = Watch()
+            watch.module_files(cwd)
+            if pattern == "./...":
+                watch.tree(cwd)
+            elif wildcard or any(item.get("Error") for item in items):
+                watch.complete = False  # an import-path wildcard is too wide to watch; an error is asked again
+            for directory in package_dirs(items):
+                watch.package(directory)
+            return watch
+
+        code, stdout, stderr = self.cached_list(["list", "-e", "-json=ImportPath,Name,Dir,Module,Error", pattern],
+                                                cwd, None, watch_of)
+        if code != 0 and not stdout.strip():
+            raise InputError(f"package {shown}", "could not be listed by `go list`:\n" + trim_go_errors(stderr),
                              "give a directory inside a Go module (./cmd/server) or an import path of a package main")
         packages: list[GoPackage] = []
-        wildcard = "..." in pattern
-        for item in _decode_stream(result.stdout):
+        for item in _decode_stream(stdout):
             error = (item.get("Error") or {}).get("Err")
             where = shown if not wildcard else (item.get("ImportPath") or shown)
             if error and not item.get("Name"):
@@ -166,6 +197,16 @@ class GoToolchain:
             result = self._call(args, package.dir, options.environment(platform))
         if result.returncode != 0:
             raise BuildError(f"go build {package.import_path} ({platform})",
+                             "failed:\n" + trim_go_errors(result.stderr),
+                             "fix the compile errors above; slimgo ran: go " + " ".join(args))
+
+    def build_many(self, packages: Sequence[GoPackage], directory: Path, options: GoBuildOptions,
+                   platform: Platform) -> None:
+        """`go build -o DIR/` of several main packages of one module (each binary named as Go names it)."""
+        args = ["build", "-o", f"{directory}/", *options.flags(), *(p.import_path for p in packages)]
+        result = self._call(args, packages[0].dir, options.environment(platform))
+        if result.returncode != 0:
+            raise BuildError(f"go build of {len(packages)} packages ({platform})",
                              "failed:\n" + trim_go_errors(result.stderr),
                              "fix the compile errors above; slimgo ran: go " + " ".join(args))
 

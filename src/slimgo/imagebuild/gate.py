@@ -9,10 +9,6 @@ import posixpath
 from collections.abc import Sequence
 from pathlib import Path
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.gnuversions import GNUVerDefSection
-
 from slimgo.elf.linking import Linking, read_linking
 from slimgo.errors import StaticLinkError
 from slimgo.gobuild.cgodrop import DroppedCgo
@@ -60,6 +56,11 @@ def check_static(binary: Path, platform: Platform, cgo_packages: Sequence[str]) 
 
 def _glibc_versions(data: bytes) -> set[str]:
     """The GLIBC_x.y version names a libc.so.6 defines."""
+    # pyelftools (a fifth of `slimgo build`'s start-up) loads only for a cgo build's libc
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerDefSection
+
     names: set[str] = set()
     try:
         elf = ELFFile(io.BytesIO(data))

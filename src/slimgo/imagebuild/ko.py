@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from slimgo.errors import UsageError
 from slimgo.gobuild.modroot import find_in_module
 from slimgo.gobuild.toolchain import GoPackage
@@ -140,6 +138,8 @@ def find_ko_settings(start: Path) -> Path | None:
 
 
 def load_ko_settings(path: Path, epoch: int | None = None) -> KoSettings:
+    import yaml  # only when there is a file to read: most builds have none
+
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except OSError as err:

@@ -8,10 +8,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slimgo.errors import UsageError
-from slimgo.layer import Entry
 from slimgo.oci.platform import Platform
+
+if TYPE_CHECKING:  # the layer code loads while go build runs, not before
+    from slimgo.layer import Entry
 
 TZDATA_MODES = ("auto", "always", "never")
 _PORT = re.compile(r"^(\d{1,5})(?:/(tcp|udp|sctp))?$")

@@ -9,16 +9,18 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slimgo.errors import UsageError
 from slimgo.gobuild.options import GoBuildOptions
 from slimgo.gobuild.toolchain import GoPackage, GoToolchain
-from slimgo.imagebuild.builder import BuildResult
 from slimgo.imagebuild.options import FileSpec, ImageOptions, epoch_from_env, parse_pairs, parse_port
 from slimgo.oci.image import ImageIndex, Layer, StoredImage
 from slimgo.oci.platform import Platform
 from slimgo.stores.transport import Location, Stores
+
+if TYPE_CHECKING:
+    from slimgo.imagebuild.builder import BuildResult
 
 # Flags a .slimgo.yaml may set (the names of their values in BuildRequest.values).
 SETTABLE = frozenset({
@@ -69,30 +71,35 @@ def run_build(request: BuildRequest, stores: Stores, cache_dir: Path,
               on_note: Callable[[str, str], None] = lambda _kind, _text: None,
               on_test_output: Callable[[str], None] = lambda _line: None) -> list[Outcome]:
     """Build every main package of ``request``; write each output only after every build succeeded."""
-    from slimgo.imagebuild.base import LayerCache
-    from slimgo.imagebuild.builder import ImageBuilder
-    from slimgo.imagebuild.stages import check_base_loader, check_cgo_dropped, run_tests
+    from slimgo.imagebuild.stages import check_base_loader, check_cgo_dropped, run_tests, start_compiling
 
-    toolchain = GoToolchain()
+    toolchain = GoToolchain(list_cache=cache_dir / "golist")
     plans = plan_builds(request, toolchain, on_note)
     if request.test:
         run_tests(request, plans, toolchain, on_test_output)
     jobs = int(request.values["jobs"])
-    with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="slimgo-build-") as tmp, \
+            ThreadPoolExecutor(max_workers=jobs) as compiler, ThreadPoolExecutor(max_workers=jobs) as pool:
         workdir = Path(tmp)
+        # `go build` of every static plan starts now: the image stack below loads, and one package's layer is
+        # compressed, while Go compiles and links the next
+        compiled = start_compiling(plans, toolchain, cache_dir, workdir, compiler)
+        from slimgo.imagebuild.base import LayerCache
+        from slimgo.imagebuild.builder import ImageBuilder
+
         builder = ImageBuilder(toolchain, workdir, stores, LayerCache(workdir, cache_dir))
 
-        def build_one(plan: Plan) -> BuildResult:
+        def build_one(index: int) -> BuildResult:
+            plan = plans[index]
             on_start(plan)
             check_base_loader(plan, stores)
             with ThreadPoolExecutor(max_workers=1) as side:  # `go list` for the cgo check runs while Go builds
                 dropped = side.submit(check_cgo_dropped, plan, toolchain, on_note)
-                result = builder.build(plan.package, plan.go, plan.image)
+                result = builder.build(plan.package, plan.go, plan.image, compiled.get(index))
                 dropped.result()
             return result
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(build_one, plans))
+        results = list(pool.map(build_one, range(len(plans))))
         before_write(results)  # a check that may refuse the images (build --vuln) runs before any output exists
         # Every image is built before anything is written: a failed build leaves no partial output.
         return [Outcome(result, tuple(_write(stores, location, result, request.image_tags)
@@ -155,11 +162,13 @@ def go_options(values: Mapping[str, Any]) -> GoBuildOptions:
 
 def image_options(values: Mapping[str, Any]) -> ImageOptions:
     from slimgo.host import host_platform
-    from slimgo.imagebuild.base import validate_base_spec
 
     platform_text = values.get("platform")
     platforms = tuple(Platform.parse_list(str(platform_text))) if platform_text else (host_platform(),)
-    validate_base_spec(str(values["base"]))
+    if values["base"] not in ("static", "scratch"):  # the base module (and its CA bundle) loads after go build starts
+        from slimgo.imagebuild.base import validate_base_spec
+
+        validate_base_spec(str(values["base"]))
     return ImageOptions(
         platforms=platforms,
         base=str(values["base"]),

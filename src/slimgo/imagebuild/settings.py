@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from slimgo.errors import UsageError
 from slimgo.gobuild.modroot import SETTINGS_FILE, find_in_module
 from slimgo.gobuild.toolchain import GoPackage
@@ -77,6 +75,8 @@ def find_settings(start: Path) -> Path | None:
 def load_settings(path: Path | None, known: set[str]) -> Settings:
     if path is None:
         return Settings()
+    import yaml  # only when there is a file to read: most builds have none
+
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except OSError as err:

@@ -15,17 +15,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from slimgo.compression import GZIP_RECIPE, Compressor
+
 try:  # Python 3.14+
     from compression import zstd as _zstd  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the Python version
     from backports import zstd as _zstd
 
-GZIP_LEVEL = 6  # what `slimgo build` writes: zlib level 6, gzip header with mtime 0 and no name
 ZSTD_LEVEL = 3
 _CHUNK = 1 << 20
 # Every input of the computation: the same bytes through the same codecs give the same sizes, so results are
 # kept by content digest (an image's binary is extracted to a new temporary path on every run).
-_RECIPE = (f"tar-pax-one-file/gzip-{GZIP_LEVEL}-zlib-{zlib.ZLIB_RUNTIME_VERSION}"
+_RECIPE = (f"tar-pax-one-file/{GZIP_RECIPE}-zlib-{zlib.ZLIB_RUNTIME_VERSION}"
            f"/zstd-{ZSTD_LEVEL}-{'.'.join(map(str, _zstd.zstd_version_info))}")
 
 
@@ -60,7 +61,7 @@ def _compressed_size(path: Path, name: str, make: Callable[[], Any]) -> tuple[in
 
 
 def _gzip() -> Any:
-    return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # wbits 31: gzip framing, mtime 0, no name
+    return Compressor("gzip")  # what `slimgo build` writes
 
 
 def _zstd_compressor() -> Any:
