@@ -163,16 +163,22 @@ def test_mains_of_one_module_build_in_one_go_command_and_a_failure_names_its_pac
     assert "cmd/three" not in broken.err and not (tmp_path / "broken").exists()
 
 
-def test_a_default_build_loads_no_yaml_elftools_ko_or_supply_chain_code(tmp_path: Path, go: str) -> None:
+@pytest.mark.parametrize(("flags", "unused"), [
+    ([], ("yaml", "elftools", "slimgo.imagebuild.ko", "slimgo.imagebuild.fleet")),
+    # the default SBOM is supply-chain code; without it, none of that loads either
+    (["--sbom", "none"], ("yaml", "elftools", "slimgo.imagebuild.ko", "slimgo.supply.publish",
+                          "slimgo.imagebuild.fleet")),
+])
+def test_a_default_build_loads_no_yaml_elftools_ko_or_supply_chain_code(tmp_path: Path, go: str, flags: list[str],
+                                                                        unused: tuple[str, ...]) -> None:
     """Start-up is a dev-loop cost: what a default build does not use is not imported."""
     import subprocess
     import sys
 
     root = _module(tmp_path / "m")
     probe = ("import sys\nfrom slimgo.cli.main import main\n"
-             f"code = main(['-q', 'build', '-o', 'oci:{tmp_path}/out', './cmd/app'])\n"
-             "loaded = [m for m in ('yaml', 'elftools', 'slimgo.imagebuild.ko', 'slimgo.supply.publish', "
-             "'slimgo.imagebuild.fleet') if m in sys.modules]\n"
+             f"code = main(['-q', 'build', *{flags!r}, '-o', 'oci:{tmp_path}/out', './cmd/app'])\n"
+             f"loaded = [m for m in {unused!r} if m in sys.modules]\n"
              "print(code, loaded, file=sys.stderr)\n")
     result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300,
                             check=False)
