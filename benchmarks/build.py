@@ -69,6 +69,7 @@ STEP_TIMEOUT = 300.0
 FIRST_BUILD_TIMEOUT = 1800.0  # a first build of caddy compiles ~400 packages
 MB = 1_000_000
 SLIMGO = "slimgo build"
+SLIMGO_NO_SBOM = "slimgo build --sbom none"
 KO_TOOL = "ko build (defaults)"
 BARE = "go build (bare)"
 
@@ -247,20 +248,20 @@ class Bench:
 
         return Tool("go build, new -o dir each run", build)
 
-    def slimgo(self) -> Tool:
+    def slimgo(self, *flags: str, name: str = SLIMGO) -> Tool:
         exe = Path(sys.executable).with_name("slimgo")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "slimgo"]
-        layout = self.tmp / "slimgo-oci"
+        layout = self.tmp / ("slimgo-oci" + "".join(flags).replace("-", "_"))
         last: dict[str, Any] = {}
 
         def build() -> None:
-            out = run([*cmd, "build", "--json", "-o", f"oci:{layout}"], self.src, self.env)
+            out = run([*cmd, "build", "--json", *flags, "-o", f"oci:{layout}"], self.src, self.env)
             last.update(json.loads(out)["images"][0])  # one `slimgo.build` document
 
         def sizes() -> Sizes:
             return Sizes(int(last["compressed_size"]), int(last["uncompressed_size"]), len(last["layers"]))
 
-        return Tool(SLIMGO, build, sizes)
+        return Tool(name, build, sizes)
 
     def buildah(self) -> Tool:
         if shutil.which("buildah") is None:
@@ -472,6 +473,9 @@ def targets(program: Program, tools: list[Tool]) -> list[str]:
                      f"— **{verdict}**")
         elif bare:
             text += f"; {slim / bare:.2f}x bare `go build` ({bare:.3f} s)"
+        plain = _median(by_name[SLIMGO_NO_SBOM], scenario) if SLIMGO_NO_SBOM in by_name else None
+        if plain:
+            text += f"; without the default SBOM (`--sbom none`) {plain:.3f} s = {plain / ko:.2f}x ko"
         lines.append(text + ".")
     return lines
 
@@ -524,6 +528,7 @@ def bench_program(bench: Bench, ko: tuple[Path, str] | str, runs: int,
     if with_peers:
         tools.append(bench.bare_fresh())
     tools.append(bench.slimgo())
+    tools.append(bench.slimgo("--sbom", "none", name=SLIMGO_NO_SBOM))
     if with_peers:
         try:
             tools.append(bench.buildah())
@@ -594,7 +599,8 @@ def build_notes(tmp: Path, env: dict[str, str], ko_version: str, base_sizes: Siz
         "flags)`: the same with `-trimpath` only, as ko builds: a one-line change links symbols and DWARF too. "
         "`go build, new -o dir each run` is the first command into a new directory, which always links: it "
         "shows what the link costs.",
-        f"`slimgo build`: `slimgo build --json -o oci:DIR` (its defaults: static base, gzip, tzdata auto). "
+        f"`slimgo build`: `slimgo build --json -o oci:DIR` (its defaults: static base, gzip, tzdata auto, an SPDX "
+        f"SBOM attached to the layout); `--sbom none` is the same without the SBOM. "
         f"Stripped binaries: {stripped}. Python runs with its bytecode cache, as an installed slimgo does "
         "(PYTHONDONTWRITEBYTECODE is unset for every tool).",
         "buildah (examples/hello only): the same `go build` into a kept path, then `buildah --storage-driver vfs` "
