@@ -10,12 +10,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from slimgo.cachedir import keep
 
 MODULE_FILES = ("go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt")
 MAX_ENTRY_BYTES = 16 << 20  # a cache file larger than this is not read (a deep `-deps` list is a few MB)
@@ -207,18 +208,7 @@ class ListCache:
         data = json.dumps({"format": FORMAT, "value": value, "state": state}).encode()
         if len(data) > MAX_ENTRY_BYTES:
             return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(name, path)
-            except BaseException:
-                Path(name).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return
+        keep(path, lambda out: out.write(data))
 
 
 def package_dirs(items: Iterable[Mapping[str, Any]]) -> list[Path]:

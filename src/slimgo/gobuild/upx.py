@@ -10,13 +10,13 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from slimgo.cachedir import cache_root
+from slimgo.cachedir import cache_root, keep
 from slimgo.errors import BuildError, UsageError
 from slimgo.oci.platform import Platform
 
@@ -130,20 +130,12 @@ def _from_cache(entry: Path, out: Path, binary: Path) -> bool:
 
 
 def _keep(out: Path, entry: Path) -> None:
-    """Store ``out`` as ``entry``: written to a temporary file beside it, then renamed, so a process reading the
-    cache at the same moment sees the whole file or none. A cache that cannot be written is only slower."""
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".upx-", dir=entry.parent)
-        try:
-            with os.fdopen(fd, "wb") as dest, out.open("rb") as src:
-                shutil.copyfileobj(src, dest)
-            os.replace(tmp, entry)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    """Store ``out`` as the cache ``entry`` (whole or not at all, see cachedir.keep)."""
+    def copy(dest: BinaryIO) -> None:
+        with out.open("rb") as src:
+            shutil.copyfileobj(src, dest)
+
+    keep(entry, copy)
 
 
 def pack(binary: Path, out: Path, level: str, cache: Path | None = None) -> Packed:

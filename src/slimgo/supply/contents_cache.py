@@ -6,12 +6,11 @@ from __future__ import annotations
 __all__ = ["cached_image_contents"]
 
 import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from slimgo.cachedir import keep
 from slimgo.elf.buildinfo import BuildInfo, Module
 from slimgo.oci.digest import Digest
 from slimgo.oci.image import StoredImage
@@ -71,15 +70,4 @@ def _store(path: Path, contents: Contents) -> None:
     """Write the entry atomically (two builds may store the same one at once); a cache that cannot be written
     only costs the next build a read of the layers."""
     raw = json.dumps(asdict(contents), sort_keys=True).encode()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(raw)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
+    keep(path, lambda out: out.write(raw))
