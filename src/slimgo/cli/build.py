@@ -162,7 +162,7 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 
 def _supply_settings(sbom_text: str, sign_key: str | None) -> tuple[list[str], Any]:
-    if sbom_text == "none" and sign_key is None:  # the default: the supply-chain stack stays unloaded
+    if sbom_text == "none" and sign_key is None:  # --sbom none, unsigned: the supply-chain stack stays unloaded
         return [], None
     from slimgo.supply.publish import sbom_formats
 
