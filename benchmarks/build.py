@@ -21,12 +21,10 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -332,45 +330,19 @@ def write_static_base(directory: Path) -> None:
     Stores().write(Location.parse(f"oci:{directory / 'layout'}:static"), assemble(config, [layer]))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def local_registry(tmp: Path) -> Iterator[str]:
-    """Debian's docker-registry on 127.0.0.1 with its storage in ``tmp``; stopped on exit."""
-    registry_bin = shutil.which("docker-registry")
-    if registry_bin is None:
-        raise Skip("docker-registry is not installed (needed to serve ko a base image offline)")
-    port = _free_port()
-    config = tmp / "registry.yml"
-    config.write_text(
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
-        f"    rootdirectory: {tmp / 'registry'}\nhttp:\n  addr: 127.0.0.1:{port}\n"
-    )
-    log = open(tmp / "registry.log", "wb")  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen([registry_bin, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise Skip("docker-registry did not start: " + (tmp / "registry.log").read_text()[-200:]) from None
-                time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
+    """Debian's docker-registry on 127.0.0.1 with its storage in ``tmp`` (the one `slimgo bench` starts); stopped
+    on exit."""
+    from slimgo.errors import SlimgoError
+    from slimgo.gobuild.processes import local_registry as start
+
+    with contextlib.ExitStack() as stack:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+            host = stack.enter_context(start(tmp))
+        except SlimgoError as err:
+            raise Skip(f"docker-registry: {err.cause} (needed to serve ko a base image offline)") from None
+        yield host
 
 
 # ---------------------------------------------------------------- measuring and reporting
