@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PEERS = [
@@ -40,12 +41,9 @@ def peer_path(package: str, version: str, binary: str | None = None) -> Path:
     return peers_dir() / f"{name}-{version}" / "bin" / name
 
 
-def build(go: str, package: str, version: str, binary: str | None = None, timeout: float = 3600) -> str | None:
-    """Install ``package@version`` into its place unless it is there; None when done, else go's error.
-
-    Two processes building the same peer take turns on a lock file: one builds, the other finds the binary.
-    """
-    target = peer_path(package, version, binary)
+def _once(target: Path, label: str, make: Callable[[], str | None]) -> str | None:
+    """Run ``make`` unless ``target`` is there; None when done, else its error. Two processes building the same
+    peer take turns on a lock file: one builds, the other finds the binary."""
     if target.is_file():
         return None
     home = target.parent.parent
@@ -55,14 +53,26 @@ def build(go: str, package: str, version: str, binary: str | None = None, timeou
         if target.is_file():
             return None
         start = time.monotonic()
-        print(f"building {package}@{version} (once; kept in {home})", file=sys.stderr, flush=True)
+        print(f"building {label} (once; kept in {home})", file=sys.stderr, flush=True)
+        problem = make()
+        if problem is None:
+            print(f"  built in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+        return problem
+
+
+def build(go: str, package: str, version: str, binary: str | None = None, timeout: float = 3600) -> str | None:
+    """Install ``package@version`` into its place unless it is there; None when done, else go's error."""
+    target = peer_path(package, version, binary)
+
+    def install() -> str | None:
         env = dict(os.environ, GOBIN=str(target.parent), CGO_ENABLED=os.environ.get("CGO_ENABLED", "0"))
         result = subprocess.run([go, "install", f"{package}@{version}"], env=env, capture_output=True, text=True,
                                 timeout=timeout, check=False)
         if result.returncode != 0 or not target.is_file():
             return f"go install {package}@{version} failed:\n{result.stderr[-2000:]}"
-        print(f"  built in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
-    return None
+        return None
+
+    return _once(target, f"{package}@{version}", install)
 
 
 def local_version(source: Path) -> str:
@@ -81,15 +91,8 @@ def local_path(source: Path) -> Path:
 def build_local(go: str, source: Path, timeout: float = 1200) -> str | None:
     """Build the Go program in ``source`` into its place unless it is there; None when done, else go's error."""
     target = local_path(source)
-    if target.is_file():
-        return None
-    home = target.parent.parent
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.is_file():
-            return None
-        print(f"building {source.name} (once; kept in {home})", file=sys.stderr, flush=True)
+
+    def compile_it() -> str | None:
         env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=readonly -buildvcs=false")  # go.sum is complete
         partial = target.with_name(target.name + ".partial")
         result = subprocess.run([go, "build", "-o", str(partial), "."], cwd=source, env=env, capture_output=True,
@@ -97,7 +100,9 @@ def build_local(go: str, source: Path, timeout: float = 1200) -> str | None:
         if result.returncode != 0 or not partial.is_file():
             return f"go build in {source} failed:\n{result.stderr[-2000:]}"
         partial.rename(target)
-    return None
+        return None
+
+    return _once(target, source.name, compile_it)
 
 
 def main() -> int:
