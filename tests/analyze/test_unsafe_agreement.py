@@ -11,7 +11,7 @@ import pytest
 from slimgo.analyze.audit import RULES
 from tests.conftest import require_root, require_tool
 from tests.hostile.harness import run_cli
-from tests.hostile.layers import Member, raw_layer, write_image
+from tests.hostile.layers import Member, write_cases
 
 UNSAFE_RULE = "SG444"  # analyze's rule for an entry slimgo.layercheck refuses
 APP = Member("app/x", data=b"#!/app/x\n", mode=0o755)
@@ -42,13 +42,7 @@ CASES: dict[str, tuple[list[list[Member]], list[tuple[str, str]]]] = {
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
     """oci:DIR:TAG of each case, and the digest of its top layer (the one holding the refused entry)."""
-    root = tmp_path_factory.mktemp("agree")
-    out: dict[str, tuple[str, str]] = {}
-    for case, (layers, _) in CASES.items():
-        blobs = [raw_layer(root, members) for members in layers]
-        write_image(f"oci:{root}/layout:{case}", blobs, entrypoint=["/app/x"])
-        out[case] = (f"oci:{root}/layout:{case}", str(blobs[-1].descriptor.digest))
-    return out
+    return write_cases(tmp_path_factory.mktemp("agree"), {case: layers for case, (layers, _) in CASES.items()})
 
 
 def _refusals(text: str) -> set[tuple[str, str, str]]:

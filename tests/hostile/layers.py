@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import tarfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from slimgo.host import host_platform
@@ -18,7 +18,7 @@ from slimgo.oci.image import BlobLayer, Layer, assemble
 from tests.runtime.layers import Member, raw_layer, tar_bytes
 from tests.stores.access import Location, write_artifact
 
-__all__ = ["Member", "bomb_layer", "raw_layer", "tar_bytes", "write_image"]
+__all__ = ["Member", "bomb_layer", "raw_layer", "tar_bytes", "write_cases", "write_image"]
 
 MiB = 1 << 20
 _ZERO_CHUNK = bytes(MiB)
@@ -67,6 +67,18 @@ def write_image(target: str, layers: Sequence[Layer], entrypoint: Sequence[str] 
     """Write an image of ``layers`` for this host's platform to ``target`` (oci:DIR:TAG and the like)."""
     config = ImageConfig.empty(host_platform()).replace_runtime(User=user, Entrypoint=list(entrypoint))
     write_artifact(Location.parse(target), assemble(config, list(layers)))
+
+
+def write_cases(root: Path, cases: Mapping[str, Sequence[Sequence[Member]]],
+                entrypoint: Sequence[str] = ("/app/x",)) -> dict[str, tuple[str, str]]:
+    """One image per case (its layers, lowest first) in the layout ``root/layout``, tagged with the case's name:
+    for each case, its reference and the digest of its top layer."""
+    out: dict[str, tuple[str, str]] = {}
+    for case, layers in cases.items():
+        blobs = [raw_layer(root, members) for members in layers]
+        write_image(f"oci:{root}/layout:{case}", blobs, entrypoint=entrypoint)
+        out[case] = (f"oci:{root}/layout:{case}", str(blobs[-1].descriptor.digest))
+    return out
 
 
 def zeros_ratio() -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import FIXTURES, require_root, require_tool
 from tests.hostile.harness import CliRun, make_canary, run_cli, tree_digest
-from tests.hostile.layers import Member, raw_layer, write_image
+from tests.hostile.layers import Member, raw_layer, write_cases, write_image
 from tests.stores.registry.conftest import start_registry, stop_registry
 
 pytestmark = pytest.mark.integration
@@ -39,13 +39,7 @@ CASES: dict[str, tuple[list[list[Member]], str]] = {
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
     """oci:DIR:TAG of each case, and the digest of its layer that holds the refused entry."""
-    root = tmp_path_factory.mktemp("unsafe")
-    out: dict[str, tuple[str, str]] = {}
-    for case, (layers, _) in CASES.items():
-        blobs = [raw_layer(root, members) for members in layers]
-        write_image(f"oci:{root}/layout:{case}", blobs, entrypoint=["/app/x"])
-        out[case] = (f"oci:{root}/layout:{case}", str(blobs[-1].descriptor.digest))
-    return out
+    return write_cases(tmp_path_factory.mktemp("unsafe"), {case: layers for case, (layers, _) in CASES.items()})
 
 
 def verdict(result: CliRun, digest: str) -> str:
