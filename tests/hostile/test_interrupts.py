@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from tests.hostile.copying import big_archive, start_copy
 from tests.hostile.registry_double import HostileRegistry
-from tests.hostile.test_store_limits import _big_archive
 
 # When SIGINT is sent: (after the push's scratch directory appears?, seconds after that or after the start).
 # From the start: while Python imports slimgo or reads the archive; after the scratch: while it is being set up,
@@ -26,9 +23,7 @@ def _leftovers(cache: Path) -> list[str]:
 
 def _interrupted_copy(archive: Path, host: str, cache: Path, after_scratch: bool, delay: float,
                       deadline: float) -> tuple[int, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker-archive:{archive}",
-                             f"docker://{host}/x:1"], env={**os.environ, "SLIMGO_CACHE_DIR": str(cache)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_copy(archive, host, cache)
     try:
         while after_scratch and not list((cache / "tmp").glob("slimgo-push-*")) and time.monotonic() < deadline:
             time.sleep(0.005)
@@ -44,7 +39,7 @@ def _interrupted_copy(archive: Path, host: str, cache: Path, after_scratch: bool
 
 def test_sigint_at_any_moment_exits_130_and_removes_the_scratch(tmp_path: Path) -> None:
     archive = tmp_path / "big.tar"
-    _big_archive(archive, 64 << 10)
+    big_archive(archive, 64 << 10)
     double = HostileRegistry("stall")  # the workers would sit in the stalled request for 30 s
     double.start()
     started = time.monotonic()
@@ -64,14 +59,12 @@ def test_sigint_at_any_moment_exits_130_and_removes_the_scratch(tmp_path: Path) 
 def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(tmp_path: Path) -> None:
     """Ctrl-C pressed again while the first one is being handled changes nothing: still 130 and clean."""
     archive = tmp_path / "big.tar"
-    _big_archive(archive, 64 << 10)
+    big_archive(archive, 64 << 10)
     cache = tmp_path / "cache"
     double = HostileRegistry("stall")
     double.start()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker-archive:{archive}",
-                                 f"docker://{double.host}/x:1"], env={**os.environ, "SLIMGO_CACHE_DIR": str(cache)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = start_copy(archive, double.host, cache)
         deadline = time.monotonic() + 10
         while not list((cache / "tmp").glob("slimgo-push-*")) and time.monotonic() < deadline:
             time.sleep(0.01)

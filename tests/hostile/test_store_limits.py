@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import signal
 import subprocess
-import sys
-import tarfile
 import time
 from pathlib import Path
 
 from tests.conftest import require_root, require_tool
+from tests.hostile.copying import big_archive, scratch_dirs, start_copy
 from tests.hostile.harness import run_cli
 from tests.hostile.registry_double import HUGE_INDEX, HostileRegistry, tiny_image
 
@@ -82,30 +80,11 @@ def test_an_oversized_index_json_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def _big_archive(path: Path, size: int) -> None:
-    """A docker-archive with one uncompressed layer holding ``size`` random bytes."""
-    layer_io = io.BytesIO()
-    with tarfile.open(fileobj=layer_io, mode="w") as tar:
-        info = tarfile.TarInfo("app/blob")
-        info.size = size
-        tar.addfile(info, io.BytesIO(os.urandom(size)))
-    layer = layer_io.getvalue()
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
-        "type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}}).encode()
-    with tarfile.open(path, "w") as tar:
-        for name, data in (("manifest.json", json.dumps([{"Config": "c.json", "RepoTags": ["big:1"],
-                                                          "Layers": ["l/layer.tar"]}]).encode()),
-                           ("c.json", config), ("l/layer.tar", layer)):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-
-
 def test_a_full_disk_says_so(tmp_path: Path) -> None:
     require_root()
     require_tool("unshare")
     archive = tmp_path / "big.tar"
-    _big_archive(archive, 2 << 20)
+    big_archive(archive, 2 << 20)
     disk = tmp_path / "disk"
     disk.mkdir()
     # A private 1 MiB tmpfs mounted over `disk` for this run only: too small for the 2 MB layer.
@@ -139,29 +118,21 @@ def test_a_full_cache_disk_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def _scratch_dirs(cache: Path, prefix: str) -> list[Path]:
-    root = cache / "tmp"
-    return sorted(p for p in root.glob(f"{prefix}*") if p.is_dir()) if root.exists() else []
-
-
 def test_killed_copy_leaves_no_scratch_for_ever(tmp_path: Path) -> None:
     archive = tmp_path / "big.tar"
-    _big_archive(archive, 64 << 10)
+    big_archive(archive, 64 << 10)
     cache = tmp_path / "cache"
-    env = {**os.environ, "SLIMGO_CACHE_DIR": str(cache)}
     double = HostileRegistry("stall")
     double.start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
         def stalled_copy() -> tuple[subprocess.Popen[bytes], Path]:
-            before = set(_scratch_dirs(cache, "slimgo-push-"))
-            proc = subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker-archive:{archive}",
-                                     f"docker://{double.host}/x:1"], env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            before = set(scratch_dirs(cache, "slimgo-push-"))
+            proc = start_copy(archive, double.host, cache, stderr=subprocess.DEVNULL)
             procs.append(proc)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:  # until it sits in the stalled request with its scratch made
-                new = set(_scratch_dirs(cache, "slimgo-push-")) - before
+                new = set(scratch_dirs(cache, "slimgo-push-")) - before
                 if new and any(f"-{proc.pid}-" in p.name for p in new):
                     return proc, new.pop()
                 assert proc.poll() is None, "slimgo copy ended before stalling"
@@ -189,30 +160,28 @@ def test_killed_copy_leaves_no_scratch_for_ever(tmp_path: Path) -> None:
                 proc.wait(timeout=10)
         double.stop()
     # What is left belongs to the killed processes only, and the next start removes it.
-    assert all(any(f"-{q.pid}-" in p.name for q in procs) for p in _scratch_dirs(cache, "slimgo-"))
+    assert all(any(f"-{q.pid}-" in p.name for q in procs) for p in scratch_dirs(cache, "slimgo-"))
     assert run_cli(["copy", f"docker-archive:{archive}", f"oci-archive:{tmp_path / 'out2.tar'}"],
                    env={"SLIMGO_CACHE_DIR": str(cache)}).code == 0
-    assert _scratch_dirs(cache, "slimgo-") == []
+    assert scratch_dirs(cache, "slimgo-") == []
 
 
 def test_interrupted_copy_removes_its_scratch(tmp_path: Path) -> None:
     archive = tmp_path / "big.tar"
-    _big_archive(archive, 64 << 10)
+    big_archive(archive, 64 << 10)
     cache = tmp_path / "cache"
     double = HostileRegistry("stall")
     double.start()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "slimgo", "copy", f"docker-archive:{archive}",
-                                 f"docker://{double.host}/x:1"], env={**os.environ, "SLIMGO_CACHE_DIR": str(cache)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = start_copy(archive, double.host, cache)
         deadline = time.monotonic() + 20
-        while not _scratch_dirs(cache, "slimgo-push-") and time.monotonic() < deadline:
+        while not scratch_dirs(cache, "slimgo-push-") and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _scratch_dirs(cache, "slimgo-push-")
+        assert scratch_dirs(cache, "slimgo-push-")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=40)
         assert proc.returncode == 130, err
     finally:
         double.stop()
-    assert _scratch_dirs(cache, "slimgo-") == []
+    assert scratch_dirs(cache, "slimgo-") == []
     assert list((cache / "tmp").glob("*.lock")) == []
