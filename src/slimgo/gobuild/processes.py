@@ -3,7 +3,7 @@ docker-registry on 127.0.0.1 to pull from."""
 
 from __future__ import annotations
 
-__all__ = ["Started", "local_registry", "start_program"]
+__all__ = ["Started", "local_registry", "probe_ok", "start_program"]
 
 import os
 import shutil
@@ -50,7 +50,8 @@ def _tail(path: Path) -> str:
     return data.decode(errors="replace").strip() or "(nothing on stderr)"
 
 
-def _probe_ok(url: str) -> bool:
+def probe_ok(url: str) -> bool:
+    """Whether ``url`` answers with a 2xx or 3xx status within half a second."""
     try:
         with urllib.request.urlopen(url, timeout=0.5) as answer:
             return 200 <= int(answer.status) < 400
@@ -117,7 +118,7 @@ def _until_probe(proc: subprocess.Popen[bytes], start: float, timeout: float, pr
         if proc.poll() is not None:
             raise RunError(" ".join(argv), f"exited with {proc.returncode} before {probe} answered; "
                            f"its stderr ends:\n{_tail(err_path)}", "check --arg/--env and the probe URL")
-        if _probe_ok(probe):
+        if probe_ok(probe):
             return Started((time.perf_counter() - start) * 1000, _peak_rss(proc.pid), None)
         time.sleep(0.002)
     raise RunError(" ".join(argv), f"{probe} did not answer within {timeout:g} s; its stderr ends:\n"
@@ -146,7 +147,7 @@ def local_registry(base: Path, ready_within: float = 15.0) -> Iterator[str]:
         proc = subprocess.Popen([binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + ready_within
-        while not _probe_ok(f"http://{host}/v2/"):
+        while not probe_ok(f"http://{host}/v2/"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise BuildError("docker-registry", f"did not start on {host}: {_tail(log)}",
                                  "check that the package works: docker-registry serve CONFIG")

@@ -11,27 +11,17 @@ import shutil
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from slimgo.errors import RunError
-from slimgo.gobuild.processes import Started
+from slimgo.gobuild.processes import Started, probe_ok
 from slimgo.oci.image import StoredImage
 from slimgo.runtime.cgroups import PeakGroup, peak_group
 from slimgo.runtime.container import write_bundle
 from slimgo.runtime.runc import Runc, find_runc
 from slimgo.runtime.spec import RunOptions
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=0.5) as answer:
-            return 200 <= int(answer.status) < 400
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @contextmanager
@@ -96,7 +86,7 @@ def _start(runc: Runc, bundle: Path, probe: str | None, timeout: float) -> tuple
             return elapsed, codes[0]
         deadline = start + timeout
         while time.perf_counter() < deadline and runner.is_alive():
-            if _answers(probe):
+            if probe_ok(probe):
                 return (time.perf_counter() - start) * 1000, None
             time.sleep(0.002)
         raise RunError(f"runc run ({bundle})", f"{probe} did not answer within {timeout:g} s in the container"
