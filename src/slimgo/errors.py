@@ -10,6 +10,7 @@ __all__ = [
     "InputError",
     "InvalidReference",
     "LintError",
+    "NotFound",
     "RegistryError",
     "RunError",
     "SlimgoError",
@@ -58,6 +59,10 @@ class InvalidReference(UsageError):
 
 class StoreError(SlimgoError):
     """Reading or writing an OCI layout, an archive or a registry failed."""
+
+
+class NotFound(StoreError):
+    """The store holds no image by that name: a tag a layout or archive lacks, a manifest a registry lacks."""
 
 
 class ImageFormatError(StoreError):

@@ -70,7 +70,7 @@ def run(image: str, args: tuple[str, ...], env: tuple[str, ...], user: str | Non
 def _run_debug(image: str, platform: Platform, options: RunOptions, stores: Stores, binary: str) -> int:
     import sys
 
-    from slimgo.errors import StoreError
+    from slimgo.errors import NotFound
     from slimgo.runtime.container import run_image
     from slimgo.runtime.debug import debug_options, missing_variant
     from slimgo.supply.debug import debug_location
@@ -80,9 +80,7 @@ def _run_debug(image: str, platform: Platform, options: RunOptions, stores: Stor
     variant = debug_location(image)
     try:
         stored = stores.open_image(variant, platform)
-    except StoreError as err:
-        if "does not exist" in err.cause or "no image has this tag" in err.cause:
-            raise missing_variant(image, str(variant), err) from None
-        raise
+    except NotFound as err:
+        raise missing_variant(image, str(variant), err) from None
     return run_image(stored, debug_options(options, sys.stdin.isatty()), render.note, binary)
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, cast
 
 from slimgo.compression import open_tar
-from slimgo.errors import ImageFormatError, InputError, StoreError, UsageError
+from slimgo.errors import ImageFormatError, InputError, NotFound, StoreError, UsageError
 from slimgo.layer import Entry, write_tar
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
@@ -232,7 +232,7 @@ def _manifest_entry(path: Path, archive: ArchiveFile, index: _TarIndex, repo_tag
         matches = [e for e in entries if repo_tag in (e.get("RepoTags") or [])]
         if not matches:
             tags = [str(t) for e in entries for t in (e.get("RepoTags") or [])]
-            raise StoreError(f"docker-archive:{path}:{repo_tag}", "no image in the archive has this name",
+            raise NotFound(f"docker-archive:{path}:{repo_tag}", "no image in the archive has this name",
                              f"use one of: {', '.join(tags) or 'none'}")
         entry = matches[0]
     if "Config" not in entry or not isinstance(entry.get("Layers"), list):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from slimgo.errors import ImageFormatError, InputError, StoreError
+from slimgo.errors import ImageFormatError, InputError, NotFound, StoreError
 from slimgo.oci import mediatype
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
@@ -98,7 +98,7 @@ class Layout:
         for desc in entries:
             if desc.annotations.get(REF_NAME) == tag:
                 return desc
-        raise StoreError(f"oci:{self.root}:{tag}", "no image has this tag in the layout",
+        raise NotFound(f"oci:{self.root}:{tag}", "no image has this tag in the layout",
                          f"use one of its tags: {', '.join(self.tags()) or 'none'}")
 
     def read_image(self, desc: Descriptor) -> StoredImage:

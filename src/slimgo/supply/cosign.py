@@ -23,7 +23,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from slimgo.errors import SlimgoError, StoreError
+from slimgo.errors import NotFound, SlimgoError
 from slimgo.oci.config import ImageConfig
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
@@ -97,11 +97,8 @@ def existing_signatures(stores: Stores, where: Location) -> StoredImage | None:
     """The signature image at ``where``, or None when there is none yet."""
     try:
         artifact = stores.read(where, fetch_layers=False)
-    except StoreError as err:
-        # A registry's unknown tag, or a layout without it: no signature yet (anything else is an error).
-        if err.cause.startswith("does not exist") or "no image has this tag" in err.cause:
-            return None
-        raise
+    except NotFound:  # a registry's unknown tag, or a layout without it: no signature yet
+        return None
     if not isinstance(artifact, StoredImage):
         raise VerificationFailed(str(where), "is an index, not a cosign signature image",
                                  "remove the tag, or sign with cosign to see what it expects")

@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin
 
 import requests
 
-from slimgo.errors import ImageFormatError, RegistryError
+from slimgo.errors import ImageFormatError, NotFound, RegistryError
 from slimgo.oci import mediatype
 from slimgo.oci.descriptor import Descriptor
 from slimgo.oci.digest import Digest
@@ -86,7 +86,7 @@ def _discard(stream: IO[bytes], count: int) -> None:
         count -= len(data)
 
 
-class ManifestUnknown(RegistryError):
+class ManifestUnknown(RegistryError, NotFound):
     """The registry has no such repository, tag or digest (HTTP 404)."""
 
 
